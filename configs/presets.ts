@@ -1,0 +1,95 @@
+import { PAPER_LOSS_PARAMS, type LossParamsTable } from './lossParams';
+
+/**
+ * Presets are complete experiment configurations (every field set), validated by
+ * configs/schema.ts after the user's overrides are applied.
+ */
+const PAPER_REPO_RAW = 'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb';
+
+const common = {
+  seeds: [42],
+  losses: ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'],
+  modes: ['base', 'bgaugment'],
+  backend: 'auto',
+  storage: { bucket: 'bgbias' },
+  evaluation: { corruptedRepetitions: 5 },
+  data: {
+    paperRepoUrl: PAPER_REPO_RAW,
+    mirrors: {},
+    preparedShortSide: 256,
+    unreadableImages: 'fail',
+    masks: {
+      // rembg 2.0.19's u2net download address; PROTOCOL.md section 3 pins the md5.
+      u2netUrl: 'https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2net.onnx',
+      u2netMd5: '60024c5c889badc19c04ad937298a77b',
+    },
+    synthetic: { seed: 42, size: 72, classes: { train: 24, val: 8, test: 16 }, imagesPerClass: 20 },
+  },
+} as const;
+
+/** PROTOCOL.md exactly: 30 BN-Inception models on the three real datasets. */
+export function paperPreset(): Record<string, unknown> {
+  return structuredClone({
+    ...common,
+    experiment: 'paper',
+    preset: 'paper',
+    datasets: ['cars196', 'cub200', 'sop'],
+    model: {
+      kind: 'bn-inception',
+      embeddingSize: 128,
+      width: 32,
+      pretrained: true,
+      pretrainedUrl: 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth',
+      pretrainedSha256Prefix: '52deb4733',
+    },
+    transform: { resizeShort: 256, crop: 227, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },
+    optimizer: { lr: 1e-6, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
+    sampler: { batchSize: 32, iterationsPerEpoch: 100 },
+    training: { maxEpochs: 1000, patience: 15, validateBeforeTraining: true, heartbeatSeconds: 20 },
+    attribution: { copies: 25, noiseLevel: 0.15, figureImages: 10, figureLoss: 'normalized_softmax', figureDataset: 'cub200' },
+    lossParams: PAPER_LOSS_PARAMS,
+    concurrency: { cells: 1 },
+  });
+}
+
+/**
+ * Hyperparameters for the synthetic smoke dataset. The small CNN trains from scratch (not a
+ * pretrained trunk), so the loss groups need larger learning rates than the paper's fine-tuning;
+ * margins follow the paper's cars196 values.
+ */
+const SMOKE_LOSS_PARAMS: LossParamsTable = {
+  contrastive: { posMargin: 0.2, negMargin: 0.5 },
+  triplet: { margin: 0.1 },
+  multi_similarity: { alpha: 2, beta: 50, base: 0.5 },
+  arcface: { marginDegrees: 20, scale: 32, lrLoss: 0.01 },
+  normalized_softmax: { temperature: 0.1, lrLoss: 0.01 },
+};
+
+/** The whole DAG in minutes on 2 CPU cores, offline: synthetic data, real backgrounds, small CNN. */
+export function smokePreset(): Record<string, unknown> {
+  return structuredClone({
+    ...common,
+    experiment: 'smoke',
+    preset: 'smoke',
+    datasets: ['synthetic'],
+    model: {
+      kind: 'small-cnn',
+      embeddingSize: 128,
+      width: 32,
+      pretrained: false,
+      pretrainedUrl: 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth',
+      pretrainedSha256Prefix: '52deb4733',
+    },
+    data: { ...common.data, preparedShortSide: 72 },
+    transform: { resizeShort: 72, crop: 64, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },
+    optimizer: { lr: 3e-4, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
+    sampler: { batchSize: 32, iterationsPerEpoch: 25 },
+    training: { maxEpochs: 8, patience: 3, validateBeforeTraining: true, heartbeatSeconds: 10 },
+    attribution: { copies: 25, noiseLevel: 0.15, maxImages: 48, figureImages: 10, figureLoss: 'normalized_softmax', figureDataset: 'synthetic' },
+    lossParams: { synthetic: SMOKE_LOSS_PARAMS },
+    concurrency: { cells: 2 },
+  });
+}
+
+export const PRESETS = { paper: paperPreset, smoke: smokePreset } as const;
+export type PresetName = keyof typeof PRESETS;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { ExperimentSchema, type ExperimentConfig } from './schema';
+import { PRESETS, type PresetName } from './presets';
+
+/** What a user hands the workflow (`temporal workflow start --input`) or the CLI builds. */
+export const ExperimentInputSchema = z.strictObject({
+  preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('smoke'),
+  /** `{"training.maxEpochs": 5, "losses": ["arcface"]}`: dotted paths into the preset. */
+  overrides: z.record(z.string(), z.unknown()).default({}),
+});
+export type ExperimentInput = z.input<typeof ExperimentInputSchema>;
+
+/** A configuration problem; `issues` lists every bad field with its path. */
+export class InvalidConfigError extends Error {
+  override readonly name = 'InvalidConfigError';
+  constructor(readonly issues: string[]) {
+    super(`invalid experiment configuration:\n  - ${issues.join('\n  - ')}`);
+  }
+}
+
+function formatIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((i) => {
+    const path = [prefix, ...i.path.map(String)].filter(Boolean).join('.');
+    return `${path || '(input)'}: ${i.message}`;
+  });
+}
+
+/** Preset + overrides -> a validated configuration, or InvalidConfigError naming every bad field. */
+export function resolveExperiment(input: unknown): ExperimentConfig {
+  const parsedInput = ExperimentInputSchema.safeParse(input ?? {});
+  if (!parsedInput.success) throw new InvalidConfigError(formatIssues(parsedInput.error));
+  const { preset, overrides } = parsedInput.data;
+  const config = PRESETS[preset]();
+  const problems: string[] = [];
+  for (const [path, value] of Object.entries(overrides)) {
+    const problem = setPath(config, path, value);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length) throw new InvalidConfigError(problems);
+  const parsed = ExperimentSchema.safeParse(config);
+  if (!parsed.success) throw new InvalidConfigError(formatIssues(parsed.error));
+  return parsed.data;
+}
+
+/** Sets `a.b.c` in a nested plain object; returns a message when the path cannot exist. */
+function setPath(target: Record<string, unknown>, path: string, value: unknown): string | undefined {
+  const parts = path.split('.');
+  if (parts.some((p) => p === '' || p === '__proto__' || p === 'constructor' || p === 'prototype')) {
+    return `${path}: not a valid setting path`;
+  }
+  let node: Record<string, unknown> = target;
+  for (const [i, key] of parts.slice(0, -1).entries()) {
+    const next = node[key];
+    if (next === undefined) {
+      return `${parts.slice(0, i + 1).join('.')}: unknown setting (in override ${path})`;
+    }
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) {
+      return `${parts.slice(0, i + 1).join('.')}: is not a group of settings, cannot set ${path}`;
+    }
+    node = next as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]] = value;
+  return undefined;
+}
+
+/** Parses CLI `key.path=value` words; values are JSON when they parse as JSON, else strings. */
+export function parseOverrideArgs(args: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const arg of args) {
+    const eq = arg.indexOf('=');
+    if (eq <= 0) throw new InvalidConfigError([`${arg}: expected key.path=value`]);
+    const raw = arg.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      // A bare word such as `loss=arcface` stays a string; lists can be written `a,b` too.
+      if (raw.includes(',')) value = raw.split(',').map((s) => s.trim());
+    }
+    out[arg.slice(0, eq)] = value;
+  }
+  return out;
+}

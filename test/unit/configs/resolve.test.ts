@@ -1,0 +1,52 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { InvalidConfigError, parseOverrideArgs, resolveExperiment } from '../../../configs/resolve';
+import { PAPER_LOSS_PARAMS } from '../../../configs/lossParams';
+
+test('paper preset follows PROTOCOL.md', () => {
+  const c = resolveExperiment({ preset: 'paper' });
+  assert.deepEqual(c.datasets, ['cars196', 'cub200', 'sop']);
+  assert.equal(c.losses.length * c.modes.length * c.datasets.length, 30);
+  assert.deepEqual(c.seeds, [42]);
+  assert.equal(c.optimizer.lr, 1e-6);
+  assert.equal(c.optimizer.weightDecay, 1e-4);
+  assert.equal(c.sampler.batchSize, 32);
+  assert.equal(c.sampler.iterationsPerEpoch, 100);
+  assert.equal(c.training.patience, 15);
+  assert.equal(c.training.maxEpochs, 1000);
+  assert.equal(c.transform.crop, 227);
+  assert.deepEqual(c.transform.mean, [104, 117, 128]);
+  assert.equal(c.evaluation.corruptedRepetitions, 5);
+  assert.equal(c.lossParams.cub200?.contrastive.posMargin, -0.19999999999999726);
+  assert.equal(c.lossParams.sop?.arcface.scale, 220.36285192573413);
+  assert.equal(PAPER_LOSS_PARAMS.cars196.normalized_softmax.lrLoss, 0.011046164985524668);
+});
+
+test('overrides by dotted path, CLI words parsed as JSON or strings', () => {
+  const o = parseOverrideArgs(['training.maxEpochs=5', 'losses=arcface,triplet', 'experiment=my-run', 'datasets=["synthetic"]']);
+  assert.deepEqual(o, { 'training.maxEpochs': 5, losses: ['arcface', 'triplet'], experiment: 'my-run', datasets: ['synthetic'] });
+  const c = resolveExperiment({ preset: 'smoke', overrides: o });
+  assert.equal(c.training.maxEpochs, 5);
+  assert.deepEqual(c.losses, ['arcface', 'triplet']);
+  assert.equal(c.experiment, 'my-run');
+});
+
+test('every bad field is named, all at once', () => {
+  try {
+    resolveExperiment({ preset: 'smoke', overrides: { 'training.maxEpochs': -1, 'optimizer.lr': 'fast', 'model.colour': 3, losses: ['arcface', 'hinge'] } });
+    assert.fail('expected an error');
+  } catch (e) {
+    assert.ok(e instanceof InvalidConfigError);
+    const text = e.message;
+    assert.match(text, /training\.maxEpochs/);
+    assert.match(text, /optimizer\.lr/);
+    assert.match(text, /model.*colour|colour/);
+    assert.match(text, /losses\.1/);
+    assert.ok(e.issues.length >= 4, e.message);
+  }
+  assert.throws(() => resolveExperiment({ preset: 'nope' }), /preset/);
+  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { 'training.maxEpochs.x': 1 } }), /training\.maxEpochs: is not a group/);
+  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { 'nothing.here': 1 } }), /nothing: unknown setting/);
+  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { datasets: ['cars196'] } }), /lossParams\.cars196/);
+  assert.throws(() => parseOverrideArgs(['novalue']), /expected key.path=value/);
+});
