@@ -1,0 +1,107 @@
+/**
+ * The smoke preset's small CNN: a cheap stand-in for BN-Inception with the same contract
+ * (trunk -> global average pooling -> linear embedder -> L2 normalisation).
+ *
+ * Built from plain tf.Variables and tf ops rather than tf.layers so that every weight has a stable
+ * name (checkpoints), initialisation is reproducible from our own seeded Rng (tf.layers draws from
+ * its own global generator), and the forward pass is one readable function.
+ *
+ * Architecture (defaults): input NHWC 64x64x3 scaled by 1/128 (the paper's mean-subtracted 0..255
+ * pixels become roughly [-1, 1]); 4 blocks of conv3x3 + bias + ReLU, each with stride 2 and 'same'
+ * padding, channels width*[1, 2, 4, 4] = 32, 64, 128, 128; global average pooling; Linear to
+ * embeddingSize (128); L2 normalisation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../../util/rng';
+import type { EmbeddingModel } from './types';
+
+export interface SmallCnnOptions {
+  seed: number | string;
+  /** Side of the square input (default 64); must be a positive multiple of 16 (4 stride-2 blocks). */
+  inputSize?: number;
+  /** Channels of the first block (default 32); later blocks use 2x, 4x, 4x. */
+  width?: number;
+  /** Embedding dimension (default 128). */
+  embeddingSize?: number;
+}
+
+const CHANNEL_MULTIPLIERS = [1, 2, 4, 4];
+/** Maps the paper's mean-subtracted 0..255 pixels to about [-1, 1]. */
+const INPUT_SCALE = 1 / 128;
+/** Same floor as PyTorch's F.normalize. */
+const NORM_EPS = 1e-12;
+
+export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
+  const inputSize = opts.inputSize ?? 64;
+  const width = opts.width ?? 32;
+  const embeddingSize = opts.embeddingSize ?? 128;
+  if (typeof opts.seed !== 'number' && typeof opts.seed !== 'string') {
+    throw new Error(`createSmallCnn: seed must be a number or string, got ${typeof opts.seed}`);
+  }
+  if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % 16 !== 0) {
+    throw new Error(`createSmallCnn: inputSize must be a positive multiple of 16, got ${inputSize}`);
+  }
+  if (!Number.isInteger(width) || width <= 0) throw new Error(`createSmallCnn: width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(embeddingSize) || embeddingSize <= 0) {
+    throw new Error(`createSmallCnn: embeddingSize must be a positive integer, got ${embeddingSize}`);
+  }
+
+  const root = Rng.fromSeed(opts.seed);
+  const weights = new Map<string, tf.Variable>();
+  // Each weight draws from its own stream derived by name, so changing one layer's shape never
+  // changes another layer's initial values.
+  const add = (name: string, shape: number[], draw: (rng: Rng) => number): tf.Variable => {
+    const rng = root.derive('smallCnn', name);
+    const size = shape.reduce((a, b) => a * b, 1);
+    const values = new Float32Array(size);
+    for (let i = 0; i < size; i++) values[i] = draw(rng);
+    const v = tf.tidy(() => tf.variable(tf.tensor(values, shape, 'float32'), true));
+    weights.set(name, v);
+    return v;
+  };
+
+  const blocks: Array<{ filter: tf.Variable; bias: tf.Variable }> = [];
+  let cin = 3;
+  CHANNEL_MULTIPLIERS.forEach((m, i) => {
+    const cout = width * m;
+    const std = Math.sqrt(2 / (3 * 3 * cin)); // He-normal, fan-in, for ReLU
+    blocks.push({
+      filter: add(`block${i + 1}.conv.weight`, [3, 3, cin, cout], (r) => std * r.normal()),
+      bias: add(`block${i + 1}.conv.bias`, [cout], () => 0),
+    });
+    cin = cout;
+  });
+  // PyTorch nn.Linear default: weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  const bound = 1 / Math.sqrt(cin);
+  const embedW = add('embedder.weight', [cin, embeddingSize], (r) => r.uniformIn(-bound, bound));
+  const embedB = add('embedder.bias', [embeddingSize], (r) => r.uniformIn(-bound, bound));
+
+  let disposed = false;
+  return {
+    name: 'small_cnn',
+    inputSize,
+    embeddingSize,
+    embed(images: tf.Tensor4D): tf.Tensor2D {
+      if (disposed) throw new Error('small_cnn: embed called after dispose');
+      const [, h, w, c] = images.shape;
+      if (images.rank !== 4 || h !== inputSize || w !== inputSize || c !== 3) {
+        throw new Error(`small_cnn: expected images [N,${inputSize},${inputSize},3], got [${images.shape.join(',')}]`);
+      }
+      return tf.tidy(() => {
+        let x = tf.mul(images, INPUT_SCALE) as tf.Tensor4D;
+        for (const b of blocks) x = tf.relu(tf.add(tf.conv2d(x, b.filter as tf.Tensor4D, 2, 'same'), b.bias)) as tf.Tensor4D;
+        const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
+        const e = tf.add(tf.matMul(pooled, embedW as tf.Tensor2D), embedB) as tf.Tensor2D;
+        const norm = tf.maximum(tf.norm(e, 'euclidean', 1, true), NORM_EPS);
+        return tf.div(e, norm);
+      });
+    },
+    trainableVariables: () => [...weights.values()],
+    namedWeights: () => new Map(weights),
+    dispose(): void {
+      if (disposed) return;
+      disposed = true;
+      for (const v of weights.values()) v.dispose();
+    },
+  };
+}
