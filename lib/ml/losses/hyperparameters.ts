@@ -1,0 +1,60 @@
+import type { LossParamsByName } from './params';
+import type { LossName } from './types';
+
+/** The three datasets the paper tuned losses for. */
+export const PAPER_DATASETS = ['cars196', 'cub200', 'sop'] as const;
+export type PaperDataset = (typeof PAPER_DATASETS)[number];
+
+/** One loss's settings for one dataset: its parameters, the M-per-class sampler's m, and lr_loss. */
+export interface LossSetting<N extends LossName> {
+  params: LossParamsByName[N];
+  /** Images per class in a batch (PML MPerClassSampler m, PROTOCOL.md section 7). */
+  m: number;
+  /** Learning rate of the loss's parameter group; null for losses without parameters. */
+  lrLoss: number | null;
+}
+
+export type LossSettings = { [N in LossName]: LossSetting<N> };
+
+/**
+ * PROTOCOL.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func).
+ * configs/lossParams.ts carries the same numbers for the experiment schema.
+ */
+export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>> = {
+  cars196: {
+    contrastive: { params: { posMargin: 0.26523381895861114, negMargin: 0.5409405918690342 }, m: 4, lrLoss: null },
+    triplet: { params: { margin: 0.11902737154413517 }, m: 4, lrLoss: null },
+    multi_similarity: {
+      params: { alpha: 14.358760978642266, beta: 75.83486384086837, base: 0.6615555839124118 },
+      m: 4,
+      lrLoss: null,
+    },
+    arcface: { params: { marginDegrees: 20.52230893710211, scale: 49.501652066223656 }, m: 1, lrLoss: 7.398518179078544e-6 },
+    normalized_softmax: { params: { temperature: 0.08863250090946041 }, m: 1, lrLoss: 0.011046164985524668 },
+  },
+  cub200: {
+    contrastive: { params: { posMargin: -0.19999999999999726, negMargin: 0.3841191369511769 }, m: 4, lrLoss: null },
+    triplet: { params: { margin: 0.09610074859813894 }, m: 4, lrLoss: null },
+    multi_similarity: {
+      params: { alpha: 0.010000000000000505, beta: 50.601773762279336, base: 0.5624815816186126 },
+      m: 4,
+      lrLoss: null,
+    },
+    arcface: { params: { marginDegrees: 23.225935497468093, scale: 99.99999999999999 }, m: 1, lrLoss: 0.0051384088179694 },
+    normalized_softmax: { params: { temperature: 0.10874714987070239 }, m: 1, lrLoss: 0.004468915155818225 },
+  },
+  sop: {
+    contrastive: { params: { posMargin: 0.2850258234628094, negMargin: 0.5130146609636679 }, m: 4, lrLoss: null },
+    triplet: { params: { margin: 0.04519248868248313 }, m: 4, lrLoss: null },
+    multi_similarity: {
+      params: { alpha: 8.492496310524517, beta: 57.38862611417401, base: 0.41673621630849955 },
+      m: 4,
+      lrLoss: null,
+    },
+    arcface: { params: { marginDegrees: 18.63185573324141, scale: 220.36285192573413 }, m: 1, lrLoss: 0.0020186601854510562 },
+    normalized_softmax: { params: { temperature: 0.06306243924788482 }, m: 1, lrLoss: 0.0005468337161961759 },
+  },
+};
+
+/** Number of training classes per dataset: the width of the ArcFace / NormSoftmax W (PROTOCOL.md 2). */
+export const PAPER_TRAIN_CLASSES: Readonly<Record<PaperDataset, number>> = { cars196: 74, cub200: 75, sop: 8489 };

@@ -1,0 +1,32 @@
+import * as tf from '@tensorflow/tfjs';
+
+/** torch.nn.functional.normalize's default eps: rows shorter than this are divided by eps instead. */
+export const NORMALIZE_EPS = 1e-12;
+
+/**
+ * Rows (or columns, axis 0) scaled to unit L2 norm, as torch.nn.functional.normalize(x, p=2, dim):
+ * x / max(||x||, eps). PML normalises inside every distance, so gradients w.r.t. the raw embeddings
+ * pass through this projection even when the inputs are already unit length.
+ *
+ * A custom gradient because tf.norm's gradient is NaN at a zero row; torch's clamp gives dy / eps there.
+ */
+export function l2Normalize(x: tf.Tensor2D, axis: 0 | 1 = 1): tf.Tensor2D {
+  const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+    const input = args[0] as tf.Tensor;
+    const save = args[1] as tf.GradSaveFunc;
+    const norm = tf.sqrt(tf.sum(tf.square(input), axis, true));
+    const divisor = tf.maximum(norm, NORMALIZE_EPS);
+    const y = tf.div(input, divisor);
+    save([y, norm, divisor]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [yS, normS, divS] = saved;
+        // d(x/|x|) = (dy - y <dy, y>) / |x| where the norm is above eps; d(x/eps) = dy / eps below.
+        const projected = tf.div(tf.sub(dy, tf.mul(yS, tf.sum(tf.mul(dy, yS), axis, true))), divS);
+        return tf.where(tf.greaterEqual(normS, NORMALIZE_EPS), projected, tf.div(dy, divS));
+      },
+    };
+  });
+  return op(x) as tf.Tensor2D;
+}

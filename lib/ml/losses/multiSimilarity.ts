@@ -1,0 +1,52 @@
+import * as tf from '@tensorflow/tfjs';
+import { checkBatch, pairMasks } from './labelMasks';
+import { l2Normalize } from './l2Normalize';
+import { requirePositive, requireFinite, type MultiSimilarityParams } from './params';
+import type { MetricLoss } from './types';
+
+/** Stands in for PML's masked_fill with finfo.min: exp() of it is 0, and it never makes inf - inf. */
+const MASKED = -1e30;
+
+/**
+ * log(1 + sum_{j in mask} exp(x_ij)) per row, stable (PML lmu.logsumexp with add_one=True). A row with
+ * an empty mask gives log(1) = 0, which is also what PML's final masked_fill sets.
+ */
+function logOnePlusSumExp(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D {
+  const b = x.shape[0];
+  const kept = tf.where(tf.cast(mask, 'bool'), x, tf.fill(x.shape, MASKED));
+  return tf.logSumExp(tf.concat([kept, tf.zeros([b, 1])], 1), 1) as tf.Tensor1D;
+}
+
+/**
+ * PML 1.x MultiSimilarityLoss (CosineSimilarity on normalised embeddings, all pairs, MeanReducer):
+ * per anchor i, (1/alpha) log(1 + sum_P exp(-alpha (S_ip - base))) + (1/beta) log(1 + sum_N exp(beta (S_in - base)));
+ * mean over the batch.
+ */
+export class MultiSimilarityLoss implements MetricLoss {
+  readonly name = 'multi_similarity' as const;
+  readonly distance = 'cosine' as const;
+
+  constructor(readonly params: MultiSimilarityParams) {
+    requirePositive(this.name, params, ['alpha', 'beta']);
+    requireFinite(this.name, params, ['base']);
+  }
+
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    checkBatch(this.name, embeddings, labels);
+    return tf.tidy(() => {
+      const { alpha, beta, base } = this.params;
+      const x = l2Normalize(embeddings);
+      const s = tf.matMul(x, x, false, true);
+      const { positive, negative } = pairMasks(labels);
+      const pos = tf.mul(1 / alpha, logOnePlusSumExp(tf.mul(alpha, tf.sub(base, s)), positive));
+      const neg = tf.mul(1 / beta, logOnePlusSumExp(tf.mul(beta, tf.sub(s, base)), negative));
+      return tf.mean(tf.add(pos, neg)) as tf.Scalar;
+    });
+  }
+
+  trainableVariables(): tf.Variable[] {
+    return [];
+  }
+
+  dispose(): void {}
+}

@@ -1,0 +1,34 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { checkCase, loadCases } from './goldenCase';
+
+const cases = loadCases('arcface');
+
+test('arcface fixture is present and covers several cases', () => {
+  assert.ok(cases.length >= 4, `only ${cases.length} cases`);
+});
+
+for (const c of cases) {
+  test(`arcface matches PML 1.7.3: ${c.name}`, () => {
+    const before = tf.memory().numTensors;
+    checkCase(c);
+    assert.equal(tf.memory().numTensors, before, 'tensors leaked');
+  });
+}
+
+test('the arcface fixture exercises the theta > pi - m branch (cos(theta) - m sin(m))', () => {
+  let hits = 0;
+  for (const c of cases.filter((k) => k.weights)) {
+    const m = (c.params.marginDegrees * Math.PI) / 180;
+    const w = c.weights!;
+    c.embeddings.forEach((e, i) => {
+      const y = c.labels[i];
+      const col = w.map((row) => row[y]);
+      const dot = e.reduce((s, v, k) => s + v * col[k], 0);
+      const cos = dot / Math.hypot(...e) / Math.hypot(...col);
+      if (Math.acos(cos) > Math.PI - m) hits++;
+    });
+  }
+  assert.ok(hits >= 2, `only ${hits} rows in the branch`);
+});
