@@ -1,0 +1,90 @@
+// What the rest of the program needs to reach the services, and how it is read from the
+// environment when the user brings their own servers.
+import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
+
+export interface ServiceEndpoints {
+  temporal: { address: string; namespace: string; uiUrl?: string };
+  s3: S3Endpoint;
+  /** The services this call started ("temporal", "s3"); empty when all were running or external. */
+  started: string[];
+}
+
+/** Fixed credentials of the embedded S3 server when S3_ACCESS_KEY/S3_SECRET_KEY are unset. Safe
+ * only because that server listens on 127.0.0.1; any shared server needs real credentials. */
+export const EMBEDDED_DEV_ACCESS_KEY = 'bgbias-dev';
+export const EMBEDDED_DEV_SECRET_KEY = 'bgbias-dev-secret-loopback-only';
+export const DEFAULT_S3_REGION = 'us-east-1';
+export const DEFAULT_NAMESPACE = 'default';
+
+function nonEmpty(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const v = env[name];
+  return v === undefined || v.trim() === '' ? undefined : v.trim();
+}
+
+export function parseBoolean(name: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new Error(`${name}=${value}: expected true or false`);
+}
+
+export function parsePort(name: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`${name}=${value}: expected a port number 1-65535`);
+  return n;
+}
+
+/** TEMPORAL_ADDRESS ("host:port") when set, else undefined (embedded). */
+export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints['temporal'] | undefined {
+  const address = nonEmpty(env, 'TEMPORAL_ADDRESS');
+  if (address === undefined) return undefined;
+  if (!/^[^\s/:]+:\d+$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(address)) {
+    throw new Error(`TEMPORAL_ADDRESS=${address}: expected host:port, e.g. temporal.example.org:7233 (no scheme)`);
+  }
+  return { address, namespace: nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE, uiUrl: nonEmpty(env, 'TEMPORAL_UI_URL') };
+}
+
+/** S3_ENDPOINT ("http(s)://host[:port]" or "host[:port]") + credentials when set, else undefined. */
+export function externalS3FromEnv(env: NodeJS.ProcessEnv): S3Endpoint | undefined {
+  const raw = nonEmpty(env, 'S3_ENDPOINT');
+  if (raw === undefined) return undefined;
+  const hasScheme = /^[a-z]+:\/\//i.test(raw);
+  let url: URL;
+  try {
+    url = new URL(hasScheme ? raw : `http://${raw}`);
+  } catch {
+    throw new Error(`S3_ENDPOINT=${raw}: not a valid address; expected e.g. http://minio.example.org:9000`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`S3_ENDPOINT=${raw}: scheme must be http or https`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
+    throw new Error(`S3_ENDPOINT=${raw}: give only scheme, host and port (no path, query or credentials)`);
+  }
+  const sslVar = nonEmpty(env, 'S3_USE_SSL');
+  const useSSL = hasScheme ? url.protocol === 'https:' : sslVar !== undefined ? parseBoolean('S3_USE_SSL', sslVar) : false;
+  if (hasScheme && sslVar !== undefined && parseBoolean('S3_USE_SSL', sslVar) !== useSSL) {
+    throw new Error(`S3_ENDPOINT=${raw} and S3_USE_SSL=${sslVar} disagree about TLS`);
+  }
+  const port = url.port !== '' ? Number(url.port) : useSSL ? 443 : 80;
+  const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
+  const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
+  const missing = [accessKey === undefined ? 'S3_ACCESS_KEY' : '', secretKey === undefined ? 'S3_SECRET_KEY' : ''].filter(Boolean);
+  if (missing.length > 0) throw new Error(`S3_ENDPOINT=${raw} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not`);
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return { endPoint: host, port, useSSL, accessKey: accessKey!, secretKey: secretKey!, region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION };
+}
+
+/** Credentials for the embedded server: the environment's if given, else the fixed dev pair. */
+export function embeddedS3Credentials(env: NodeJS.ProcessEnv): { accessKey: string; secretKey: string; region: string } {
+  const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
+  const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    throw new Error(`set both S3_ACCESS_KEY and S3_SECRET_KEY or neither (only ${accessKey !== undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY'} is set)`);
+  }
+  return {
+    accessKey: accessKey ?? EMBEDDED_DEV_ACCESS_KEY,
+    secretKey: secretKey ?? EMBEDDED_DEV_SECRET_KEY,
+    region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION,
+  };
+}
+
+export { describeS3Endpoint };

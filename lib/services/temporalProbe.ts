@@ -1,0 +1,22 @@
+// A real request to a Temporal frontend: connect, ask for the system info and the namespace.
+// (The only Temporal import under lib/: starting and checking services is infrastructure, not
+// workflow code; it uses the client's gRPC connection and nothing else.)
+import { Connection } from '@temporalio/client';
+import { FatalProbeError } from './readiness';
+
+export async function probeTemporal(address: string, namespace: string, connectTimeoutMs = 5_000): Promise<{ serverVersion: string }> {
+  const connection = await Connection.connect({ address, connectTimeout: connectTimeoutMs });
+  try {
+    const info = await connection.workflowService.getSystemInfo({});
+    try {
+      await connection.workflowService.describeNamespace({ namespace });
+    } catch (err) {
+      // gRPC NOT_FOUND (5): the server answers but lacks the namespace; waiting will not help.
+      if ((err as { code?: number }).code === 5) throw new FatalProbeError(`namespace "${namespace}" does not exist`);
+      throw err;
+    }
+    return { serverVersion: info.serverVersion ?? 'unknown' };
+  } finally {
+    await connection.close();
+  }
+}

@@ -1,0 +1,43 @@
+// How to reach an S3-compatible server (SeaweedFS, MinIO, AWS S3) and how to name it in messages.
+import * as Minio from 'minio';
+
+export interface S3Endpoint {
+  endPoint: string; // host name or IP, no scheme, no port
+  port: number;
+  useSSL: boolean;
+  accessKey: string;
+  secretKey: string;
+  region: string;
+}
+
+/** "http://127.0.0.1:8333": the address for error messages; never includes the credentials. */
+export function describeS3Endpoint(s3: Pick<S3Endpoint, 'endPoint' | 'port' | 'useSSL'>): string {
+  const host = s3.endPoint.includes(':') ? `[${s3.endPoint}]` : s3.endPoint;
+  return `${s3.useSSL ? 'https' : 'http'}://${host}:${s3.port}`;
+}
+
+export function createMinioClient(s3: S3Endpoint): Minio.Client {
+  return new Minio.Client({
+    endPoint: s3.endPoint,
+    port: s3.port,
+    useSSL: s3.useSSL,
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    region: s3.region,
+    // Path-style addressing (http://host/bucket/key): SeaweedFS and MinIO need it on plain hosts.
+    pathStyle: true,
+  });
+}
+
+/** The S3 error code of a minio client error (NoSuchKey, SignatureDoesNotMatch, ...) or a Node
+ * network error code (ECONNREFUSED, ...), when there is one. */
+export function s3ErrorCode(err: unknown): string | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    return (err as { code: string }).code;
+  }
+  return undefined;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
