@@ -41,6 +41,18 @@ function dot(x: Float32Array, a: number, b: number, dim: number): number {
 }
 
 /**
+ * Exact squared distance between rows i and j as the blocked kernel computes it (same dot order, same
+ * clamp), for callers that re-rank candidates. j = -1 returns |x_i|^2. Norms may be passed in.
+ */
+export function exactSqDistance(x: Float32Array, dim: number, i: number, j: number, ni?: number, nj?: number): number {
+  if (j < 0) return dot(x, i * dim, i * dim, dim);
+  const a = ni ?? dot(x, i * dim, i * dim, dim);
+  const b = nj ?? dot(x, j * dim, j * dim, dim);
+  const d = a + b - 2 * dot(x, i * dim, j * dim, dim);
+  return d < 0 ? 0 : d;
+}
+
+/**
  * out[(i - i0) * (j1 - j0) + (j - j0)] = x_i . x_j for the tile [i0, i1) x [j0, j1). A 4 x 4 register
  * block reads each input value once per 4 products (about 3x the speed of one dot at a time in V8);
  * rows or columns left over at the tile's edge use the scalar dot.

@@ -2,8 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { retrievalMetrics, prepareRetrieval, dropSelf } from '../../../lib/ml/metrics/retrieval';
+import { retrievalMetrics, retrievalMetricsAsync, prepareRetrieval, dropSelf } from '../../../lib/ml/metrics/retrieval';
 import { selfNearestNeighbours } from '../../../lib/ml/metrics/nearestNeighbours';
+import { selfNearestNeighboursTf } from '../../../lib/ml/metrics/nearestNeighboursTf';
 
 interface Case {
   name: string;
@@ -42,6 +43,15 @@ for (const c of fixture.cases) {
         const lists = selfNearestNeighbours(x, c.dim, p.k + 1, { blockSize });
         assert.deepEqual(Array.from(dropSelf(lists, p.n)), c.neighbours);
       }
+    });
+
+    test(`tfjs matMul engine gives the same lists and metrics: ${c.name}`, async () => {
+      const x = Float32Array.from(c.embeddings);
+      const p = prepareRetrieval(x, c.dim, c.labels);
+      const lists = await selfNearestNeighboursTf(x, c.dim, p.k + 1, { blockSize: 7 });
+      assert.deepEqual(Array.from(dropSelf(lists, p.n)), c.neighbours);
+      const m = await retrievalMetricsAsync(x, c.dim, c.labels, { engine: 'tfjs', blockSize: 64 });
+      assert.deepEqual(m, retrievalMetrics(x, c.dim, c.labels));
     });
   }
 }
