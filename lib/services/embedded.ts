@@ -62,7 +62,7 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
 
   const temporalTask = async (): Promise<ServiceEndpoints['temporal']> => {
     if (externalTemporal) {
-      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, () => probeTemporal(externalTemporal.address, externalTemporal.namespace)).catch((err: Error) => {
+      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, (leftMs) => probeTemporal(externalTemporal.address, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs)))).catch((err: Error) => {
         throw new Error(`Temporal server at ${externalTemporal.address} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`);
       });
       return externalTemporal;
@@ -182,11 +182,11 @@ function envPort(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return v === undefined || v.trim() === '' ? undefined : parsePort(name, v);
 }
 
-async function retryUntil(timeoutMs: number, fn: () => Promise<unknown>): Promise<void> {
+async function retryUntil(timeoutMs: number, fn: (leftMs: number) => Promise<unknown>): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      await fn();
+      await fn(deadline - Date.now());
       return;
     } catch (err) {
       if ((err as { fatal?: boolean }).fatal || Date.now() > deadline) throw err;

@@ -50,12 +50,13 @@ export function isProcessAlive(pid: number, executable?: string): boolean {
     // EPERM: the pid exists but belongs to someone else, so it is not our server.
     return false;
   }
-  if (executable !== undefined && fs.existsSync('/proc/self/exe')) {
+  if (executable !== undefined && fs.existsSync('/proc/self/stat')) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (/^\d+ \(.*\) Z /.test(stat)) return false; // a zombie has exited already
-      const exe = fs.readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
-      return path.resolve(exe) === fs.realpathSync(executable) || path.basename(exe) === path.basename(executable);
+      // argv, not /proc/pid/exe: a wrapper script runs as its interpreter but names itself in argv.
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 2);
+      return argv.some((a) => a === executable || path.basename(a) === path.basename(executable));
     } catch {
       return false;
     }

@@ -120,6 +120,7 @@ export async function startS3Server(o: S3ServerOptions): Promise<S3ServerInfo> {
     '-s3.port.iceberg=0',
     '-s3.port.lance=0',
     '-master.telemetry=false',
+    '-volume.preStopSeconds=0', // nobody to drain on loopback: stop at once
     `-s3.config=${identitiesFile}`,
   ];
   // Without -s3.config weed would also turn AWS_* variables into identities: keep them out.

@@ -2,7 +2,7 @@
 // workflow history in a SQLite file under <state>/temporal/.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertPortsFree, LOOPBACK } from './ports';
+import { assertPortsFree, canConnect, LOOPBACK } from './ports';
 import { isProcessAlive, readProcessRecord, removeProcessRecord, spawnDetached, stopProcess, writeProcessRecord, type ProcessRecord } from './processRecord';
 import { waitForReady } from './readiness';
 import { probeTemporal } from './temporalProbe';
@@ -50,7 +50,7 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   const existing = readProcessRecord(recordFile);
   if (existing && isProcessAlive(existing.pid, existing.executable)) {
     const namespace = String(existing.details.namespace ?? o.namespace);
-    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeTemporal(existing.address, namespace).then(() => undefined) });
+    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(existing.address, namespace) });
     return { address: existing.address, namespace, uiUrl: existing.uiUrl, pid: existing.pid, logFile: existing.logFile, reused: true };
   }
   if (existing) removeProcessRecord(recordFile); // it died: start afresh on the same database
@@ -86,13 +86,20 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   };
   writeProcessRecord(recordFile, record);
   try {
-    await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeTemporal(address, o.namespace).then(() => undefined) });
+    await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(address, o.namespace) });
   } catch (err) {
     await stopProcess(pid, executable, 5_000);
     removeProcessRecord(recordFile);
     throw err;
   }
   return { address, namespace: o.namespace, uiUrl: record.uiUrl, pid, logFile, reused: false };
+}
+
+/** Port first (fails fast while the server is still starting or has died), then a real call. */
+async function probeLocal(address: string, namespace: string): Promise<void> {
+  const port = Number(address.split(':').pop());
+  if (!(await canConnect(port, LOOPBACK, 1_000))) throw new Error(`nothing listens on ${address} yet`);
+  await probeTemporal(address, namespace, 2_000);
 }
 
 function readinessOf(r: ProcessRecord) {

@@ -23,7 +23,7 @@ function isExecutableFile(file: string): boolean {
 }
 
 /** Absolute path of the binary; throws an error naming every place it looked and how to install. */
-export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): string {
+export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env, localBinDir = path.join(projectRoot(), '.tools', 'bin')): string {
   const envVar = ENV_VAR[name];
   const fromEnv = env[envVar];
   if (fromEnv !== undefined && fromEnv !== '') {
@@ -33,7 +33,7 @@ export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env): 
     return resolved;
   }
   const looked: string[] = [`$${envVar} (unset)`];
-  const local = path.join(projectRoot(), '.tools', 'bin', name);
+  const local = path.join(localBinDir, name);
   if (isExecutableFile(local)) return local;
   looked.push(local);
   const pathDirs = (env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
