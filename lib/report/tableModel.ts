@@ -15,6 +15,8 @@ export interface TableColumn {
   group?: string;
   /** Values are mean ± std (CSV: two columns). */
   pm?: boolean;
+  /** CSV names of a pm column's two columns (default: '<header> mean', '<header> std'). */
+  csvLabels?: [string, string];
 }
 
 export interface TableModel {
@@ -81,7 +83,7 @@ export function csvField(s: string): string {
 
 function renderCsv(t: TableModel): string {
   const head = [t.stub];
-  for (const c of t.columns) head.push(...(c.pm ? [`${headerLabel(c)} mean`, `${headerLabel(c)} std`] : [headerLabel(c)]));
+  for (const c of t.columns) head.push(...(c.pm ? c.csvLabels ?? [`${headerLabel(c)} mean`, `${headerLabel(c)} std`] : [headerLabel(c)]));
   const lines = [head.map(csvField).join(',')];
   for (const r of t.rows) {
     const cells = [r.label];

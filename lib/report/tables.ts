@@ -89,7 +89,7 @@ export function maskQualityModel(report: Report): TableModel {
     decimals: 2,
     columns: [
       { label: 'n' },
-      ...metrics.flatMap(([, name]) => [{ label: 'mean ± std', group: name, pm: true }, ...stats.map((s) => ({ label: s, group: name }))]),
+      ...metrics.flatMap(([, name]) => [{ label: 'mean ± std', group: name, pm: true, csvLabels: [`${name} mean`, `${name} std`] as [string, string] }, ...stats.map((s) => ({ label: s, group: name }))]),
     ],
     rows: (report.maskQuality ?? []).map((m) => ({
       label: m.dataset,
