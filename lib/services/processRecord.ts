@@ -55,7 +55,7 @@ export function isProcessAlive(pid: number, executable?: string): boolean {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       if (/^\d+ \(.*\) Z /.test(stat)) return false; // a zombie has exited already
       // argv, not /proc/pid/exe: a wrapper script runs as its interpreter but names itself in argv.
-      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 2);
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3); // [env] interpreter script
       return argv.some((a) => a === executable || path.basename(a) === path.basename(executable));
     } catch {
       return false;

@@ -92,15 +92,22 @@ export class ArtifactStore {
   async putStream(key: string, stream: Readable, size?: number): Promise<void> {
     assertValidKey(key);
     if (size !== undefined && (!Number.isInteger(size) || size < 0)) throw new Error(`putStream s3://${this.bucket}/${key}: size must be a non-negative integer, got ${size}`);
-    // A failing source must fail the upload rather than leave it waiting for data forever.
-    let sourceError: unknown;
-    stream.once('error', (err) => (sourceError = err));
+    // The client pipes the source without listening for its errors: a failing source would
+    // leave the upload waiting forever. Race it, and drop the unfinished multipart upload.
+    let onSourceError: (err: unknown) => void = () => undefined;
+    const sourceFailed = new Promise<never>((_, reject) => {
+      onSourceError = reject;
+      stream.once('error', onSourceError);
+    });
     try {
-      await this.client.putObject(this.bucket, key, stream, size);
+      await Promise.race([this.client.putObject(this.bucket, key, stream, size), sourceFailed]);
     } catch (err) {
-      throw this.fail('put', key, sourceError ?? err);
+      if (stream.errored) await this.client.removeIncompleteUpload(this.bucket, key).catch(() => undefined);
+      throw this.fail('put', key, stream.errored ?? err);
+    } finally {
+      stream.off('error', onSourceError);
+      sourceFailed.catch(() => undefined);
     }
-    if (sourceError !== undefined) throw this.fail('put', key, sourceError);
   }
 
   async putFile(key: string, localPath: string): Promise<void> {

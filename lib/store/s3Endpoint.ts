@@ -16,6 +16,9 @@ export function describeS3Endpoint(s3: Pick<S3Endpoint, 'endPoint' | 'port' | 'u
   return `${s3.useSSL ? 'https' : 'http'}://${host}:${s3.port}`;
 }
 
+/** Objects above this size are uploaded in parts of this size. */
+export const MULTIPART_PART_SIZE = 64 * 1024 * 1024;
+
 export function createMinioClient(s3: S3Endpoint): Minio.Client {
   return new Minio.Client({
     endPoint: s3.endPoint,
@@ -26,6 +29,9 @@ export function createMinioClient(s3: S3Endpoint): Minio.Client {
     region: s3.region,
     // Path-style addressing (http://host/bucket/key): SeaweedFS and MinIO need it on plain hosts.
     pathStyle: true,
+    // Fixed 64 MiB parts. Without it a stream of unknown size is sent as parts of 576 MiB (5 TiB /
+    // 10,000), each held in memory; 64 MiB x 10,000 parts still allows 640 GiB objects.
+    partSize: MULTIPART_PART_SIZE,
   });
 }
 
