@@ -1,0 +1,138 @@
+/**
+ * Prepared shards: index -> (masks computed beforehand by the mask stage) -> images and masks
+ * resized so the short side is 256 -> shards of a few hundred items -> index JSON.
+ *
+ * The resize is PROTOCOL.md section 4's first transform step, torchvision Resize(256) on PIL images
+ * (bilinear, antialiased), done here with PIL's exact arithmetic for image and mask alike. Workers
+ * that apply Resize(256) again get the identity (same size), so the prepared data differs from the
+ * reference's pipeline only by the JPEG re-encoding of the image (quality 95; the mask is lossless PNG).
+ * Files are written into `outDir`; the caller uploads them to the store.
+ */
+import { createHash } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { encodeShard, ShardItem } from './shardFormat';
+import { DatasetIndex, IndexItem, SPLIT_NAMES, SplitName } from './datasets/types';
+import { maskPathFor, UnreadablePolicy } from './masks/computeMasks';
+import { pilResize, shortSideSize } from './masks/pilResize';
+import { readGray, readRgb } from './masks/readGray';
+
+export interface PrepareOptions {
+  index: DatasetIndex;
+  /** Folder the index's image paths are relative to. */
+  root: string;
+  /** Where the mask stage wrote the masks (maskPathFor layout). */
+  maskDir?: string;
+  /** Use the dataset's official masks (IndexItem.officialMask, relative to root) instead. */
+  useOfficialMasks?: boolean;
+  outDir: string;
+  shardSize?: number;
+  shortSide?: number;
+  jpegQuality?: number;
+  unreadable?: UnreadablePolicy;
+  onProgress?: (p: { split: SplitName; done: number; total: number }) => void;
+}
+
+export interface PreparedShard {
+  split: SplitName;
+  file: string;
+  items: number;
+  bytes: number;
+  sha256: string;
+}
+
+export interface PreparedIndex {
+  dataset: string;
+  numTrainClasses: number;
+  shortSide: number;
+  maskSource: 'u2net' | 'official';
+  shards: PreparedShard[];
+  counts: Record<SplitName, number>;
+  skipped: { path: string; reason: string }[];
+}
+
+export interface PreparedDataset extends PreparedIndex {
+  /** Path of index.json in outDir (written last: its presence means the shards are complete). */
+  indexFile: string;
+}
+
+async function prepareItem(item: IndexItem, opts: PrepareOptions, shortSide: number, quality: number): Promise<ShardItem> {
+  const imagePath = join(opts.root, item.path);
+  let maskPath: string;
+  if (opts.useOfficialMasks) {
+    if (!item.officialMask) throw new Error(`no official mask for ${imagePath}`);
+    maskPath = join(opts.root, item.officialMask);
+  } else {
+    if (!opts.maskDir) throw new Error('prepareDataset: maskDir is required unless useOfficialMasks is set');
+    maskPath = maskPathFor(opts.maskDir, item.path);
+  }
+  const img = await readRgb(imagePath);
+  let mask;
+  try {
+    mask = await readGray(maskPath);
+  } catch (e) {
+    throw new Error(`mask of ${imagePath}: ${(e as Error).message}`);
+  }
+  if (mask.width !== img.width || mask.height !== img.height) {
+    throw new Error(`mask ${maskPath} is ${mask.width}x${mask.height} but image ${imagePath} is ${img.width}x${img.height}`);
+  }
+  const [w, h] = shortSideSize(img.width, img.height, shortSide);
+  const rImg = pilResize(img, 3, w, h, 'bilinear');
+  const rMask = pilResize(mask, 1, w, h, 'bilinear');
+  const image = await sharp(Buffer.from(rImg.buffer, rImg.byteOffset, rImg.length), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality }).toBuffer();
+  const maskPng = await sharp(Buffer.from(rMask.buffer, rMask.byteOffset, rMask.length), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  return { id: item.path, label: item.label, image, mask: maskPng };
+}
+
+async function writeShard(outDir: string, split: SplitName, n: number, items: ShardItem[]): Promise<PreparedShard> {
+  const buf = encodeShard(items);
+  const file = `${split}-${String(n).padStart(5, '0')}.bgsh`;
+  const tmp = join(outDir, `${file}.tmp`);
+  await fsp.writeFile(tmp, buf);
+  await fsp.rename(tmp, join(outDir, file));
+  return { split, file, items: items.length, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
+}
+
+export async function prepareDataset(opts: PrepareOptions): Promise<PreparedDataset> {
+  const shardSize = opts.shardSize ?? 256;
+  const shortSide = opts.shortSide ?? 256;
+  const quality = opts.jpegQuality ?? 95;
+  await fsp.mkdir(opts.outDir, { recursive: true });
+  const shards: PreparedShard[] = [];
+  const skipped: { path: string; reason: string }[] = [];
+  const counts = { train: 0, val: 0, test: 0 } as Record<SplitName, number>;
+  for (const split of SPLIT_NAMES) {
+    const items = opts.index.splits[split];
+    let pending: ShardItem[] = [];
+    let n = 0;
+    for (let i = 0; i < items.length; i++) {
+      try {
+        pending.push(await prepareItem(items[i], opts, shortSide, quality));
+        counts[split]++;
+      } catch (e) {
+        if (opts.unreadable !== 'skip') throw new Error(`${opts.index.dataset} ${split}: ${(e as Error).message}`);
+        skipped.push({ path: items[i].path, reason: (e as Error).message });
+      }
+      if (pending.length === shardSize) {
+        shards.push(await writeShard(opts.outDir, split, n++, pending));
+        pending = [];
+      }
+      opts.onProgress?.({ split, done: i + 1, total: items.length });
+    }
+    if (pending.length > 0) shards.push(await writeShard(opts.outDir, split, n++, pending));
+  }
+  const prepared: PreparedIndex = {
+    dataset: opts.index.dataset,
+    numTrainClasses: opts.index.numTrainClasses,
+    shortSide,
+    maskSource: opts.useOfficialMasks ? 'official' : 'u2net',
+    shards,
+    counts,
+    skipped,
+  };
+  const indexFile = join(opts.outDir, 'index.json');
+  await fsp.writeFile(`${indexFile}.tmp`, JSON.stringify(prepared, null, 1));
+  await fsp.rename(`${indexFile}.tmp`, indexFile);
+  return { ...prepared, indexFile };
+}

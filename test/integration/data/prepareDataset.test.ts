@@ -1,0 +1,121 @@
+/**
+ * index -> u2net masks (tiny u2net-signature model, real onnxruntime path) -> resized images + masks
+ * -> shards, on the miniature Cars196 archives; resumability and the bad-input policies.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import sharp from 'sharp';
+import { DATASET_SOURCES, DatasetSources } from '../../../configs/datasets';
+import { acquireDataset, AcquiredDataset } from '../../../lib/data/datasets/acquire';
+import { computeMasks, maskPathFor, writeGrayPng } from '../../../lib/data/masks/computeMasks';
+import { U2netSession } from '../../../lib/data/masks/u2netSession';
+import { fetchU2netModel } from '../../../lib/data/masks/u2netModel';
+import { prepareDataset } from '../../../lib/data/prepareDataset';
+import { decodeShard } from '../../../lib/data/shardFormat';
+import { cachedPath } from '../../../lib/data/localCache';
+import { hashFile } from '../../../lib/data/download/checksum';
+import { readGray, readRgb } from '../../../lib/data/masks/readGray';
+
+const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
+const expected = JSON.parse(readFileSync(join(FIX, 'mini', 'expected.json'), 'utf8'));
+let acquired: AcquiredDataset;
+let session: U2netSession;
+
+before(async () => {
+  const s: DatasetSources = JSON.parse(JSON.stringify(DATASET_SOURCES));
+  for (const f of s.cars196.files) {
+    f.urls = [pathToFileURL(join(FIX, 'mini', f.name)).href];
+    f.md5 = expected.cars196[f.name];
+  }
+  s.cars196.expected = { images: expected.cars196.num_images };
+  const d = mkdtempSync(join(tmpdir(), 'bgprep-'));
+  acquired = await acquireDataset('cars196', { sources: s, downloadDir: join(d, 'dl'), extractDir: join(d, 'x') });
+  // The model goes through the real fetch + md5 path too (with the tiny model's own md5).
+  const model = join(FIX, 'u2net', 'tiny_u2net.onnx');
+  const got = await fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'u2net.onnx'), md5: (await hashFile(model, ['md5'])).md5 });
+  await assert.rejects(fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'other.onnx') }), /md5 expected 60024c5c889badc19c04ad937298a77b/);
+  session = await U2netSession.load(got.path);
+});
+
+const allPaths = () => Object.values(acquired.index.splits).flat().map((i) => i.path);
+
+test('mask stage writes one 8-bit PNG per image at the image size, resumes by skipping existing masks', async () => {
+  const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
+  const paths = allPaths();
+  const progress: number[] = [];
+  const first = await computeMasks({ root: acquired.root, images: paths.slice(0, 5), maskDir, masker: session, batchSize: 2 });
+  assert.deepEqual([first.computed, first.existing], [5, 0]);
+  const r = await computeMasks({ root: acquired.root, images: paths, maskDir, masker: session, batchSize: 4, onProgress: (p) => progress.push(p.done) });
+  assert.deepEqual([r.computed, r.existing, r.skipped.length], [paths.length - 5, 5, 0]);
+  assert.equal(progress[progress.length - 1], paths.length);
+  for (const p of paths) {
+    const meta = await sharp(maskPathFor(maskDir, p)).metadata();
+    const img = await sharp(join(acquired.root, p)).metadata();
+    assert.deepEqual([meta.width, meta.height, meta.channels, meta.depth], [img.width, img.height, 1, 'uchar'], p);
+  }
+  // The PNG holds exactly the session's mask values (no colour conversion on the way).
+  const [direct] = await session.predict([await readRgb(join(acquired.root, paths[0]))]);
+  assert.deepEqual((await readGray(maskPathFor(maskDir, paths[0]))).data, direct.data);
+});
+
+test('shards hold every split item (id, label) with a 256-short-side JPEG and a same-size PNG mask; index.json last', async () => {
+  const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
+  await computeMasks({ root: acquired.root, images: allPaths(), maskDir, masker: session });
+  const outDir = mkdtempSync(join(tmpdir(), 'bgshard-'));
+  const prep = await prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir, shardSize: 3 });
+  assert.deepEqual(prep.counts, { train: expected.cars196.splits.train.length, val: expected.cars196.splits.val.length, test: expected.cars196.splits.test.length });
+  assert.ok(existsSync(prep.indexFile));
+  for (const split of ['train', 'val', 'test'] as const) {
+    const items = prep.shards.filter((s) => s.split === split).flatMap((s) => decodeShard(readFileSync(join(outDir, s.file)), s.file));
+    assert.deepEqual(items.map((i) => ({ path: i.id, label: i.label })), expected.cars196.splits[split]);
+    assert.ok(prep.shards.filter((s) => s.split === split).every((s) => s.items <= 3));
+    for (const it of items) {
+      const im = await sharp(it.image).metadata();
+      const mk = await sharp(it.mask).metadata();
+      assert.equal(im.format, 'jpeg');
+      assert.equal(Math.min(im.width!, im.height!), 256);
+      assert.deepEqual([mk.format, mk.width, mk.height, mk.channels], ['png', im.width, im.height, 1]);
+    }
+  }
+  // Worker-local cache: produced once, then served by digest.
+  const cacheRoot = mkdtempSync(join(tmpdir(), 'bgcache-'));
+  const s0 = prep.shards[0];
+  let produced = 0;
+  const produce = async (tmp: string) => {
+    produced++;
+    writeFileSync(tmp, readFileSync(join(outDir, s0.file)));
+  };
+  const p1 = await cachedPath(cacheRoot, s0.sha256, s0.file, produce);
+  const p2 = await cachedPath(cacheRoot, s0.sha256, s0.file, produce);
+  assert.equal(p1, p2);
+  assert.equal(produced, 1);
+  assert.deepEqual(readdirSync(join(cacheRoot, s0.sha256)), [s0.file]);
+});
+
+test('bad inputs: unreadable image fails naming its path or is skipped and counted; mask size mismatch is named', async () => {
+  const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
+  const paths = allPaths();
+  await computeMasks({ root: acquired.root, images: paths, maskDir, masker: session });
+  const victim = expected.cars196.splits.val[0].path;
+  const victimPath = join(acquired.root, victim);
+  const original = readFileSync(victimPath);
+  try {
+    writeFileSync(victimPath, original.subarray(0, 40)); // a truncated JPEG
+    await assert.rejects(prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')) }), new RegExp(`cannot decode image .*${victim}`));
+    const r = await prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')), unreadable: 'skip' });
+    assert.deepEqual(r.skipped.map((s) => s.path), [victim]);
+    assert.equal(r.counts.val, expected.cars196.splits.val.length - 1);
+    const m = await computeMasks({ root: acquired.root, images: [victim], maskDir: mkdtempSync(join(tmpdir(), 'bgm-')), masker: session, unreadable: 'skip' });
+    assert.deepEqual([m.computed, m.skipped.map((s) => s.path)], [0, [victim]]);
+    await assert.rejects(computeMasks({ root: acquired.root, images: [victim], maskDir: mkdtempSync(join(tmpdir(), 'bgm-')), masker: session }), new RegExp(victim));
+  } finally {
+    writeFileSync(victimPath, original);
+  }
+  const other = expected.cars196.splits.test[0].path;
+  await writeGrayPng(maskPathFor(maskDir, other), { width: 3, height: 2, data: new Uint8Array(6) });
+  await assert.rejects(prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')) }), /mask .* is 3x2 but image .* is \d+x\d+/);
+});
