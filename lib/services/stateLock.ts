@@ -4,7 +4,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isProcessAlive, sleep } from './processRecord';
 
+// Calls within this process queue here first, so a lock file naming our own pid is always stale.
+const inProcess = new Map<string, Promise<unknown>>();
+
 export async function withStateLock<T>(stateDir: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+  const key = path.resolve(stateDir);
+  const previous = inProcess.get(key) ?? Promise.resolve();
+  const mine = previous.catch(() => undefined).then(() => withFileLock(key, timeoutMs, fn));
+  inProcess.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (inProcess.get(key) === mine) inProcess.delete(key);
+  }
+}
+
+async function withFileLock<T>(stateDir: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
   fs.mkdirSync(stateDir, { recursive: true });
   const lockFile = path.join(stateDir, 'services.lock');
   const deadline = Date.now() + timeoutMs;
@@ -15,7 +30,7 @@ export async function withStateLock<T>(stateDir: string, timeoutMs: number, fn: 
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const holder = Number.parseInt(fs.readFileSync(lockFile, 'utf8').trim(), 10);
-      // A lock left by a process that died (or by ourselves, re-entering) is stale: take it over.
+      // A lock left by a process that died (or with our own pid: see above) is stale: take it over.
       if (!Number.isFinite(holder) || holder === process.pid || !isProcessAlive(holder)) {
         fs.rmSync(lockFile, { force: true });
         continue;
