@@ -85,7 +85,11 @@ export function registerEvaluate(program: Command): void {
       return n;
     })
     .action(async (opts: { embeddings: string; labels: string; json?: boolean; blockSize?: number }) => {
-      const result = await runEvaluate({ embeddings: opts.embeddings, labels: opts.labels, blockSize: opts.blockSize });
+      // SOP's test split takes tens of seconds: show progress on an interactive terminal only.
+      const onProgress = process.stderr.isTTY
+        ? (done: number, total: number) => process.stderr.write(`\revaluate: block ${done}/${total}${done === total ? '\n' : ''}`)
+        : undefined;
+      const result = await runEvaluate({ embeddings: opts.embeddings, labels: opts.labels, blockSize: opts.blockSize, onProgress });
       console.log(opts.json ? JSON.stringify(result, null, 2) : formatEvaluate(result));
     });
 }

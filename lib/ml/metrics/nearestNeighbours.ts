@@ -23,6 +23,8 @@ export interface NeighbourLists {
   /** The matching squared distances. */
   sqDistances: Float64Array;
   kk: number;
+  /** tfjs engine only: rows whose candidates had to be rescanned exactly (too many near-ties). */
+  fullScans?: number;
 }
 
 export interface KnnOptions {

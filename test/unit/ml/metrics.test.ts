@@ -48,8 +48,14 @@ for (const c of fixture.cases) {
     test(`tfjs matMul engine gives the same lists and metrics: ${c.name}`, async () => {
       const x = Float32Array.from(c.embeddings);
       const p = prepareRetrieval(x, c.dim, c.labels);
-      const lists = await selfNearestNeighboursTf(x, c.dim, p.k + 1, { blockSize: 7 });
-      assert.deepEqual(Array.from(dropSelf(lists, p.n)), c.neighbours);
+      // extraCandidates 0 forces the exact-rescan fallback on every row with a tie at the boundary;
+      // 8 (default) and 100 take the device candidates.
+      for (const extraCandidates of [0, 8, 100]) {
+        const lists = await selfNearestNeighboursTf(x, c.dim, p.k + 1, { blockSize: 7, extraCandidates });
+        assert.deepEqual(Array.from(dropSelf(lists, p.n)), c.neighbours, `extraCandidates ${extraCandidates}`);
+        if (c.name === 'grid_ties' && extraCandidates <= 8) assert.ok(lists.fullScans! > 0, 'the tie case must reach the fallback');
+        if (c.name === 'random_unit' && extraCandidates > 0) assert.equal(lists.fullScans, 0);
+      }
       const m = await retrievalMetricsAsync(x, c.dim, c.labels, { engine: 'tfjs', blockSize: 64 });
       assert.deepEqual(m, retrievalMetrics(x, c.dim, c.labels));
     });
