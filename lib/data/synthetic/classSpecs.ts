@@ -55,11 +55,15 @@ export function buildClassSpecs(seed: number | string, count: number): ClassSpec
   const root = Rng.fromSeed(`synthetic|${seed}`);
   const combos = pickObjectCombos(root.derive('objectCombos'), count);
   const bgColours = farthestColours(root.derive('backgroundColours'), count);
+  const hueOffsets = spreadWithinFamilies(combos.map((k) => k[2]));
   const specs: ClassSpec[] = [];
   for (let c = 0; c < count; c++) {
     const rng = root.derive('class', c);
     const [shapeIdx, textureIdx, hueIdx] = combos[c];
-    const primary = hsvToRgb(hueIdx / OBJECT_HUES, rng.uniformIn(0.7, 0.9), rng.uniformIn(0.8, 0.95));
+    // hue families (shared by a few classes) plus a per-class offset inside the family, so the
+    // colour alone already narrows the class down and shape + texture settle it
+    const hue = (hueIdx + hueOffsets[c]) / OBJECT_HUES;
+    const primary = hsvToRgb(hue, rng.uniformIn(0.7, 0.9), rng.uniformIn(0.8, 0.95));
     const secondary = rng.uniform() < 0.5 ? mixRgb(primary, [255, 255, 255], 0.65) : mixRgb(primary, [0, 0, 0], 0.6);
     const object: ObjectStyle = {
       shape: SHAPE_FAMILIES[shapeIdx],
@@ -145,4 +149,15 @@ function farthestColours(rng: Rng, count: number): Rgb[] {
     for (let i = 0; i < candidates.length; i++) minDist[i] = Math.min(minDist[i], rgbDistance(candidates[i], candidates[best]));
   }
   return chosen;
+}
+
+/** For classes sharing a hue family, offsets in [-0.35, 0.35] of a family step, spread evenly. */
+function spreadWithinFamilies(hues: number[]): number[] {
+  const members = new Map<number, number[]>();
+  hues.forEach((h, c) => members.set(h, [...(members.get(h) ?? []), c]));
+  const out = new Array<number>(hues.length).fill(0);
+  for (const cs of members.values()) {
+    cs.forEach((c, k) => { out[c] = cs.length === 1 ? 0 : -0.35 + (0.7 * k) / (cs.length - 1); });
+  }
+  return out;
 }

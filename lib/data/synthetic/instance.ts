@@ -47,7 +47,7 @@ export interface InstanceSpec {
 }
 
 /** Fraction of the image area the object covers (before clamping very elongated shapes). */
-const AREA_FRACTION: [number, number] = [0.15, 0.35];
+const AREA_FRACTION: [number, number] = [0.2, 0.38];
 
 export function sampleInstance(spec: ClassSpec, size: number, rng: Rng): InstanceSpec {
   const shape = shapeOf(spec.object.shape);
