@@ -23,7 +23,7 @@ const common = {
       u2netUrl: 'https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2net.onnx',
       u2netMd5: '60024c5c889badc19c04ad937298a77b',
     },
-    synthetic: { seed: 42, size: 72, classes: { train: 24, val: 8, test: 16 }, imagesPerClass: 20 },
+    synthetic: { seed: 42, size: 72, classes: { train: 32, val: 8, test: 16 }, imagesPerClass: 16 },
   },
 } as const;
 
@@ -80,7 +80,8 @@ export function smokePreset(): Record<string, unknown> {
       pretrainedUrl: 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth',
       pretrainedSha256Prefix: '52deb4733',
     },
-    data: { ...common.data, preparedShortSide: 72 },
+    // Offline: the paper repository's backgrounds from the local copy beside the checkout.
+    data: { ...common.data, preparedShortSide: 72, localDataDir: '../shared/data' },
     transform: { resizeShort: 72, crop: 64, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },
     optimizer: { lr: 3e-4, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
     sampler: { batchSize: 32, iterationsPerEpoch: 25 },

@@ -59,7 +59,9 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     }
     node = next as Record<string, unknown>;
   }
-  node[parts[parts.length - 1]] = value;
+  const last = parts[parts.length - 1];
+  // `losses=arcface` on a list setting means the one-element list.
+  node[last] = Array.isArray(node[last]) && typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
   return undefined;
 }
 

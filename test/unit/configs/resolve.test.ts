@@ -29,6 +29,8 @@ test('overrides by dotted path, CLI words parsed as JSON or strings', () => {
   assert.equal(c.training.maxEpochs, 5);
   assert.deepEqual(c.losses, ['arcface', 'triplet']);
   assert.equal(c.experiment, 'my-run');
+  const one = resolveExperiment({ preset: 'smoke', overrides: parseOverrideArgs(['losses=arcface']) });
+  assert.deepEqual(one.losses, ['arcface']);
 });
 
 test('every bad field is named, all at once', () => {

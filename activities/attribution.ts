@@ -1,0 +1,88 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ExperimentConfig } from '../configs/schema';
+import { encodeTensorFile, type TensorRecord } from '../lib/ml/checkpoint/tensorFile';
+import { attentionMap } from '../lib/ml/attribution/attentionMap';
+import { attentionScore } from '../lib/ml/attribution/attentionScore';
+import { contiguousLabels } from '../lib/ml/train/trainer';
+import { transformOf } from '../lib/ml/train/buildCell';
+import { blackImageTensor } from '../lib/ml/transforms/blackImage';
+import { evalTransform } from '../lib/ml/transforms/pipeline';
+import { Rng } from '../lib/util/rng';
+import { mean, std } from '../lib/util/stats';
+import { cachedStage, heartbeat, logInfo, type Stores } from './context';
+import type { DataCache } from './dataCache';
+import { loadTrainedCell } from './train';
+import type { AttributionResult, CellRecord } from './types';
+
+const STAGE_VERSION = 1;
+
+export interface AttributeCellInput {
+  config: ExperimentConfig;
+  record: CellRecord;
+  /** Set to recompute although a result exists (`bgbias analyze`): a new token gives a new stage
+   * digest, so the earlier result stays in the store and the new one is written beside it. */
+  recomputeToken?: string;
+}
+
+/**
+ * Attention maps (PROTOCOL.md 10) of a trained model on its test images and their attention scores
+ * against the soft masks; keeps the maps of the first `figureImages` images for the figure.
+ */
+export function attributeCell(stores: Stores, data: DataCache) {
+  return async ({ config, record, recomputeToken }: AttributeCellInput): Promise<AttributionResult> => {
+    const store = await stores.get(config.storage.bucket);
+    const { cell, train, dataset } = record;
+    const inputs = { cell, attribution: { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel, maxImages: config.attribution.maxImages ?? null, figureImages: config.attribution.figureImages }, transform: config.transform, recompute: recomputeToken ?? null };
+    const upstream = [train.digest, dataset.digest];
+    const stage = await cachedStage(store, config.experiment, 'attribution', STAGE_VERSION, inputs, upstream, async (writer) => {
+      const [trainItems, test] = await Promise.all([data.split(store, dataset.splits.train), data.split(store, dataset.splits.test)]);
+      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems).size, train.bestWeightsKey);
+      try {
+        const cfg = transformOf(config);
+        const reference = tf.tidy(() => built.model.embed(blackImageTensor(cfg)).squeeze([0]) as tf.Tensor1D);
+        // A seeded sample of the test split: the same images for the base and the BGAugment model.
+        const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle([...test.keys()]);
+        const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
+        const scores: number[] = [];
+        const figure = new Map<string, TensorRecord>();
+        const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
+        for (const [i, idx] of chosen.entries()) {
+          const item = test[idx];
+          const t = evalTransform(item.image, item.mask, cfg);
+          const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
+          const map = attentionMap(built.model, image, reference, built.loss.distance, rng, { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel });
+          const att = (await map.data()) as Float32Array;
+          tf.dispose([image, map]);
+          scores.push(attentionScore(att, t.mask!));
+          if (i < config.attribution.figureImages) {
+            figure.set(`map/${i}`, { shape: [cfg.crop, cfg.crop], data: att });
+            figure.set(`image/${i}`, { shape: [cfg.crop, cfg.crop, 3], data: toRgb(t.image, cfg.mean) });
+          }
+          heartbeat({ image: i + 1, of: chosen.length });
+        }
+        reference.dispose();
+        const finite = scores.filter(Number.isFinite);
+        if (finite.length < scores.length) logInfo(`${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty or full mask) left out`);
+        const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
+        const mapsKey = (await writer.putBuffer('figure-maps.bgwt', encodeTensorFile(figure, { indices: chosen.slice(0, config.attribution.figureImages), ids: chosen.slice(0, config.attribution.figureImages).map((i) => test[i].id) }))).key;
+        await writer.putJson('scores.json', { ids: chosen.map((i) => test[i].id), scores });
+        return { metrics: { attention, mapsKey } };
+      } finally {
+        built.dispose();
+      }
+    });
+    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey'>;
+    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, attention: m.attention, mapsKey: m.mapsKey };
+  };
+}
+
+/** Normalised BGR (x255 minus mean) back to displayable RGB bytes (as floats). */
+function toRgb(bgr: Float32Array, meanBgr: readonly number[]): Float32Array {
+  const out = new Float32Array(bgr.length);
+  for (let p = 0; p < bgr.length; p += 3) {
+    out[p] = Math.min(255, Math.max(0, Math.round(bgr[p + 2] + meanBgr[2])));
+    out[p + 1] = Math.min(255, Math.max(0, Math.round(bgr[p + 1] + meanBgr[1])));
+    out[p + 2] = Math.min(255, Math.max(0, Math.round(bgr[p] + meanBgr[0])));
+  }
+  return out;
+}

@@ -1,0 +1,22 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import { InvalidConfigError, resolveExperiment } from '../configs/resolve';
+import type { ExperimentConfig } from '../configs/schema';
+import type { Stores } from './context';
+
+/** Preset + overrides -> validated config; a bad input fails the workflow at once, naming each field. */
+export async function resolveConfig(input: unknown): Promise<ExperimentConfig> {
+  try {
+    return resolveExperiment(input);
+  } catch (err) {
+    if (err instanceof InvalidConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfigError', { issues: err.issues });
+    throw err;
+  }
+}
+
+/** `<experiment>/config.json`: lets `analyze` and `status` find an experiment's settings later. */
+export function saveExperiment(stores: Stores) {
+  return async (config: ExperimentConfig): Promise<void> => {
+    const store = await stores.get(config.storage.bucket);
+    await store.putJson(`${config.experiment}/config.json`, config);
+  };
+}

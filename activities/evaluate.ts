@@ -1,0 +1,63 @@
+import type { ExperimentConfig, GridCell } from '../configs/schema';
+import { contiguousLabels } from '../lib/ml/train/trainer';
+import { transformOf } from '../lib/ml/train/buildCell';
+import { scoreSplit, type Scores } from '../lib/ml/train/validate';
+import { mean, std } from '../lib/util/stats';
+import { cachedStage, heartbeat, type Stores } from './context';
+import type { DataCache } from './dataCache';
+import { loadTrainedCell } from './train';
+import type { BackgroundsRef, DatasetRef, EvalResult, RepeatedScore, TrainResult } from './types';
+
+const STAGE_VERSION = 1;
+
+export interface EvaluateCellInput {
+  config: ExperimentConfig;
+  cell: GridCell;
+  dataset: DatasetRef;
+  backgrounds: BackgroundsRef;
+  train: TrainResult;
+}
+
+/** Seed of swapped-background repetition r: derived from the run seed ([fix] of PROTOCOL.md 5). */
+export const corruptedTestSeed = (seed: number, r: number) => `${seed}/test-corrupted/${r}`;
+
+/**
+ * Test of the best checkpoint: clean once, then `corruptedRepetitions` times with every test image
+ * (query and gallery) composited onto a fresh test-pool background; mean and sample std (ddof 1).
+ */
+export function evaluateCell(stores: Stores, data: DataCache) {
+  return async (input: EvaluateCellInput): Promise<EvalResult> => {
+    const { config, cell, dataset, backgrounds, train } = input;
+    const store = await stores.get(config.storage.bucket);
+    const inputs = { cell, repetitions: config.evaluation.corruptedRepetitions, transform: config.transform, version: 'seeded-test-backgrounds' };
+    const stage = await cachedStage(store, config.experiment, 'evaluate', STAGE_VERSION, inputs, [train.digest, dataset.digest, backgrounds.digest], async (writer) => {
+      const [trainItems, test, testBackgrounds] = await Promise.all([
+        data.split(store, dataset.splits.train),
+        data.split(store, dataset.splits.test),
+        data.backgrounds(store, backgrounds.pools.test.key),
+      ]);
+      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems).size, train.bestWeightsKey);
+      try {
+        const cfg = transformOf(config);
+        heartbeat({ phase: 'clean' });
+        const clean = await scoreSplit(built.model, test, cfg);
+        const reps: Scores[] = [];
+        for (let r = 0; r < config.evaluation.corruptedRepetitions; r++) {
+          heartbeat({ phase: 'corrupted', repetition: r + 1 });
+          reps.push(await scoreSplit(built.model, test, cfg, { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) }));
+        }
+        const repeated = (k: keyof Scores): RepeatedScore => {
+          const v = reps.map((s) => s[k]);
+          return { mean: mean(v), std: v.length > 1 ? std(v, 1) : 0, reps: v };
+        };
+        const metrics = { clean, corrupted: { mapAtR: repeated('mapAtR'), precisionAt1: repeated('precisionAt1'), rPrecision: repeated('rPrecision') } };
+        await writer.putJson('metrics.json', metrics);
+        return { metrics };
+      } finally {
+        built.dispose();
+      }
+    });
+    const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'corrupted'>;
+    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, clean: m.clean, corrupted: m.corrupted };
+  };
+}

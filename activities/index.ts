@@ -1,0 +1,37 @@
+/**
+ * Every activity, bound to a worker's dependencies (store endpoint, local cache). Workflows import
+ * only the TYPE of this object (`Activities`), never this module's code.
+ */
+import { attributeCell } from './attribution';
+import { prepareBackgrounds } from './backgrounds';
+import { listTrainedCells, recordCell } from './cells';
+import { resolveConfig, saveExperiment } from './config';
+import { Stores, type ActivityDeps } from './context';
+import { DataCache } from './dataCache';
+import { evaluateCell } from './evaluate';
+import { buildPreparedDataset, downloadDatasetArchives, measureMaskQuality } from './realDataset';
+import { writeReport } from './report';
+import { generateSyntheticDataset_ } from './synthetic';
+import { trainCell } from './train';
+
+export function createActivities(deps: ActivityDeps) {
+  const stores = new Stores(deps.s3);
+  const data = new DataCache(deps.cacheDir);
+  return {
+    resolveConfig,
+    saveExperiment: saveExperiment(stores),
+    prepareBackgrounds: prepareBackgrounds(stores, deps.cacheDir),
+    generateSyntheticDataset: generateSyntheticDataset_(stores),
+    downloadDatasetArchives: downloadDatasetArchives(stores, deps.cacheDir),
+    buildPreparedDataset: buildPreparedDataset(stores, deps.cacheDir),
+    measureMaskQuality: measureMaskQuality(stores, deps.cacheDir),
+    trainCell: trainCell(stores, data),
+    evaluateCell: evaluateCell(stores, data),
+    recordCell: recordCell(stores),
+    listTrainedCells: listTrainedCells(stores),
+    attributeCell: attributeCell(stores, data),
+    writeReport: writeReport(stores),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

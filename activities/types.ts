@@ -1,0 +1,116 @@
+/**
+ * Plain data that crosses the workflow/activity boundary. Only keys, digests and small metrics:
+ * artifacts never pass through Temporal payloads (DESIGN.md).
+ */
+import type { DatasetName, GridCell, LossNameT, Mode } from '../configs/schema';
+import type { EpochRecord, RetrievalScores } from '../lib/ml/train/epochRecord';
+
+export type { EpochRecord, RetrievalScores };
+
+export type { GridCell };
+
+/** A stage's committed output in the store. */
+export interface StageRef {
+  /** `<experiment>/<stage>/<digest>` */
+  prefix: string;
+  digest: string;
+  /** True when the stage found its manifest and did no work. */
+  cached: boolean;
+}
+
+export interface SplitRef {
+  shardKeys: string[];
+  count: number;
+  numClasses: number;
+}
+
+export interface DatasetRef extends StageRef {
+  dataset: DatasetName;
+  splits: { train: SplitRef; val: SplitRef; test: SplitRef };
+  maskQuality?: MaskQualityRow[];
+}
+
+export interface BackgroundsRef extends StageRef {
+  /** PROTOCOL.md 5: val pool for training and val, test pool for the swapped-background test. */
+  pools: { val: { key: string; count: number }; test: { key: string; count: number } };
+}
+
+export interface Summary {
+  mean: number;
+  std: number;
+  median: number;
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+}
+
+export interface MaskQualityRow {
+  dataset: string;
+  source: string;
+  n: number;
+  iou: Summary;
+  overlap: Summary;
+}
+
+export interface RepeatedScore {
+  mean: number;
+  /** Sample standard deviation (ddof = 1) over repetitions. */
+  std: number;
+  reps: number[];
+}
+
+export interface TrainResult extends StageRef {
+  bestEpoch: number;
+  epochsTrained: number;
+  bestMetric: number;
+  monitored: 'clean' | 'corrupted';
+  bestWeightsKey: string;
+  /** The epoch a retried attempt resumed from, if it did. */
+  resumedFromEpoch?: number;
+  /** The tfjs backend that trained it. */
+  backend?: { name: string; device: string; threads: number; version: string };
+  history: EpochRecord[];
+}
+
+export interface EvalResult extends StageRef {
+  clean: RetrievalScores;
+  corrupted: { mapAtR: RepeatedScore; precisionAt1: RepeatedScore; rPrecision: RepeatedScore };
+}
+
+export interface AttributionResult extends StageRef {
+  attention: { mean: number; std: number; n: number };
+  /** Maps of the first `figureImages` test images (float32 crop x crop each), for the figure. */
+  mapsKey: string;
+}
+
+/** What a finished grid cell leaves in the store so `analyze` finds it without the parent workflow. */
+export interface CellRecord {
+  cell: GridCell;
+  cellId: string;
+  dataset: DatasetRef;
+  backgrounds: BackgroundsRef;
+  train: TrainResult;
+  evaluation: EvalResult;
+}
+
+/** Heartbeat details of a running training (visible in the Temporal UI). */
+export interface TrainHeartbeat {
+  epoch: number;
+  step: number;
+  loss?: number;
+  metric?: number;
+  checkpointKey?: string;
+}
+
+export interface CellProgressSignal {
+  cellId: string;
+  epoch: number;
+  maxEpochs: number;
+  trainLoss?: number;
+  valClean?: number;
+  valCorrupted?: number;
+  resumedFromEpoch?: number;
+}
+
+export type { DatasetName, LossNameT, Mode };

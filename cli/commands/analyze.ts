@@ -1,0 +1,46 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { ensureServices } from '../../lib/services/embedded';
+import { BGBIAS_SEARCH_ATTRIBUTES } from '../../lib/services/searchAttributes';
+import { resolveStateDir } from '../../lib/services/stateDir';
+import type { AnalyzeResult } from '../../workflows/analyze';
+import { analyzeId, TASK_QUEUES } from '../../workflows/ids';
+import { EXPERIMENT, STAGE } from '../../workflows/searchAttributes';
+import { downloadReport } from '../downloadReport';
+import { connectClient } from '../temporalClient';
+import { watchWorkflow } from '../watchWorkflow';
+import { startWorkerProcess } from '../workerProcess';
+
+export function registerAnalyze(program: Command): void {
+  program
+    .command('analyze')
+    .description('rerun only the analysis (attribution, attention scores, figure, report) of a finished experiment; never trains')
+    .requiredOption('--experiment <id>', 'experiment id (the `experiment` setting of the run)')
+    .option('--bucket <name>', 'S3 bucket of the experiment', 'bgbias')
+    .option('--no-force', 'reuse attribution results already in the store')
+    .option('--out <dir>', 'where the report goes (default out/<experiment>)')
+    .option('--no-workers', 'do not start a local worker')
+    .action(async (opts: { experiment: string; bucket: string; force: boolean; out?: string; workers: boolean }) => {
+      const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
+      const worker = opts.workers ? startWorkerProcess(resolveStateDir()) : undefined;
+      const { client, close } = await connectClient(endpoints);
+      try {
+        const handle = await client.workflow.start('analyze', {
+          taskQueue: TASK_QUEUES.cpu,
+          workflowId: analyzeId(opts.experiment),
+          args: [{ experiment: opts.experiment, force: opts.force, bucket: opts.bucket }],
+          workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+          workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+          typedSearchAttributes: [{ key: EXPERIMENT, value: opts.experiment }, { key: STAGE, value: 'analyze' }],
+        });
+        console.log(`started ${handle.workflowId}`);
+        const result = await watchWorkflow<AnalyzeResult>(handle, worker);
+        const files = await downloadReport(endpoints.s3, opts.bucket, result.reportPrefix, path.resolve(opts.out ?? path.join('out', opts.experiment)));
+        console.log(`\n${files.table1}\n\nreport: ${files.dir}`);
+      } finally {
+        await worker?.stop();
+        await close();
+      }
+    });
+}

@@ -1,0 +1,72 @@
+import path from 'node:path';
+import type { Command } from 'commander';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { resolveExperiment, parseOverrideArgs } from '../../configs/resolve';
+import { ensureServices } from '../../lib/services/embedded';
+import { BGBIAS_SEARCH_ATTRIBUTES } from '../../lib/services/searchAttributes';
+import { resolveStateDir } from '../../lib/services/stateDir';
+import { reproduceId, TASK_QUEUES } from '../../workflows/ids';
+import { EXPERIMENT, PRESET, STAGE } from '../../workflows/searchAttributes';
+import { connectClient } from '../temporalClient';
+import { startWorkerProcess } from '../workerProcess';
+import { downloadReport } from '../downloadReport';
+import { watchWorkflow } from '../watchWorkflow';
+
+export interface RunOptions {
+  preset: 'smoke' | 'paper';
+  overrides: string[];
+  out?: string;
+  workers: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run the whole study (reproducePaper): starts embedded services and a worker when needed, shows progress, writes the report')
+    .option('--preset <name>', 'smoke (minutes on a laptop) or paper (PROTOCOL.md, needs GPUs and the datasets)', 'smoke')
+    .option('--out <dir>', 'where report.json, tables and report.html go (default out/<experiment>)')
+    .option('--no-workers', 'do not start a local worker (use workers running elsewhere)')
+    .argument('[overrides...]', 'settings as key.path=value, e.g. training.maxEpochs=5 losses=arcface,triplet')
+    .action(async (overrides: string[], opts: { preset: 'smoke' | 'paper'; out?: string; workers: boolean }) => {
+      await runCommand({ preset: opts.preset, overrides, out: opts.out, workers: opts.workers });
+    });
+}
+
+export async function runCommand(o: RunOptions): Promise<void> {
+  const t0 = Date.now();
+  // Validate here first: a bad setting is reported before anything starts.
+  const input = { preset: o.preset, overrides: parseOverrideArgs(o.overrides) };
+  const config = resolveExperiment(input);
+  const stateDir = resolveStateDir();
+  const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
+  if (endpoints.temporal.uiUrl) console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
+  const worker = o.workers ? startWorkerProcess(stateDir) : undefined;
+  if (worker) console.log(`worker started (pid ${worker.child.pid}, log ${worker.logFile})`);
+  const { client, close } = await connectClient(endpoints);
+  try {
+    const workflowId = reproduceId(config.experiment);
+    const handle = await client.workflow.start('reproducePaper', {
+      taskQueue: TASK_QUEUES.cpu,
+      workflowId,
+      args: [input],
+      // A run already in progress is joined, not duplicated; a finished one runs again (cached stages return at once).
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+      typedSearchAttributes: [
+        { key: EXPERIMENT, value: config.experiment },
+        { key: PRESET, value: config.preset },
+        { key: STAGE, value: 'config' },
+      ],
+    });
+    console.log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
+    const result = await watchWorkflow(handle, worker);
+    const outDir = path.resolve(o.out ?? path.join('out', config.experiment));
+    const files = await downloadReport(endpoints.s3, config.storage.bucket, result.analysis.reportPrefix, outDir);
+    console.log(`\n${files.table1}\n`);
+    console.log(`report: ${files.dir} (${files.names.join(', ')})`);
+    console.log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  } finally {
+    await worker?.stop();
+    await close();
+  }
+}

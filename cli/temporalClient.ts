@@ -1,0 +1,20 @@
+import { Client, Connection } from '@temporalio/client';
+import type { ServiceEndpoints } from '../lib/services/embedded';
+import { ensureSearchAttributes } from '../lib/services/searchAttributes';
+
+export interface ConnectedClient {
+  client: Client;
+  connection: Connection;
+  close(): Promise<void>;
+}
+
+/** A Temporal client for the given endpoints, with bgbias's search attributes registered. */
+export async function connectClient(endpoints: ServiceEndpoints): Promise<ConnectedClient> {
+  const { address, namespace } = endpoints.temporal;
+  const connection = await Connection.connect({ address }).catch((err: Error) => {
+    throw new Error(`cannot reach the Temporal server at ${address}: ${err.message}`);
+  });
+  await ensureSearchAttributes(connection, namespace);
+  const client = new Client({ connection, namespace });
+  return { client, connection, close: () => connection.close() };
+}

@@ -1,0 +1,56 @@
+import fs from 'node:fs';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { ReproducePaperResult } from '../workflows/reproducePaper';
+import type { Progress } from '../workflows/progress';
+import { ProgressView } from './progressView';
+import type { WorkerProcess } from './workerProcess';
+
+/**
+ * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
+ * log tail if the local worker process dies.
+ */
+export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHandle, worker?: WorkerProcess, intervalMs = 1000): Promise<R> {
+  const view = new ProgressView();
+  let finished = false;
+  const result = handle.result().finally(() => {
+    finished = true;
+  });
+  result.catch(() => undefined);
+  let lastProgress: Progress | undefined;
+  try {
+    while (!finished) {
+      try {
+        lastProgress = await handle.query<Progress>('progress');
+        view.update(lastProgress);
+      } catch {
+        // The first workflow task may not have run yet; the query answers once it has.
+      }
+      if (worker && worker.child.exitCode !== null) {
+        throw new Error(`the worker process exited (code ${worker.child.exitCode}); last lines of ${worker.logFile}:\n${tail(worker.logFile)}`);
+      }
+      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
+    }
+    try {
+      view.update(await handle.query<Progress>('progress'));
+    } catch {
+      /* a finished workflow still answers queries; ignore if it does not */
+    }
+  } finally {
+    view.stop();
+  }
+  try {
+    return (await result) as R;
+  } catch (err) {
+    const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
+    const detail = cause?.cause?.message ?? cause?.message ?? lastProgress?.error;
+    throw new Error(`${handle.workflowId} failed${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+function tail(file: string, lines = 20): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}

@@ -1,0 +1,46 @@
+import sharp from 'sharp';
+import type { GrayImage, RgbImage } from './images';
+import { decodeShard } from './shardFormat';
+
+/** A dataset image decoded for training: pixels, soft mask and label. */
+export interface DecodedItem {
+  id: string;
+  label: number;
+  image: RgbImage;
+  mask: GrayImage;
+}
+
+export async function decodeRgb(buf: Buffer, source: string): Promise<RgbImage> {
+  try {
+    const { data, info } = await sharp(buf).removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+    if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    throw new Error(`${source}: unreadable image (${(err as Error).message})`);
+  }
+}
+
+export async function decodeGray(buf: Buffer, source: string): Promise<GrayImage> {
+  try {
+    const { data, info } = await sharp(buf).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
+    return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
+  } catch (err) {
+    throw new Error(`${source}: unreadable mask (${(err as Error).message})`);
+  }
+}
+
+/** Decodes every item of the given shard buffers, checking that each mask matches its image's size. */
+export async function decodeShardItems(shards: Array<{ key: string; data: Buffer }>): Promise<DecodedItem[]> {
+  const out: DecodedItem[] = [];
+  for (const shard of shards) {
+    for (const item of decodeShard(shard.data, shard.key)) {
+      const where = `${shard.key}#${item.id}`;
+      const [image, mask] = await Promise.all([decodeRgb(item.image, where), decodeGray(item.mask, `${where} (mask)`)]);
+      if (image.width !== mask.width || image.height !== mask.height) {
+        throw new Error(`${where}: mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}`);
+      }
+      out.push({ id: item.id, label: item.label, image, mask });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,15 @@
+/** Retrieval scores of one split (fractions, not percent). */
+export interface RetrievalScores {
+  mapAtR: number;
+  precisionAt1: number;
+  rPrecision: number;
+}
+
+/** One epoch of training as the history and the report keep it. */
+export interface EpochRecord {
+  epoch: number;
+  trainLoss?: number;
+  valClean: RetrievalScores;
+  valCorrupted: RetrievalScores;
+  seconds: number;
+}

@@ -1,0 +1,115 @@
+import * as tf from '@tensorflow/tfjs';
+import type { DecodedItem } from '../../data/decodeShards';
+import type { RgbImage } from '../../data/images';
+import { Rng } from '../../util/rng';
+import type { MetricLoss } from '../losses/types';
+import type { EmbeddingModel } from '../models/types';
+import { MPerClassSampler } from '../sampler';
+import type { TransformConfig } from '../transforms/pipeline';
+import { batchTensor, trainBatch } from './batches';
+import type { TrainingState } from './trainingState';
+import { validate, type ValidationScores } from './validate';
+
+export interface TrainerOptions {
+  model: EmbeddingModel;
+  loss: MetricLoss;
+  /** Applies one step of gradients (TorchRMSprop with the two parameter groups). */
+  applyGradients: (grads: tf.NamedTensorMap) => void;
+  train: readonly DecodedItem[];
+  val: readonly DecodedItem[];
+  /** PROTOCOL.md 5: the val pool, for BGAugment and the corrupted val metric. */
+  valBackgrounds: readonly RgbImage[];
+  mode: 'base' | 'bgaugment';
+  transform: TransformConfig;
+  seed: number;
+  batchSize: number;
+  m: number;
+  iterationsPerEpoch: number;
+  maxEpochs: number;
+  patience: number;
+  validateBeforeTraining: boolean;
+  /** State to continue from (a checkpoint of a previous attempt). */
+  resume?: TrainingState;
+  /** Called after each epoch with the new state; `improved` when it is the best so far. Must persist
+   *  the state (checkpoint) before resolving: the next epoch may never come. */
+  endOfEpoch: (state: TrainingState, improved: boolean) => Promise<void>;
+  /** Called after each step (heartbeats); cheap. */
+  onStep?: (epoch: number, step: number, loss: number) => void;
+}
+
+/**
+ * The reference training loop (PROTOCOL.md 7): M-per-class batches, train transform (+ BGAugment),
+ * loss, RMSprop; validation (clean + corrupted val MAP@R) after every epoch; the monitored metric
+ * (clean for base, corrupted for bgaugment) picks the best epoch and drives early stopping.
+ *
+ * Every epoch's random draws come from streams derived from (seed, epoch), so an attempt resumed from
+ * the checkpoint of epoch e draws exactly what an uninterrupted run draws in epoch e+1.
+ */
+export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
+  const root = Rng.fromSeed(`train/${o.seed}`);
+  const monitored: 'clean' | 'corrupted' = o.mode === 'base' ? 'clean' : 'corrupted';
+  const labelMap = contiguousLabels(o.train);
+  const trainLabels = o.train.map((it) => labelMap.get(it.label)!);
+  const vars = [...o.model.trainableVariables(), ...o.loss.trainableVariables()];
+  const valSeed = `${o.seed}/val-corrupted`;
+  const valBackgrounds = o.valBackgrounds;
+
+  let state: TrainingState = o.resume ?? { epoch: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, stopped: false, monitored, history: [] };
+  if (!o.resume && o.validateBeforeTraining) {
+    const t0 = Date.now();
+    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed);
+    state = { ...state, history: [{ epoch: 0, valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }] };
+  }
+
+  while (!state.stopped && state.epoch < o.maxEpochs) {
+    const epoch = state.epoch + 1;
+    const t0 = Date.now();
+    const sampler = new MPerClassSampler(trainLabels, {
+      m: o.m,
+      batchSize: o.batchSize,
+      lengthBeforeNewIter: o.batchSize * o.iterationsPerEpoch,
+      rng: root.derive('sampler', epoch),
+    });
+    const augmentRng = root.derive('augment', epoch);
+    let lossSum = 0;
+    let steps = 0;
+    for (const indices of sampler.batches().slice(0, o.iterationsPerEpoch)) {
+      const host = trainBatch(o.train, indices, o.transform, augmentRng, o.mode === 'bgaugment' ? valBackgrounds : undefined);
+      host.labels = Int32Array.from(indices, (i) => trainLabels[i]);
+      const { value, grads } = tf.tidy(() => {
+        const x = batchTensor(host);
+        const y = tf.tensor1d(host.labels, 'int32');
+        return tf.variableGrads(() => o.loss.compute(o.model.embed(x), y), vars);
+      });
+      o.applyGradients(grads);
+      tf.dispose(grads);
+      const lossValue = (await value.data())[0];
+      value.dispose();
+      if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, step ${steps + 1}`);
+      lossSum += lossValue;
+      steps++;
+      o.onStep?.(epoch, steps, lossValue);
+    }
+    const v: ValidationScores = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed);
+    const metric = monitored === 'clean' ? v.clean.mapAtR : v.corrupted.mapAtR;
+    const improved = metric > state.bestMetric;
+    const badEpochs = improved ? 0 : state.badEpochs + 1;
+    state = {
+      epoch,
+      bestEpoch: improved ? epoch : state.bestEpoch,
+      bestMetric: improved ? metric : state.bestMetric,
+      badEpochs,
+      stopped: badEpochs >= o.patience,
+      monitored,
+      history: [...state.history, { epoch, trainLoss: lossSum / Math.max(1, steps), valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }],
+    };
+    await o.endOfEpoch(state, improved);
+  }
+  return state;
+}
+
+/** Training labels as 0..C-1 (the class-weight matrix of ArcFace / NormSoftmax has C columns). */
+export function contiguousLabels(items: readonly DecodedItem[]): Map<number, number> {
+  const sorted = [...new Set(items.map((i) => i.label))].sort((a, b) => a - b);
+  return new Map(sorted.map((l, i) => [l, i]));
+}

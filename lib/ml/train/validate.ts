@@ -1,0 +1,32 @@
+import type { DecodedItem } from '../../data/decodeShards';
+import type { RgbImage } from '../../data/images';
+import { retrievalMetrics } from '../metrics/retrieval';
+import type { EmbeddingModel } from '../models/types';
+import type { TransformConfig } from '../transforms/pipeline';
+import { embedSplit } from './embedSplit';
+
+export interface Scores {
+  mapAtR: number;
+  precisionAt1: number;
+  rPrecision: number;
+}
+
+export interface ValidationScores {
+  clean: Scores;
+  corrupted: Scores;
+}
+
+/** Retrieval scores of a split's embeddings (query = reference = the split, self excluded). */
+export async function scoreSplit(model: EmbeddingModel, items: readonly DecodedItem[], cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; seed: string }): Promise<Scores> {
+  const e = await embedSplit(model, items, cfg, { corrupted });
+  const m = await retrievalMetrics(e.embeddings, e.dim, e.labels);
+  return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
+}
+
+/** Clean and corrupted val scores; the corrupted backgrounds are the same draws every epoch. */
+export async function validate(model: EmbeddingModel, val: readonly DecodedItem[], cfg: TransformConfig, backgrounds: readonly RgbImage[], seed: string): Promise<ValidationScores> {
+  return {
+    clean: await scoreSplit(model, val, cfg),
+    corrupted: await scoreSplit(model, val, cfg, { backgrounds, seed }),
+  };
+}

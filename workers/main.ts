@@ -1,0 +1,36 @@
+/**
+ * Worker process entry: `node --import tsx workers/main.ts [--queues cpu,gpu] [--backend auto]`.
+ * Uses TEMPORAL_ADDRESS / S3_ENDPOINT when set (GPU machines joining a cluster), else the embedded
+ * services of this checkout (started if needed).
+ */
+import path from 'node:path';
+import { Command } from 'commander';
+import { ensureServices } from '../lib/services/embedded';
+import { resolveStateDir } from '../lib/services/stateDir';
+import { runWorkers, type QueueName } from './runWorkers';
+
+async function main(): Promise<void> {
+  const program = new Command('bgbias-worker')
+    .option('--queues <list>', 'task queues to serve: cpu, gpu or cpu,gpu', 'cpu,gpu')
+    .option('--backend <name>', 'tfjs backend: auto, tensorflow or cpu', 'auto')
+    .option('--gpu-slots <n>', 'activities at a time on the gpu queue', '1')
+    .parse();
+  const opts = program.opts<{ queues: string; backend: 'auto' | 'tensorflow' | 'cpu'; gpuSlots: string }>();
+  const queues = opts.queues.split(',').map((q) => q.trim()) as QueueName[];
+  for (const q of queues) if (q !== 'cpu' && q !== 'gpu') throw new Error(`--queues: unknown queue ${q} (expected cpu or gpu)`);
+  const endpoints = await ensureServices({ log: (l) => console.log(l) });
+  const controller = new AbortController();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
+  await runWorkers({
+    endpoints,
+    queues,
+    cacheDir: path.join(resolveStateDir(), 'cache'),
+    backend: opts.backend,
+    gpuSlots: Number(opts.gpuSlots),
+  }, controller.signal);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,73 @@
+import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { initBackend, type BackendPreference } from '../lib/ml/backend';
+import type { ServiceEndpoints } from '../lib/services/embedded';
+import { TASK_QUEUES } from '../workflows/ids';
+
+export type QueueName = keyof typeof TASK_QUEUES;
+
+export interface RunWorkersOptions {
+  endpoints: ServiceEndpoints;
+  queues: QueueName[];
+  /** Local cache of dataset shards and decoded data (worker-local, keyed by digest). */
+  cacheDir: string;
+  backend?: BackendPreference;
+  /** Activities at a time on the gpu queue (one per GPU). */
+  gpuSlots?: number;
+  log?: (line: string) => void;
+}
+
+let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow bundle, built once per process (swc, offline). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundlePromise ??= bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+  return bundlePromise;
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+/**
+ * Runs the workers of the given queues until `signal` aborts (or SIGINT/SIGTERM on the process).
+ * cpu: every workflow + download/masks/report activities; gpu: train/evaluate/attribution, one at a
+ * time per GPU (TEMPORAL.md "Routing").
+ */
+export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Promise<void> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN') });
+  const connection = await NativeConnection.connect({ address: o.endpoints.temporal.address });
+  const activities = createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, log });
+  const workers: Worker[] = [];
+  try {
+    if (o.queues.includes('gpu')) {
+      const info = await initBackend(o.backend ?? 'auto');
+      log(`gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} threads)`);
+      workers.push(await Worker.create({
+        connection,
+        namespace: o.endpoints.temporal.namespace,
+        taskQueue: TASK_QUEUES.gpu,
+        activities,
+        maxConcurrentActivityTaskExecutions: o.gpuSlots ?? 1,
+        // Heartbeats reach the server at least this often, so the UI shows a live epoch/step.
+        maxHeartbeatThrottleInterval: '10s',
+        defaultHeartbeatThrottleInterval: '5s',
+      }));
+    }
+    if (o.queues.includes('cpu')) {
+      workers.push(await Worker.create({
+        connection,
+        namespace: o.endpoints.temporal.namespace,
+        taskQueue: TASK_QUEUES.cpu,
+        workflowBundle: await workflowBundle(),
+        activities,
+        maxConcurrentActivityTaskExecutions: 2,
+      }));
+    }
+    log(`workers polling ${o.queues.map((q) => TASK_QUEUES[q]).join(', ')} at ${o.endpoints.temporal.address}`);
+    const stop = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());
+    signal?.addEventListener('abort', stop, { once: true });
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    await connection.close();
+  }
+}

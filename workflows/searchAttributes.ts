@@ -1,0 +1,36 @@
+import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+
+/**
+ * Custom search attributes so runs can be filtered in the Temporal UI
+ * (e.g. `BgbiasExperiment = "smoke" AND BgbiasStage = "train"`). They must be registered on the
+ * server: the embedded dev server does it at start, docker-compose runs `temporal operator
+ * search-attribute create` (see README).
+ */
+export const EXPERIMENT = defineSearchAttributeKey('BgbiasExperiment', SearchAttributeType.KEYWORD);
+export const PRESET = defineSearchAttributeKey('BgbiasPreset', SearchAttributeType.KEYWORD);
+export const STAGE = defineSearchAttributeKey('BgbiasStage', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_NAMES = ['BgbiasExperiment', 'BgbiasPreset', 'BgbiasStage'] as const;
+
+/**
+ * Sets the stage attribute, but only on runs started with our attributes (the CLI registers them
+ * and sets them at start): on a server without them an upsert would fail the workflow task.
+ */
+export function markStage(stage: string): void {
+  if (workflowInfo().typedSearchAttributes.get(EXPERIMENT) === undefined) return;
+  upsertSearchAttributes([{ key: STAGE, value: stage }]);
+}
+
+/** The attributes a child inherits from its parent (experiment, preset), if the parent has them. */
+export function inheritedSearchAttributes(stage: string): TypedSearchAttributes | undefined {
+  const own = workflowInfo().typedSearchAttributes;
+  const experiment = own.get(EXPERIMENT);
+  if (experiment === undefined) return undefined;
+  const preset = own.get(PRESET);
+  return new TypedSearchAttributes([
+    { key: EXPERIMENT, value: experiment },
+    ...(preset !== undefined ? [{ key: PRESET, value: preset }] : []),
+    { key: STAGE, value: stage },
+  ]);
+}
