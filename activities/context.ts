@@ -26,13 +26,18 @@ export class Stores {
   }
 }
 
-/** Logs through the activity logger when inside an activity (the worker log shows the stage). */
-export function logInfo(message: string, attrs: Record<string, unknown> = {}): void {
+/**
+ * One line in the worker's output (its log file when the CLI started it), prefixed with the time
+ * and the activity. Plain stdout rather than the SDK logger, which runs at WARN to keep the SDK quiet.
+ */
+export function logInfo(message: string, attrs?: Record<string, unknown>): void {
+  let where = '';
   try {
-    Context.current().log.info(message, attrs);
+    where = ` ${Context.current().info.activityType}`;
   } catch {
-    console.log(message);
+    /* not in an activity */
   }
+  console.log(`${new Date().toISOString()}${where}: ${message}${attrs ? ` ${JSON.stringify(attrs)}` : ''}`);
 }
 
 /** Heartbeats when running inside an activity; a no-op in plain calls (tests, scripts). */
@@ -62,6 +67,6 @@ export async function cachedStage(
   const digest = stageDigest(stage, version, inputs, upstream);
   const result = await runCached(store, { experiment, stage, digest }, produce);
   const prefix = `${experiment}/${stage}/${digest}`;
-  logInfo(`${stage} ${result.cached ? 'cached' : 'done'}: ${prefix}`, { stage, cached: result.cached });
+  logInfo(`${stage} ${result.cached ? 'cached' : 'done'}: ${prefix}`);
   return { ...result, prefix, digest };
 }

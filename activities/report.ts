@@ -54,7 +54,8 @@ export function writeReport(stores: Stores) {
         },
         cells,
         ...(maskQuality.length ? { maskQuality } : {}),
-        effect: computeEffect(cells),
+        // The effect compares the two modes; a grid with one mode has none.
+        ...(new Set(cells.map((c) => c.mode)).size === 2 ? { effect: computeEffect(cells) } : {}),
       };
       const figure = await attentionFigure(store, config, attributions);
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-report-'));

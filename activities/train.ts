@@ -63,7 +63,7 @@ export function trainCell(stores: Stores, data: DataCache) {
         if (await store.exists(checkpointKey)) {
           resume = restoreCheckpoint(await store.getBuffer(checkpointKey), checkpointKey, built.model, built.loss, built.optimizer);
           resumedFromEpoch = resume.epoch;
-          logInfo(`${id}: resuming training from the checkpoint of epoch ${resume.epoch} (${checkpointKey})`, { cell: id, epoch: resume.epoch });
+          logInfo(`${id}: resuming training from the checkpoint of epoch ${resume.epoch} (${checkpointKey})`);
         }
         const beat: TrainHeartbeat = { epoch: resume?.epoch ?? 0, step: 0, checkpointKey: resume ? checkpointKey : undefined };
         const cancel = cancellationSignal();

@@ -1,4 +1,4 @@
-import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
 import type { ServiceEndpoints } from '../lib/services/embedded';
@@ -25,6 +25,19 @@ export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
   return bundlePromise;
 }
 
+let runtimeInstalled = false;
+
+/** Core SDK logs at WARN and above; the runtime can be installed once per process. */
+function installRuntimeOnce(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by the host process (tests, embedding): keep its settings.
+  }
+}
+
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
 
 /**
@@ -34,7 +47,7 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, err
  */
 export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Promise<void> {
   const log = o.log ?? ((l: string) => console.log(l));
-  Runtime.install({ logger: new (require('@temporalio/worker').DefaultLogger)('WARN') });
+  installRuntimeOnce();
   const connection = await NativeConnection.connect({ address: o.endpoints.temporal.address });
   const activities = createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, log });
   const workers: Worker[] = [];

@@ -1,0 +1,106 @@
+/**
+ * Kill the worker process (SIGKILL) in the middle of a training; a new worker resumes from the last
+ * checkpoint, and the run ends with exactly the weights and metrics of an uninterrupted run.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
+import { ArtifactStore } from '../../lib/store/artifactStore';
+import { reproduceId, TASK_QUEUES } from '../../workflows/ids';
+import type { Progress } from '../../workflows/progress';
+import type { ReproducePaperResult } from '../../workflows/reproducePaper';
+import { startTestServices, type TestServices } from '../helpers/services';
+import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
+
+let services: TestServices;
+let temporal: ConnectedClient;
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-resume-'));
+const children: ChildProcess[] = [];
+
+before(async () => {
+  services = await startTestServices();
+  temporal = await connectClient(services.endpoints);
+});
+
+after(async () => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await temporal?.close();
+  await services?.stop();
+  fs.rmSync(logDir, { recursive: true, force: true });
+});
+
+/** A worker process joined to the test services as an external machine would be (env only). */
+function startWorker(name: string): { child: ChildProcess; log: string } {
+  const log = path.join(logDir, `${name}.log`);
+  const out = fs.openSync(log, 'w');
+  const { s3, temporal: t } = services.endpoints;
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../workers/main.ts')], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      TEMPORAL_ADDRESS: t.address,
+      S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
+      S3_ACCESS_KEY: s3.accessKey,
+      S3_SECRET_KEY: s3.secretKey,
+      BGBIAS_STATE_DIR: path.join(logDir, name),
+    },
+    stdio: ['ignore', out, out],
+  });
+  fs.closeSync(out);
+  children.push(child);
+  return { child, log };
+}
+
+const overrides = (experiment: string) =>
+  tinyOverrides(experiment, { modes: ['base'], 'training.maxEpochs': 6, 'training.patience': 10, 'sampler.iterationsPerEpoch': 8 });
+
+test('a SIGKILLed training resumes from its checkpoint and ends bit-identical to an uninterrupted run', { timeout: 600_000 }, async () => {
+  const client = temporal.client;
+  const first = startWorker('first');
+  const handle = await client.workflow.start('reproducePaper', {
+    taskQueue: TASK_QUEUES.cpu,
+    workflowId: reproduceId('interrupted'),
+    args: [{ preset: 'smoke', overrides: overrides('interrupted') }],
+  });
+  // Wait until two epochs are checkpointed, then kill the worker without warning.
+  for (;;) {
+    const p = await handle.query<Progress>('progress').catch(() => undefined);
+    if ((p?.cells[0]?.epoch ?? 0) >= 2) break;
+    if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${fs.readFileSync(first.log, 'utf8')}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  first.child.kill('SIGKILL');
+  await new Promise((r) => first.child.once('exit', r));
+  const second = startWorker('second');
+  const interrupted = await resultExplained<ReproducePaperResult>(handle);
+
+  const log = fs.readFileSync(second.log, 'utf8');
+  const m = /resuming training from the checkpoint of epoch (\d+)/.exec(log);
+  assert.ok(m, `the second worker did not resume from a checkpoint:\n${log}`);
+  const resumedFrom = Number(m[1]);
+  assert.ok(resumedFrom >= 2 && resumedFrom < 6, `resumed from epoch ${resumedFrom}`);
+  const cell = interrupted.cells[0];
+  assert.equal(cell.train.resumedFromEpoch, resumedFrom);
+  assert.equal(cell.train.epochsTrained, 6);
+
+  // The same experiment uninterrupted (another id, so nothing is cached).
+  const straight = await resultExplained<ReproducePaperResult>(await client.workflow.start('reproducePaper', {
+    taskQueue: TASK_QUEUES.cpu,
+    workflowId: reproduceId('straight'),
+    args: [{ preset: 'smoke', overrides: overrides('straight') }],
+  }));
+  const ref = straight.cells[0];
+  assert.equal(ref.train.resumedFromEpoch, undefined);
+
+  // Bitwise: the tensorflow backend on CPU is deterministic for this model (same threads, same ops).
+  const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+  const [a, b] = await Promise.all([store.getBuffer(cell.train.bestWeightsKey), store.getBuffer(ref.train.bestWeightsKey)]);
+  assert.ok(a.equals(b), 'best weights differ between the resumed and the uninterrupted run');
+  assert.deepEqual(cell.train.history.map(({ seconds: _s, ...rest }) => rest), ref.train.history.map(({ seconds: _s, ...rest }) => rest));
+  assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
+  assert.deepEqual(cell.evaluation.corrupted, ref.evaluation.corrupted);
+});
