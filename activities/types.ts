@@ -114,3 +114,19 @@ export interface CellProgressSignal {
 }
 
 export type { DatasetName, LossNameT, Mode };
+
+/** A dataset archive verified and kept in the store outside any experiment: `archives/<md5>/<name>`. */
+export interface ArchiveRef {
+  name: string;
+  key: string;
+  md5: string;
+  bytes: number;
+}
+
+/** What `downloadDatasetArchives` hands to `buildPreparedDataset`. */
+export interface DatasetArchives {
+  dataset: DatasetName;
+  archives: ArchiveRef[];
+  /** Optional files (CUB's segmentations) that had no address or could not be fetched, with the reason. */
+  skipped: { name: string; reason: string }[];
+}
