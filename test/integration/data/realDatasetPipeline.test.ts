@@ -16,7 +16,7 @@ import { connectClient, type ConnectedClient } from '../../../cli/temporalClient
 import { resolveExperiment } from '../../../configs/resolve';
 import type { ExperimentConfig } from '../../../configs/schema';
 import type { DatasetRef, MaskQualityRow } from '../../../activities/types';
-import { SOURCES_ENV } from '../../../activities/realDataset/sources';
+import { datasetSource, SOURCES_ENV } from '../../../activities/realDataset/sources';
 import { decodeShardItems } from '../../../lib/data/decodeShards';
 import { ArtifactStore } from '../../../lib/store/artifactStore';
 import { readManifest } from '../../../lib/store/stageOutput';
@@ -197,4 +197,18 @@ test('a corrupted archive fails the workflow with the file name and both md5 sum
   assert.ok(Date.now() - t0 < 30_000, 'a checksum mismatch is not retried');
   const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias-corrupt');
   assert.deepEqual(await store.list('archives/'), []);
+});
+
+test('the sources override file: applied per file, and a bad one is named with its field', () => {
+  const file = join(tmp, 'override.json');
+  const env = { [SOURCES_ENV]: file };
+  writeFileSync(file, JSON.stringify({ sop: { files: { 'Stanford_Online_Products.zip': { md5: 'a'.repeat(32), urls: [] } }, expected: { images: 3 } } }));
+  const sop = datasetSource('sop', env);
+  assert.deepEqual([sop.files[0].md5, sop.files[0].urls, sop.expected], ['a'.repeat(32), [], { images: 3 }]);
+  assert.equal(datasetSource('cars196', env).files[0].md5, 'd5c8f0aa497503f355e17dc7886c3f14'); // untouched
+  writeFileSync(file, JSON.stringify({ sop: { files: { 'Stanford_Online_Products.zip': { md5: 'xyz' } } } }));
+  assert.throws(() => datasetSource('sop', env), new RegExp(`${SOURCES_ENV}=.*override\\.json: sop\\.files\\.Stanford_Online_Products\\.zip\\.md5`));
+  writeFileSync(file, JSON.stringify({ sop: { files: { 'sop.zip': { md5: 'a'.repeat(32) } } } }));
+  assert.throws(() => datasetSource('sop', env), /sop has no file 'sop\.zip' \(files: Stanford_Online_Products\.zip\)/);
+  assert.throws(() => datasetSource('synthetic', env), /'synthetic' is not a downloadable dataset/);
 });
