@@ -36,18 +36,18 @@ export function attributeCell(stores: Stores, data: DataCache) {
     const upstream = [train.digest, dataset.digest];
     const stage = await cachedStage(store, config.experiment, 'attribution', STAGE_VERSION, inputs, upstream, async (writer) => {
       const [trainItems, test] = await Promise.all([data.split(store, dataset.splits.train), data.split(store, dataset.splits.test)]);
-      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems).size, train.bestWeightsKey);
+      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
       try {
         const cfg = transformOf(config);
         const reference = tf.tidy(() => built.model.embed(blackImageTensor(cfg)).squeeze([0]) as tf.Tensor1D);
         // A seeded sample of the test split: the same images for the base and the BGAugment model.
-        const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle([...test.keys()]);
+        const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle(Array.from({ length: test.length }, (_, i) => i));
         const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
         const scores: number[] = [];
         const figure = new Map<string, TensorRecord>();
         const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
         for (const [i, idx] of chosen.entries()) {
-          const item = test[idx];
+          const item = await test.get(idx);
           const t = evalTransform(item.image, item.mask, cfg);
           const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
           const map = attentionMap(built.model, image, reference, built.loss.distance, rng, { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel });
@@ -64,8 +64,8 @@ export function attributeCell(stores: Stores, data: DataCache) {
         const finite = scores.filter(Number.isFinite);
         if (finite.length < scores.length) logInfo(`${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty or full mask) left out`);
         const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
-        const mapsKey = (await writer.putBuffer('figure-maps.bgwt', encodeTensorFile(figure, { indices: chosen.slice(0, config.attribution.figureImages), ids: chosen.slice(0, config.attribution.figureImages).map((i) => test[i].id) }))).key;
-        await writer.putJson('scores.json', { ids: chosen.map((i) => test[i].id), scores });
+        const mapsKey = (await writer.putBuffer('figure-maps.bgwt', encodeTensorFile(figure, { indices: chosen.slice(0, config.attribution.figureImages), ids: chosen.slice(0, config.attribution.figureImages).map((i) => test.id(i)) }))).key;
+        await writer.putJson('scores.json', { ids: chosen.map((i) => test.id(i)), scores });
         return { metrics: { attention, mapsKey } };
       } finally {
         built.dispose();

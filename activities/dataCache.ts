@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactStore } from '../lib/store/artifactStore';
-import { decodeShardItems, decodeRgb, type DecodedItem } from '../lib/data/decodeShards';
+import { decodeRgb } from '../lib/data/decodeShards';
+import { DecodedCache, SplitData } from '../lib/data/splitData';
 import { decodeShard } from '../lib/data/shardFormat';
 import type { RgbImage } from '../lib/data/images';
 import type { SplitRef } from './types';
@@ -13,6 +14,7 @@ import type { SplitRef } from './types';
  */
 export class DataCache {
   private readonly memory = new Map<string, Promise<unknown>>();
+  private readonly decoded = new DecodedCache();
 
   constructor(private readonly cacheDir: string, private readonly maxEntries = 6) {}
 
@@ -29,13 +31,14 @@ export class DataCache {
     return file;
   }
 
-  split(store: ArtifactStore, ref: SplitRef): Promise<DecodedItem[]> {
-    return this.remember(`split:${store.bucket}:${ref.shardKeys.join(',')}`, async () => {
-      const shards = [];
-      for (const key of ref.shardKeys) shards.push({ key, data: fs.readFileSync(await this.localFile(store, key)) });
-      const items = await decodeShardItems(shards);
+  /** A split's encoded items (decoded on use through the shared, bounded decoded-image cache). */
+  split(store: ArtifactStore, ref: SplitRef): Promise<SplitData> {
+    const name = `split:${store.bucket}:${ref.shardKeys.join(',')}`;
+    return this.remember(name, async () => {
+      const items = [];
+      for (const key of ref.shardKeys) items.push(...decodeShard(fs.readFileSync(await this.localFile(store, key)), key));
       if (items.length !== ref.count) throw new Error(`split ${ref.shardKeys[0]}...: expected ${ref.count} images, shards hold ${items.length}`);
-      return items;
+      return new SplitData(items, ref.shardKeys[0] ?? name, this.decoded);
     });
   }
 

@@ -36,7 +36,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
         data.split(store, dataset.splits.test),
         data.backgrounds(store, backgrounds.pools.test.key),
       ]);
-      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems).size, train.bestWeightsKey);
+      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
       try {
         const cfg = transformOf(config);
         heartbeat({ phase: 'clean' });

@@ -52,7 +52,7 @@ export function trainCell(stores: Stores, data: DataCache) {
         data.split(store, dataset.splits.val),
         data.backgrounds(store, backgrounds.pools.val.key),
       ]);
-      const numClasses = contiguousLabels(train).size;
+      const numClasses = contiguousLabels(train.labels).size;
       const pretrained = config.model.pretrained ? await loadPretrained(config, data) : undefined;
       const built = await buildCell(config, cell, numClasses, pretrained);
       // Checkpoints live beside the stage output, under a name the manifest never lists.

@@ -1,6 +1,5 @@
 import sharp from 'sharp';
 import type { GrayImage, RgbImage } from './images';
-import { decodeShard } from './shardFormat';
 
 /** A dataset image decoded for training: pixels, soft mask and label. */
 export interface DecodedItem {
@@ -27,20 +26,4 @@ export async function decodeGray(buf: Buffer, source: string): Promise<GrayImage
   } catch (err) {
     throw new Error(`${source}: unreadable mask (${(err as Error).message})`);
   }
-}
-
-/** Decodes every item of the given shard buffers, checking that each mask matches its image's size. */
-export async function decodeShardItems(shards: Array<{ key: string; data: Buffer }>): Promise<DecodedItem[]> {
-  const out: DecodedItem[] = [];
-  for (const shard of shards) {
-    for (const item of decodeShard(shard.data, shard.key)) {
-      const where = `${shard.key}#${item.id}`;
-      const [image, mask] = await Promise.all([decodeRgb(item.image, where), decodeGray(item.mask, `${where} (mask)`)]);
-      if (image.width !== mask.width || image.height !== mask.height) {
-        throw new Error(`${where}: mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}`);
-      }
-      out.push({ id: item.id, label: item.label, image, mask });
-    }
-  }
-  return out;
 }

@@ -18,12 +18,11 @@ export interface HostBatch {
  * EVERY image (p = 1) gets `x*m + bg*(1-m)` with a background drawn uniformly with replacement from
  * the pool and train-transformed afresh.
  */
-export function trainBatch(items: readonly DecodedItem[], indices: readonly number[], cfg: TransformConfig, rng: Rng, backgrounds?: readonly RgbImage[]): HostBatch {
+export function trainBatch(items: readonly DecodedItem[], cfg: TransformConfig, rng: Rng, backgrounds?: readonly RgbImage[]): HostBatch {
   const px = cfg.crop * cfg.crop * 3;
-  const images = new Float32Array(indices.length * px);
-  const labels = new Int32Array(indices.length);
-  indices.forEach((idx, b) => {
-    const item = items[idx];
+  const images = new Float32Array(items.length * px);
+  const labels = new Int32Array(items.length);
+  items.forEach((item, b) => {
     const t = trainTransform(item.image, backgrounds ? item.mask : undefined, cfg, rng);
     let x = t.image;
     if (backgrounds) {
@@ -33,20 +32,20 @@ export function trainBatch(items: readonly DecodedItem[], indices: readonly numb
     images.set(x, b * px);
     labels[b] = item.label;
   });
-  return { images, labels, size: indices.length, crop: cfg.crop };
+  return { images, labels, size: items.length, crop: cfg.crop };
 }
 
 /**
  * An evaluation batch: val transform; with `backgrounds`, the swapped-background (corrupted) variant
  * where every image is composited onto a train-transformed background drawn from `rng`.
  */
-export function evalBatch(items: readonly DecodedItem[], start: number, end: number, cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; rng: Rng }): HostBatch {
+export function evalBatch(items: readonly DecodedItem[], cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; rng: Rng }): HostBatch {
   const px = cfg.crop * cfg.crop * 3;
-  const n = end - start;
+  const n = items.length;
   const images = new Float32Array(n * px);
   const labels = new Int32Array(n);
   for (let b = 0; b < n; b++) {
-    const item = items[start + b];
+    const item = items[b];
     const t = evalTransform(item.image, corrupted ? item.mask : undefined, cfg);
     let x = t.image;
     if (corrupted) {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DecodedItem } from '../../data/decodeShards';
+import type { SplitData } from '../../data/splitData';
 import type { RgbImage } from '../../data/images';
 import { Rng } from '../../util/rng';
 import type { EmbeddingModel } from '../models/types';
@@ -18,23 +18,24 @@ export interface SplitEmbeddings {
  */
 export async function embedSplit(
   model: EmbeddingModel,
-  items: readonly DecodedItem[],
+  split: SplitData,
   cfg: TransformConfig,
   opts: { batchSize?: number; corrupted?: { backgrounds: readonly RgbImage[]; seed: string }; onBatch?: (done: number, total: number) => void } = {},
 ): Promise<SplitEmbeddings> {
   const batchSize = opts.batchSize ?? 64;
   const dim = model.embeddingSize;
-  const embeddings = new Float32Array(items.length * dim);
-  const labels = new Int32Array(items.length);
+  const embeddings = new Float32Array(split.length * dim);
+  const labels = new Int32Array(split.length);
   const corrupted = opts.corrupted ? { backgrounds: opts.corrupted.backgrounds, rng: Rng.fromSeed(opts.corrupted.seed) } : undefined;
-  for (let start = 0; start < items.length; start += batchSize) {
-    const end = Math.min(items.length, start + batchSize);
-    const batch = evalBatch(items, start, end, cfg, corrupted);
+  for (let start = 0; start < split.length; start += batchSize) {
+    const end = Math.min(split.length, start + batchSize);
+    const items = await split.getMany(Array.from({ length: end - start }, (_, i) => start + i));
+    const batch = evalBatch(items, cfg, corrupted);
     const out = tf.tidy(() => model.embed(batchTensor(batch)));
     embeddings.set(await out.data(), start * dim);
     out.dispose();
     labels.set(batch.labels, start);
-    opts.onBatch?.(end, items.length);
+    opts.onBatch?.(end, split.length);
   }
   return { embeddings, labels, dim };
 }

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { DecodedItem } from '../../data/decodeShards';
+import type { SplitData } from '../../data/splitData';
 import type { RgbImage } from '../../data/images';
 import { Rng } from '../../util/rng';
 import type { MetricLoss } from '../losses/types';
@@ -15,8 +15,8 @@ export interface TrainerOptions {
   loss: MetricLoss;
   /** Applies one step of gradients (TorchRMSprop with the two parameter groups). */
   applyGradients: (grads: tf.NamedTensorMap) => void;
-  train: readonly DecodedItem[];
-  val: readonly DecodedItem[];
+  train: SplitData;
+  val: SplitData;
   /** PROTOCOL.md 5: the val pool, for BGAugment and the corrupted val metric. */
   valBackgrounds: readonly RgbImage[];
   mode: 'base' | 'bgaugment';
@@ -48,8 +48,8 @@ export interface TrainerOptions {
 export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const root = Rng.fromSeed(`train/${o.seed}`);
   const monitored: 'clean' | 'corrupted' = o.mode === 'base' ? 'clean' : 'corrupted';
-  const labelMap = contiguousLabels(o.train);
-  const trainLabels = o.train.map((it) => labelMap.get(it.label)!);
+  const labelMap = contiguousLabels(o.train.labels);
+  const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
   const vars = [...o.model.trainableVariables(), ...o.loss.trainableVariables()];
   const valSeed = `${o.seed}/val-corrupted`;
   const valBackgrounds = o.valBackgrounds;
@@ -74,7 +74,8 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
     let lossSum = 0;
     let steps = 0;
     for (const indices of sampler.batches().slice(0, o.iterationsPerEpoch)) {
-      const host = trainBatch(o.train, indices, o.transform, augmentRng, o.mode === 'bgaugment' ? valBackgrounds : undefined);
+      const host = trainBatch(await o.train.getMany(indices), o.transform, augmentRng, o.mode === 'bgaugment' ? valBackgrounds : undefined);
+      // The loss sees 0..C-1 labels (the class-weight matrix has C columns).
       host.labels = Int32Array.from(indices, (i) => trainLabels[i]);
       const { value, grads } = tf.tidy(() => {
         const x = batchTensor(host);
@@ -109,7 +110,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
 }
 
 /** Training labels as 0..C-1 (the class-weight matrix of ArcFace / NormSoftmax has C columns). */
-export function contiguousLabels(items: readonly DecodedItem[]): Map<number, number> {
-  const sorted = [...new Set(items.map((i) => i.label))].sort((a, b) => a - b);
+export function contiguousLabels(labels: ArrayLike<number>): Map<number, number> {
+  const sorted = [...new Set(Array.from(labels))].sort((a, b) => a - b);
   return new Map(sorted.map((l, i) => [l, i]));
 }

@@ -1,6 +1,6 @@
-import type { DecodedItem } from '../../data/decodeShards';
+import type { SplitData } from '../../data/splitData';
 import type { RgbImage } from '../../data/images';
-import { retrievalMetrics } from '../metrics/retrieval';
+import { retrievalMetricsAsync } from '../metrics/retrieval';
 import type { EmbeddingModel } from '../models/types';
 import type { TransformConfig } from '../transforms/pipeline';
 import { embedSplit } from './embedSplit';
@@ -17,14 +17,14 @@ export interface ValidationScores {
 }
 
 /** Retrieval scores of a split's embeddings (query = reference = the split, self excluded). */
-export async function scoreSplit(model: EmbeddingModel, items: readonly DecodedItem[], cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; seed: string }): Promise<Scores> {
-  const e = await embedSplit(model, items, cfg, { corrupted });
-  const m = await retrievalMetrics(e.embeddings, e.dim, e.labels);
+export async function scoreSplit(model: EmbeddingModel, split: SplitData, cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; seed: string }): Promise<Scores> {
+  const e = await embedSplit(model, split, cfg, { corrupted });
+  const m = await retrievalMetricsAsync(e.embeddings, e.dim, e.labels);
   return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
 }
 
 /** Clean and corrupted val scores; the corrupted backgrounds are the same draws every epoch. */
-export async function validate(model: EmbeddingModel, val: readonly DecodedItem[], cfg: TransformConfig, backgrounds: readonly RgbImage[], seed: string): Promise<ValidationScores> {
+export async function validate(model: EmbeddingModel, val: SplitData, cfg: TransformConfig, backgrounds: readonly RgbImage[], seed: string): Promise<ValidationScores> {
   return {
     clean: await scoreSplit(model, val, cfg),
     corrupted: await scoreSplit(model, val, cfg, { backgrounds, seed }),

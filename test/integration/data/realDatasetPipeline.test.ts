@@ -17,7 +17,7 @@ import { resolveExperiment } from '../../../configs/resolve';
 import type { ExperimentConfig } from '../../../configs/schema';
 import type { DatasetRef, MaskQualityRow } from '../../../activities/types';
 import { datasetSource, SOURCES_ENV } from '../../../activities/realDataset/sources';
-import { decodeShardItems } from '../../../lib/data/decodeShards';
+import { decodeShardItems } from '../../../lib/data/splitData';
 import { ArtifactStore } from '../../../lib/store/artifactStore';
 import { readManifest } from '../../../lib/store/stageOutput';
 import { TASK_QUEUES } from '../../../workflows/ids';
