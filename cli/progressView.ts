@@ -56,3 +56,19 @@ export class ProgressView {
     this.bar = undefined;
   }
 }
+
+/** One line per stage saying what ran and what came from the store ("cached"). */
+export function summarise(p: Progress): string {
+  const count = (states: string[]) => {
+    const n = new Map<string, number>();
+    for (const s of states) n.set(s, (n.get(s) ?? 0) + 1);
+    return [...n].map(([s, k]) => `${k} ${s}`).join(', ') || 'none';
+  };
+  const analysis = p.analysis.total ? `${p.analysis.total - p.analysis.cached} computed, ${p.analysis.cached} cached` : 'none';
+  return [
+    `data: ${[...Object.entries(p.datasets), ...(p.backgrounds ? [['backgrounds', p.backgrounds]] : [])].map(([d, s]) => `${d} ${s}`).join(', ') || 'none'}`,
+    `training + test: ${count(p.cells.map((c) => c.state))}`,
+    `attribution: ${analysis}`,
+    `report: ${p.stages.report ?? 'pending'}`,
+  ].join('\n');
+}

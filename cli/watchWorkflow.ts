@@ -9,7 +9,7 @@ import type { WorkerProcess } from './workerProcess';
  * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
  * log tail if the local worker process dies.
  */
-export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHandle, worker?: WorkerProcess, intervalMs = 1000): Promise<R> {
+export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHandle, worker?: WorkerProcess, intervalMs = 1000): Promise<{ result: R; progress?: Progress }> {
   const view = new ProgressView();
   let finished = false;
   const result = handle.result().finally(() => {
@@ -31,7 +31,8 @@ export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHa
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }
     try {
-      view.update(await handle.query<Progress>('progress'));
+      lastProgress = await handle.query<Progress>('progress');
+      view.update(lastProgress);
     } catch {
       /* a finished workflow still answers queries; ignore if it does not */
     }
@@ -39,7 +40,7 @@ export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHa
     view.stop();
   }
   try {
-    return (await result) as R;
+    return { result: (await result) as R, progress: lastProgress };
   } catch (err) {
     const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
     const detail = cause?.cause?.message ?? cause?.message ?? lastProgress?.error;

@@ -18,6 +18,7 @@ export interface AnalyzeResult {
   experiment: string;
   attributions: Array<{ cellId: string; result: AttributionResult }>;
   reportPrefix: string;
+  reportCached: boolean;
 }
 
 /**
@@ -68,8 +69,8 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
   progress.stage = 'report';
   markStage('report');
   const report = await cpu.writeReport(config, attributions.map((a) => ({ cellId: a.cellId, attribution: a.result })));
-  progress.stages.report = 'done';
+  progress.stages.report = report.cached ? 'cached' : 'done';
   progress.stage = 'done';
   progress.reportPrefix = report.prefix;
-  return { experiment: input.experiment, attributions, reportPrefix: report.prefix };
+  return { experiment: input.experiment, attributions, reportPrefix: report.prefix, reportCached: report.cached };
 }

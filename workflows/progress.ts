@@ -27,6 +27,7 @@ export interface Progress {
   stage: 'config' | 'prepare' | 'train' | 'analyze' | 'report' | 'done' | 'failed';
   stages: Record<string, StageState>;
   datasets: Record<string, StageState>;
+  backgrounds?: StageState;
   cells: CellProgress[];
   analysis: { state: StageState; done: number; total: number; cached: number };
   reportPrefix?: string;

@@ -64,8 +64,12 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     progress.stages.prepare = 'running';
     markStage('prepare');
     for (const d of config.datasets) progress.datasets[d] = 'running';
+    progress.backgrounds = 'running';
     const [backgrounds, ...datasets] = await Promise.all([
-      cpu.prepareBackgrounds(config),
+      cpu.prepareBackgrounds(config).then((ref) => {
+        progress.backgrounds = ref.cached ? 'cached' : 'done';
+        return ref;
+      }),
       ...config.datasets.map(async (d) => {
         const ref = await runChild(prepareDataset, prepareId(config.experiment, d), 'prepare', [config, d]);
         progress.datasets[d] = ref.cached ? 'cached' : 'done';
@@ -99,7 +103,7 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     ]);
     progress.analysis.state = 'done';
     progress.stages.analyze = 'done';
-    progress.stages.report = 'done';
+    progress.stages.report = analysis.reportCached ? 'cached' : 'done';
     progress.reportPrefix = analysis.reportPrefix;
     progress.stage = 'done';
     markStage('done');

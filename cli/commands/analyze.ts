@@ -10,6 +10,7 @@ import { EXPERIMENT, STAGE } from '../../workflows/searchAttributes';
 import { downloadReport } from '../downloadReport';
 import { connectClient } from '../temporalClient';
 import { watchWorkflow } from '../watchWorkflow';
+import { summarise } from '../progressView';
 import { startWorkerProcess } from '../workerProcess';
 
 export function registerAnalyze(program: Command): void {
@@ -35,7 +36,8 @@ export function registerAnalyze(program: Command): void {
           typedSearchAttributes: [{ key: EXPERIMENT, value: opts.experiment }, { key: STAGE, value: 'analyze' }],
         });
         console.log(`started ${handle.workflowId}`);
-        const result = await watchWorkflow<AnalyzeResult>(handle, worker);
+        const { result, progress } = await watchWorkflow<AnalyzeResult>(handle, worker);
+        if (progress) console.log(summarise(progress));
         const files = await downloadReport(endpoints.s3, opts.bucket, result.reportPrefix, path.resolve(opts.out ?? path.join('out', opts.experiment)));
         console.log(`\n${files.table1}\n\nreport: ${files.dir}`);
       } finally {

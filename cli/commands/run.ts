@@ -11,6 +11,7 @@ import { connectClient } from '../temporalClient';
 import { startWorkerProcess } from '../workerProcess';
 import { downloadReport } from '../downloadReport';
 import { watchWorkflow } from '../watchWorkflow';
+import { summarise } from '../progressView';
 
 export interface RunOptions {
   preset: 'smoke' | 'paper';
@@ -59,7 +60,8 @@ export async function runCommand(o: RunOptions): Promise<void> {
       ],
     });
     console.log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
-    const result = await watchWorkflow(handle, worker);
+    const { result, progress } = await watchWorkflow(handle, worker);
+    if (progress) console.log(summarise(progress));
     const outDir = path.resolve(o.out ?? path.join('out', config.experiment));
     const files = await downloadReport(endpoints.s3, config.storage.bucket, result.analysis.reportPrefix, outDir);
     console.log(`\n${files.table1}\n`);

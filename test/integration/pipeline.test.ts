@@ -69,6 +69,9 @@ test('reproducePaper runs the tiny grid end to end, then reruns entirely from ca
   const second = await reproduce('e2e', input);
   assert.ok(second.seconds < 60, `cached rerun took ${second.seconds} s`);
   assert.deepEqual(Object.values(second.progress.datasets), ['cached']);
+  assert.equal(second.progress.backgrounds, 'cached');
+  assert.equal(second.progress.stages.report, 'cached');
+  assert.equal(second.result.analysis.reportPrefix, first.result.analysis.reportPrefix);
   assert.ok(second.progress.cells.every((c) => c.state === 'cached'), JSON.stringify(second.progress.cells));
   assert.equal(second.progress.analysis.cached, 2);
   assert.ok(second.result.cells.every((c) => c.train.cached && c.evaluation.cached));
