@@ -5,6 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../workers/runWorkers';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { parseReport } from '../../lib/report';
@@ -87,6 +89,12 @@ test('reproducePaper runs the tiny grid end to end, then reruns entirely from ca
   // Deterministic attribution: the recomputed scores equal the first ones.
   const again = parseReport(await store.getJson(`${analysis.reportPrefix}/report.json`));
   assert.deepEqual(again.cells.map((c) => c.attention), report.cells.map((c) => c.attention));
+
+  // The workflow code replays its own histories (a guard for deterministic workflow changes).
+  const bundle = await workflowBundle();
+  for (const id of [reproduceId('e2e'), analyzeId('e2e'), 'bgbias/e2e/cell/synthetic/contrastive/base/s42']) {
+    await Worker.runReplayHistory({ workflowBundle: bundle }, await client.workflow.getHandle(id).fetchHistory(), id);
+  }
 
   // Histories carry keys and small metrics only: no payload over 64 KiB, no credential.
   for (const id of [reproduceId('e2e'), analyzeId('e2e'), 'bgbias/e2e/cell/synthetic/contrastive/base/s42', 'bgbias/e2e/prepare/synthetic']) {
