@@ -26,10 +26,21 @@ export function startWorkerProcess(stateDir: string, extraArgs: string[] = []): 
   });
   fs.closeSync(out);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Ctrl-C on the CLI stops its worker too (the workflow itself lives on in Temporal: running the
+  // same command again joins it, and a new worker resumes the training from its checkpoint).
+  const onSignal = (sig: NodeJS.Signals) => {
+    child.kill('SIGTERM');
+    console.error(`\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching (and working).`);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   return {
     child,
     logFile,
     async stop() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
