@@ -1,14 +1,18 @@
 """PyTorch side of bench/train-throughput.ts: the same networks, loss and optimiser on CPU.
 
 small:       lib/ml/models/smallCnn.ts (input /128, 4x [conv3x3 s2 + bias + ReLU] 32-64-128-128, GAP,
-             Linear -> 128, L2 normalisation).
-bninception: bench/bnInceptionStandIn.ts (BN-Inception layer list, BN in eval mode with trainable
-             gamma/beta, k//2 padding so spatial sizes equal TF 'same': 227 -> 114 -> 57 -> 29 -> 15 -> 8).
-Loss: -mean(<embedding, fixed unit target>). Optimiser: RMSprop(lr 1e-5, alpha 0.9, eps 1e-8).
-Prints one line 'RESULT {json}' like the TypeScript worker.
+             Linear -> 128, L2 normalisation), 64x64.
+bninception: Cadene's BNInception (pretrainedmodels 0.7.4, the class lib/ml/models/bnInception.ts
+             ports; its module file is loaded directly because the package __init__ needs tqdm)
+             features -> spatial mean -> Linear(1024, 128) -> L2 norm, 227x227, BN in eval mode.
+Loss: pytorch-metric-learning 1.7.3 ContrastiveLoss with the cars196 margins (PROTOCOL.md 8),
+labels batch/4 classes x 4. Optimiser: torch.optim.RMSprop(lr 1e-6, alpha 0.99, eps 1e-8,
+weight_decay 1e-4, momentum 0.9), the paper's settings.
+Prints one line 'RESULT {json}' like the TypeScript worker; with --profile, a table of aten ops.
 Run by the driver; standalone: /usr/bin/python3 bench/torch_train_throughput.py --model small --threads 2
 """
 import argparse
+import importlib.util
 import json
 import resource
 import time
@@ -16,62 +20,32 @@ import time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from pytorch_metric_learning.losses import ContrastiveLoss
 
-# name: (1x1, 3x3 reduce, 3x3, double reduce, double 3x3, pool proj (0 = none), pool, stride)
-MODULES = [
-    ("3a", (64, 64, 64, 64, 96, 32, "avg", 1)),
-    ("3b", (64, 64, 96, 64, 96, 64, "avg", 1)),
-    ("3c", (0, 128, 160, 64, 96, 0, "max", 2)),
-    ("4a", (224, 64, 96, 96, 128, 128, "avg", 1)),
-    ("4b", (192, 96, 128, 96, 128, 128, "avg", 1)),
-    ("4c", (160, 128, 160, 128, 160, 128, "avg", 1)),
-    ("4d", (96, 128, 192, 160, 192, 128, "avg", 1)),
-    ("4e", (0, 128, 192, 192, 256, 0, "max", 2)),
-    ("5a", (352, 192, 320, 160, 224, 128, "avg", 1)),
-    ("5b", (352, 192, 320, 192, 224, 128, "max", 1)),
-]
+CADENE = "/usr/local/lib/python3.11/dist-packages/pretrainedmodels/models/bninception.py"
+CARS196_CONTRASTIVE = dict(pos_margin=0.26523381895861114, neg_margin=0.5409405918690342)
+PER_CLASS = 4
 
 
-class ConvBn(nn.Module):
-    def __init__(self, cin, cout, k, stride=1):
-        super().__init__()
-        self.conv = nn.Conv2d(cin, cout, k, stride, k // 2, bias=False)
-        self.bn = nn.BatchNorm2d(cout, eps=1e-5)
-
-    def forward(self, x):
-        return F.relu(self.bn(self.conv(x)))
+def load_cadene():
+    spec = importlib.util.spec_from_file_location("cadene_bninception", CADENE)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.BNInception
 
 
-class Inception(nn.Module):
-    def __init__(self, cin, spec):
-        super().__init__()
-        c1, c3r, c3, d3r, d3, proj, pool, stride = spec
-        self.b1 = ConvBn(cin, c1, 1) if c1 else None
-        self.b3 = nn.Sequential(ConvBn(cin, c3r, 1), ConvBn(c3r, c3, 3, stride))
-        self.d3 = nn.Sequential(ConvBn(cin, d3r, 1), ConvBn(d3r, d3, 3), ConvBn(d3, d3, 3, stride))
-        pool_layer = nn.AvgPool2d(3, stride, 1) if pool == "avg" else nn.MaxPool2d(3, stride, 1)
-        self.pool = nn.Sequential(pool_layer, ConvBn(cin, proj, 1)) if proj else pool_layer
-        self.out = (c1 or 0) + c3 + d3 + (proj or cin)
+class BnInceptionEmbedder(nn.Module):
+    """The reference implementation's model: Cadene trunk (classifier unused) + embedder + L2 norm."""
 
-    def forward(self, x):
-        outs = ([self.b1(x)] if self.b1 is not None else []) + [self.b3(x), self.d3(x), self.pool(x)]
-        return torch.cat(outs, 1)
-
-
-class BnInceptionStandIn(nn.Module):
     def __init__(self, embedding_size=128):
         super().__init__()
-        layers = [ConvBn(3, 64, 7, 2), nn.MaxPool2d(3, 2, 1), ConvBn(64, 64, 1), ConvBn(64, 192, 3), nn.MaxPool2d(3, 2, 1)]
-        cin = 192
-        for _, spec in MODULES:
-            m = Inception(cin, spec)
-            layers.append(m)
-            cin = m.out
-        self.trunk = nn.Sequential(*layers)
-        self.fc = nn.Linear(cin, embedding_size)
+        trunk = load_cadene()(num_classes=1000)
+        del trunk.last_linear  # unused: no parameters that the optimiser would skip
+        self.trunk = trunk
+        self.embedder = nn.Linear(1024, embedding_size)
 
     def forward(self, x):
-        return F.normalize(self.fc(self.trunk(x).mean((2, 3))), dim=1)
+        return F.normalize(self.embedder(self.trunk.features(x).mean((2, 3))), dim=1)
 
 
 class SmallCnn(nn.Module):
@@ -95,25 +69,35 @@ def main():
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
     p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--profile", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
     size = 64 if a.model == "small" else 227
-    net = SmallCnn() if a.model == "small" else BnInceptionStandIn()
+    net = SmallCnn() if a.model == "small" else BnInceptionEmbedder()
     net.eval()  # BatchNorm in inference mode, as in the paper's training (EmbeddingModel contract)
     x = torch.randn(a.batch, 3, size, size) * 60  # NCHW: PyTorch's native CPU layout
-    target = F.normalize(torch.randn(a.batch, 128), dim=1)
-    opt = torch.optim.RMSprop(net.parameters(), lr=1e-5, alpha=0.9, eps=1e-8)
+    labels = torch.arange(a.batch) // PER_CLASS
+    loss_fn = ContrastiveLoss(**CARS196_CONTRASTIVE)
+    opt = torch.optim.RMSprop(net.parameters(), lr=1e-6, alpha=0.99, eps=1e-8, weight_decay=1e-4, momentum=0.9)
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = -(net(x) * target).sum(1).mean()
+        loss = loss_fn(net(x), labels)
         loss.backward()
         opt.step()
         return loss.item()
 
     for _ in range(a.warmup):
         step()
+    if a.profile:
+        with torch.autograd.profiler.profile() as prof:
+            t0 = time.perf_counter()
+            step()
+            wall = time.perf_counter() - t0
+        print(f"torch step: {wall * 1000:.0f} ms wall (profiled)")
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=25))
+        return
     times = []
     for _ in range(a.steps):
         t0 = time.perf_counter()

@@ -1,10 +1,19 @@
 /**
  * Training throughput: our tfjs 'tensorflow' backend against PyTorch CPU, same model, batch, loss,
- * optimiser (RMSprop) and thread count, alternating in one run. Each measurement runs in its own
- * child process so its peak RSS is its own; process start-up and warm-up steps are not timed.
+ * optimiser and thread count, alternating in one run. Each measurement runs in its own child process
+ * so its peak RSS is its own; process start-up and warm-up steps are not timed.
+ *
+ * One step is what lib/ml/train/trainer.ts does: tf.variableGrads of the contrastive loss (PML 1.x
+ * semantics, cars196 margins) of model.embed(x), then TorchRMSprop with the paper's settings
+ * (lr 1e-6, alpha 0.99, eps 1e-8, weight decay 1e-4, momentum 0.9). Labels: batch/4 classes x 4.
+ * Models: 'small' = lib/ml/models/smallCnn.ts at 64x64; 'bninception' = lib/ml/models/bnInception.ts
+ * at 227x227 (BN frozen). The PyTorch twin (bench/torch_train_throughput.py) runs Cadene's
+ * BNInception + Linear(1024, 128) + L2 norm, PML's ContrastiveLoss and torch.optim.RMSprop.
  *
  * Usage: node --import tsx bench/train-throughput.ts [--models small,bninception] [--threads N]
  *          [--rounds R] [--steps S] [--warmup W] [--batch B]
+ *        node --import tsx bench/train-throughput.ts --profile [--models bninception] [--threads N] [--batch B]
+ *          (one profiled step on each side: time per kernel / aten op, where the time goes)
  * Environment: BGBIAS_TORCH_PYTHON (default /usr/bin/python3, which has torch here).
  * Not part of npm test. Numbers: docs/native-tensorflow.md.
  */
@@ -13,11 +22,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
+import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../lib/ml/losses';
+import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
-import { createBnInceptionStandIn } from './bnInceptionStandIn';
+import type { EmbeddingModel } from '../lib/ml/models/types';
+import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 
 type ModelName = 'small' | 'bninception';
 const INPUT: Record<ModelName, number> = { small: 64, bninception: 227 };
+/** Images per class in a batch (the paper's m for contrastive). */
+const PER_CLASS = 4;
 
 interface Result {
   framework: string;
@@ -42,54 +56,80 @@ function positiveInt(name: string, fallback: number): number {
   return n;
 }
 
+function createModel(model: ModelName): EmbeddingModel {
+  return model === 'small'
+    ? createSmallCnn({ seed: 'bench', inputSize: INPUT.small })
+    : createBnInception({ seed: 'bench', inputSize: INPUT.bninception });
+}
+
 /** Worker: times `steps` training steps of one model on the tensorflow backend; prints one JSON line. */
-async function worker(model: ModelName, threads: number, batch: number, steps: number, warmup: number): Promise<void> {
+async function worker(model: ModelName, threads: number, batch: number, steps: number, warmup: number, profile: boolean): Promise<void> {
+  if (batch % PER_CLASS !== 0) throw new Error(`--batch must be a multiple of ${PER_CLASS}, got ${batch}`);
   const info = await initBackend('tensorflow', { threads });
   const size = INPUT[model];
-  const net =
-    model === 'small'
-      ? (() => {
-          const m = createSmallCnn({ seed: 'bench', inputSize: size });
-          return { embed: (x: tf.Tensor4D) => m.embed(x), variables: m.trainableVariables(), dispose: () => m.dispose() };
-        })()
-      : (() => {
-          const m = createBnInceptionStandIn(128);
-          return { embed: m.embed, variables: m.variables.filter((v) => v.trainable), dispose: m.dispose };
-        })();
+  const net = createModel(model);
+  const vars = net.trainableVariables();
   const x = tf.randomNormal([batch, size, size, 3], 0, 60, 'float32', 1) as tf.Tensor4D;
-  // Loss: pull each embedding towards a fixed random unit target (cheap; the trunk dominates).
-  const target = tf.tidy(() => {
-    const t = tf.randomNormal([batch, 128], 0, 1, 'float32', 2);
-    return tf.div(t, tf.norm(t, 'euclidean', 1, true));
-  });
-  const opt = tf.train.rmsprop(1e-5, 0.9, 0, 1e-8);
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => Math.floor(i / PER_CLASS)), 'int32');
+  const loss = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
+  const opt = new TorchRMSprop([{ params: vars, lr: 1e-6 }], { alpha: 0.99, eps: 1e-8, weightDecay: 1e-4, momentum: 0.9 });
+  // Exactly lib/ml/train/trainer.ts's step.
   const step = () => {
-    const cost = opt.minimize(() => tf.neg(tf.mean(tf.sum(tf.mul(net.embed(x), target), 1))) as tf.Scalar, true, net.variables)!;
-    cost.dataSync();
-    cost.dispose();
+    const { value, grads } = tf.variableGrads(() => loss.compute(net.embed(x), labels), vars);
+    opt.step(grads);
+    tf.dispose(grads);
+    value.dataSync();
+    value.dispose();
   };
   for (let i = 0; i < warmup; i++) step();
-  const stepSeconds: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const t0 = process.hrtime.bigint();
-    step();
-    stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  if (profile) {
+    await profileStep(step);
+  } else {
+    const stepSeconds: number[] = [];
+    for (let i = 0; i < steps; i++) {
+      const t0 = process.hrtime.bigint();
+      step();
+      stepSeconds.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    }
+    const total = stepSeconds.reduce((a, b) => a + b, 0);
+    const result: Result = {
+      framework: `tfjs ${tf.version_core} + TensorFlow ${info.version}`,
+      model,
+      threads: info.threads,
+      batch,
+      stepSeconds,
+      imgPerSec: (batch * steps) / total,
+      peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      version: info.version,
+    };
+    console.log(`RESULT ${JSON.stringify(result)}`);
   }
-  const total = stepSeconds.reduce((a, b) => a + b, 0);
-  const result: Result = {
-    framework: `tfjs ${tf.version_core} + TensorFlow ${info.version}`,
-    model,
-    threads: info.threads,
-    batch,
-    stepSeconds,
-    imgPerSec: (batch * steps) / total,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    version: info.version,
-  };
-  tf.dispose([x, target]);
+  tf.dispose([x, labels]);
   opt.dispose();
   net.dispose();
-  console.log(`RESULT ${JSON.stringify(result)}`);
+}
+
+/** One step under tf.profile: milliseconds and calls per kernel, largest first, and the step's peak tensor bytes. */
+async function profileStep(step: () => void): Promise<void> {
+  tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', false); // no per-kernel read-back while profiling
+  const t0 = Date.now();
+  const info = await tf.profile(step);
+  const wall = Date.now() - t0;
+  const byKernel = new Map<string, { ms: number; calls: number }>();
+  let total = 0;
+  for (const k of info.kernels) {
+    const ms = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    const e = byKernel.get(k.name) ?? { ms: 0, calls: 0 };
+    e.ms += ms;
+    e.calls++;
+    byKernel.set(k.name, e);
+    total += ms;
+  }
+  console.log(`tfjs step: ${info.kernels.length} kernels, ${total.toFixed(0)} ms in kernels, ${wall} ms wall (profiled), ` +
+    `peak tensor memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`);
+  for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
+    console.log(`  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(5)} calls`);
+  }
 }
 
 function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Result {
@@ -99,6 +139,22 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Result {
     throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
   }
   return JSON.parse(line.slice('RESULT '.length)) as Result;
+}
+
+/** Runs both sides with --profile, each printing its own table (no timing comparison: profiling adds overhead). */
+function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string, torchScript: string, threads: number): void {
+  const batch = positiveInt('batch', 32);
+  for (const model of models) {
+    const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', '1', '--warmup', '1', '--profile'];
+    for (const [cmd, args] of [
+      [process.execPath, ['--import', 'tsx', __filename, '--worker', ...common]],
+      [python, [torchScript, ...common]],
+    ] as Array<[string, string[]]>) {
+      const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 16 << 20 });
+      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
+      console.log(`== ${model}, batch ${batch}, ${threads} thread(s): ${path.basename(cmd)}\n${r.stdout.trim()}`);
+    }
+  }
 }
 
 async function driver(): Promise<void> {
@@ -111,7 +167,9 @@ async function driver(): Promise<void> {
   const torchScript = path.join(__dirname, 'torch_train_throughput.py');
   // Same thread count everywhere: TF intra-op (TF_NUM_INTRAOP_THREADS), torch.set_num_threads, OpenMP.
   const env = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}`);
+  if (process.argv.includes('--profile')) return profileBoth(models, env, python, torchScript, threads);
+  console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+    `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const model of models) {
     const steps = positiveInt('steps', model === 'small' ? 10 : 3);
     const warmup = positiveInt('warmup', model === 'small' ? 2 : 1);
@@ -134,10 +192,13 @@ async function driver(): Promise<void> {
       }
     }
     const best = (rs: Result[]) => Math.max(...rs.map((r) => r.imgPerSec));
+    const worst = (rs: Result[]) => Math.min(...rs.map((r) => r.imgPerSec));
     const rss = (rs: Result[]) => Math.max(...rs.map((r) => r.peakRssMiB));
     console.log(
-      `${model}: tensorflow ${best(tfRuns).toFixed(1)} img/s, torch ${best(torchRuns).toFixed(1)} img/s, ` +
-        `tensorflow/torch = ${(best(tfRuns) / best(torchRuns)).toFixed(2)}; peak RSS tensorflow ${rss(tfRuns).toFixed(0)} MiB, torch ${rss(torchRuns).toFixed(0)} MiB`,
+      `${model}: tensorflow ${best(tfRuns).toFixed(1)} img/s (worst run ${worst(tfRuns).toFixed(1)}), ` +
+        `torch ${best(torchRuns).toFixed(1)} img/s (worst run ${worst(torchRuns).toFixed(1)}), ` +
+        `tensorflow/torch = ${(best(tfRuns) / best(torchRuns)).toFixed(2)}; peak RSS tensorflow ${rss(tfRuns).toFixed(0)} MiB, torch ${rss(torchRuns).toFixed(0)} MiB; ` +
+        `load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
     );
   }
 }
@@ -149,6 +210,7 @@ if (process.argv.includes('--worker')) {
     positiveInt('batch', 32),
     positiveInt('steps', 5),
     Number(arg('warmup', '1')),
+    process.argv.includes('--profile'),
   ).catch((e) => {
     console.error(e);
     process.exit(1);

@@ -15,6 +15,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
+import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
 
@@ -189,11 +190,50 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
   }
   const v = (name: string): tf.Variable => vars.get(name)!;
 
-  const convBnRelu = (x: tf.Tensor4D, c: ConvSpec): tf.Tensor4D => {
-    const y = tf.conv2d(x, v(`${c.name}.weight`) as tf.Tensor4D, c.stride, c.pad).add(v(`${c.name}.bias`)) as tf.Tensor4D;
+  /**
+   * Frozen BatchNorm folded into the conv, per call so gamma/beta (and the conv's weight/bias) still
+   * train: bn(conv(x, w) + b) = conv(x, w * scale) + shift with scale = gamma / sqrt(var + eps) and
+   * shift = beta + (b - mean) * scale, exactly as BN in inference mode. This replaces three full-size
+   * ops (bias add, batchNorm) per layer by work on the small weight tensors.
+   */
+  const folded = (c: ConvSpec): { filter: tf.Tensor4D; shift: tf.Tensor1D } => {
     const bn = `${c.name}_bn`;
-    return tf.relu(tf.batchNorm(y, v(`${bn}.running_mean`) as tf.Tensor1D, v(`${bn}.running_var`) as tf.Tensor1D,
-      v(`${bn}.bias`) as tf.Tensor1D, v(`${bn}.weight`) as tf.Tensor1D, BN_EPS));
+    const scale = tf.mul(v(`${bn}.weight`), tf.rsqrt(tf.add(v(`${bn}.running_var`), BN_EPS)));
+    return {
+      filter: tf.mul(v(`${c.name}.weight`), scale) as tf.Tensor4D, // HWIO: scale broadcasts over O
+      shift: tf.add(v(`${bn}.bias`), tf.mul(tf.sub(v(`${c.name}.bias`), v(`${bn}.running_mean`)), scale)) as tf.Tensor1D,
+    };
+  };
+  /** PyTorch's symmetric conv padding as a tfjs mode, padding explicitly only where no mode matches. */
+  const padFor = (x: tf.Tensor4D, c: ConvSpec): { x: tf.Tensor4D; pad: 'same' | 'valid' } => {
+    const [, h, w] = x.shape;
+    const ph = torchConvPadding(h, c.k, c.stride, c.pad);
+    const pw = torchConvPadding(w, c.k, c.stride, c.pad);
+    if (typeof ph === 'string' && ph === pw) return { x, pad: ph };
+    const explicit = (m: typeof ph, size: number): [number, number] => {
+      if (typeof m !== 'string') return m;
+      if (m === 'valid') return [0, 0];
+      const out = Math.ceil(size / c.stride);
+      const total = Math.max((out - 1) * c.stride + c.k - size, 0);
+      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+    };
+    return { x: tf.pad(x, [[0, 0], explicit(ph, h), explicit(pw, w), [0, 0]]), pad: 'valid' };
+  };
+  const convBnRelu = (x: tf.Tensor4D, c: ConvSpec): tf.Tensor4D => {
+    const { filter, shift } = folded(c);
+    const p = padFor(x, c);
+    return conv2dBiasRelu(p.x, filter, shift, c.stride, p.pad);
+  };
+  /**
+   * Inception pool branch relu(bn(conv1x1(avgPool(x)))) computed as relu(avgPool(conv1x1(x)) + shift):
+   * a 1x1 conv and a zero-padded average pool (count_include_pad) are both linear and commute, so the
+   * pool runs on the projection's 32-128 channels instead of the block's 192-1056 input channels. The
+   * shift is added after the pool because pooling a constant is not constant at the zero-padded border.
+   */
+  const avgPoolProjection = (x: tf.Tensor4D, c: ConvSpec): tf.Tensor4D => {
+    const { filter, shift } = folded(c);
+    const projected = tf.conv2d(x, filter, 1, 'valid');
+    return tf.relu(tf.add(avgPool2dTorch(projected, branchPool, true), shift)) as tf.Tensor4D;
   };
   const byName = CONV_BY_NAME;
   const c = (name: string): ConvSpec => byName.get(name)!;
@@ -213,8 +253,10 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
         h = tf.concat([three, dbl, maxPool2dTorch(h, stridedMax)], 3);
       } else {
         const one = convBnRelu(h, c(`${p}_1x1`));
-        const pooled = id === '5b' ? maxPool2dTorch(h, branchPool) : avgPool2dTorch(h, branchPool, true);
-        h = tf.concat([one, three, dbl, convBnRelu(pooled, c(`${p}_pool_proj`))], 3);
+        const pool = id === '5b'
+          ? convBnRelu(maxPool2dTorch(h, branchPool), c(`${p}_pool_proj`))
+          : avgPoolProjection(h, c(`${p}_pool_proj`));
+        h = tf.concat([one, three, dbl, pool], 3);
       }
     }
     return tf.mean(h, [1, 2]) as tf.Tensor2D;

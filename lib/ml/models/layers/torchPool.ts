@@ -49,10 +49,34 @@ function padded(x: tf.Tensor4D, spec: PoolSpec, value: number): { x: tf.Tensor4D
   return { x: tf.pad(x, [[0, 0], [p, p + eh], [p, p + ew], [0, 0]], value), oh, ow };
 }
 
+/**
+ * The tfjs padding mode that gives PyTorch's max pool on a side of `size` without a padded copy:
+ * 'valid' when there is no padding and no ceil-mode overhang; 'same' when TensorFlow's SAME padding
+ * (whose padded cells never win a max) puts exactly `padding` before the input and yields the same
+ * output size; else undefined (pad explicitly).
+ */
+function maxPoolMode(size: number, out: number, spec: PoolSpec): 'same' | 'valid' | undefined {
+  const { kernel: k, stride: s, padding: p } = spec;
+  if (p === 0 && Math.floor((size - k) / s) + 1 === out) return 'valid';
+  const sameOut = Math.ceil(size / s);
+  const before = Math.floor(Math.max((sameOut - 1) * s + k - size, 0) / 2);
+  return sameOut === out && before === p ? 'same' : undefined;
+}
+
 /** nn.MaxPool2d(kernel, stride, padding, ceil_mode) on NHWC. */
 export function maxPool2dTorch(x: tf.Tensor4D, spec: PoolSpec): tf.Tensor4D {
   return tf.tidy(() => {
-    const { x: xp, oh, ow } = padded(x, spec, LOWEST_FLOAT32);
+    const [, h, w] = x.shape;
+    const oh = torchPoolOutputSize(h, spec);
+    const ow = torchPoolOutputSize(w, spec);
+    const mode = maxPoolMode(h, oh, spec);
+    if (mode !== undefined && mode === maxPoolMode(w, ow, spec)) {
+      // Saves a padded copy of x (and its gradient) in training.
+      const y = tf.maxPool(x, spec.kernel, spec.stride, mode);
+      checkShape(y, oh, ow);
+      return y;
+    }
+    const { x: xp } = padded(x, spec, LOWEST_FLOAT32);
     const y = tf.maxPool(xp, spec.kernel, spec.stride, 'valid');
     checkShape(y, oh, ow);
     return y;

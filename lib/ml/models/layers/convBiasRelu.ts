@@ -1,0 +1,136 @@
+/**
+ * relu(conv2d(x, filter) + bias) as ONE taped op, for training memory and speed.
+ *
+ * Why not tf ops: inside tf.variableGrads every intermediate of the forward pass stays alive until
+ * the whole backward pass ends, so conv -> add -> relu keeps three full-size activations per layer
+ * (tf.fused.conv2d does not help: tfjs falls back to the unfused ops whenever a gradient is being
+ * recorded and the activation is not linear). This op keeps only its output y, and its gradient
+ * derives relu's mask from y (y > 0 exactly where conv + bias > 0), as PyTorch's threshold_backward does.
+ *
+ * Gradients are thunks per input, so nothing is computed for an input that needs none (the images,
+ * when training). The masked gradient g = dy * (y > 0) is computed once and shared by the x, filter
+ * and bias gradients; tfjs evaluates a node's input gradients in the order of its inputs (x, filter,
+ * bias), so the bias gradient, which always comes last when the weights train, frees g and dy: the
+ * backward pass then holds one gradient per layer instead of all of them. When only the input's
+ * gradient is asked for (attention maps), the tape frees them at its end as usual.
+ *
+ * Padding: 'same' or 'valid' only (the 'tensorflow' backend's conv gradients support nothing else);
+ * torchConvPadding maps PyTorch's symmetric padding onto them.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+const KERNEL = 'BgbiasConv2DBiasRelu';
+
+interface Attrs {
+  strides: [number, number];
+  pad: 'same' | 'valid';
+}
+
+/** tfjs kernels are registered per backend name; this one is built from tf ops, so it runs on any. */
+function ensureKernel(backendName: string): void {
+  if (tf.getKernel(KERNEL, backendName)) return;
+  tf.registerKernel({
+    kernelName: KERNEL,
+    backendName,
+    kernelFunc: ({ inputs, attrs }) => {
+      const { x, filter, bias } = inputs as unknown as { x: tf.Tensor4D; filter: tf.Tensor4D; bias: tf.Tensor1D };
+      const { strides, pad } = attrs as unknown as Attrs;
+      // Nested ops inside a kernel are not taped; their temporaries are freed here.
+      const conv = tf.conv2d(x, filter, strides, pad);
+      const shifted = tf.add(conv, bias);
+      conv.dispose();
+      const y = tf.relu(shifted);
+      shifted.dispose();
+      return y as unknown as tf.TensorInfo;
+    },
+  });
+}
+
+let gradientRegistered = false;
+function ensureGradient(): void {
+  if (gradientRegistered) return;
+  gradientRegistered = true;
+  tf.registerGradient({
+    kernelName: KERNEL,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dyIn, saved, attrs) => {
+      const dy = dyIn as tf.Tensor4D;
+      const [x, filter, y] = saved as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+      const { strides, pad } = attrs as unknown as Attrs;
+      // Shared by the three thunks. Made here, in the backward pass's scope, so the tape frees it at
+      // its end when the bias thunk does not run (input gradient only).
+      const masked = reluGrad(dy, y);
+      return {
+        x: () => tf.conv2dTranspose(masked, filter, x.shape, strides, pad),
+        filter: () => conv2dBackpropFilter(x, masked, filter.shape, strides, pad),
+        bias: () => {
+          const db = tf.sum(masked, [0, 1, 2]);
+          // Last of this node's gradients: dy (used only by this node) and g are no longer needed.
+          masked.dispose();
+          dy.dispose();
+          return db;
+        },
+      };
+    },
+  });
+}
+
+interface NativeBackend {
+  executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.Tensor[]): tf.Tensor;
+  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
+}
+
+/**
+ * dy where y > 0, else 0. tfjs's generic form dy * step(y) costs five full-size temporaries on the
+ * 'tensorflow' backend (its Step kernel is isNaN + greater + ones + fill + select) and was 11% of a
+ * BN-Inception step; there TensorFlow's own ReluGrad does it in one pass.
+ */
+function reluGrad(dy: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
+  if (tf.getBackend() === 'tensorflow') {
+    const b = tf.backend() as unknown as NativeBackend;
+    if (typeof b.executeSingleOutput === 'function' && b.binding) {
+      return b.executeSingleOutput('ReluGrad', [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, y]) as tf.Tensor4D;
+    }
+  }
+  return tf.mul(dy, tf.step(y)) as tf.Tensor4D;
+}
+
+/**
+ * tfjs has no public conv2dBackpropFilter op; its conv2d gradient calls the Conv2DBackpropFilter
+ * kernel, which every training-capable backend implements.
+ */
+function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: 'same' | 'valid'): tf.Tensor4D {
+  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+    strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape,
+  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/** relu(conv2d(x, filter, stride, pad) + bias), NHWC, HWIO filter, one bias per output channel. */
+export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: 'same' | 'valid'): tf.Tensor4D {
+  if (x.shape[3] !== filter.shape[2]) {
+    throw new Error(`conv2dBiasRelu: input has ${x.shape[3]} channels, filter expects ${filter.shape[2]}`);
+  }
+  if (bias.rank !== 1 || bias.shape[0] !== filter.shape[3]) {
+    throw new Error(`conv2dBiasRelu: bias shape [${bias.shape}] does not match ${filter.shape[3]} output channels`);
+  }
+  ensureKernel(tf.getBackend());
+  ensureGradient();
+  const attrs: Attrs = { strides: [stride, stride], pad };
+  return tf.engine().runKernel(KERNEL, { x, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
+/**
+ * How to run PyTorch's Conv2d(kernel, stride, padding p) on a side of `size` with tfjs padding modes:
+ * 'same' when TensorFlow's SAME padding puts exactly p before the input and yields PyTorch's output
+ * size, 'valid' when p is 0; otherwise the explicit [before, after] padding to apply first (then 'valid').
+ */
+export function torchConvPadding(size: number, kernel: number, stride: number, p: number): 'same' | 'valid' | [number, number] {
+  const out = Math.floor((size + 2 * p - kernel) / stride) + 1;
+  if (out < 1) throw new Error(`conv: kernel ${kernel} with padding ${p} does not fit an input of ${size}`);
+  const sameOut = Math.ceil(size / stride);
+  const sameTotal = Math.max((sameOut - 1) * stride + kernel - size, 0);
+  if (sameOut === out && Math.floor(sameTotal / 2) === p) return 'same';
+  if (p === 0) return 'valid';
+  return [p, Math.max(0, (out - 1) * stride + kernel - size - p)];
+}
