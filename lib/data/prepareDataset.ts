@@ -15,7 +15,8 @@ import sharp from 'sharp';
 import { encodeShard, ShardItem } from './shardFormat';
 import { DatasetIndex, IndexItem, SPLIT_NAMES, SplitName } from './datasets/types';
 import { maskPathFor, UnreadablePolicy } from './masks/computeMasks';
-import { pilResize, shortSideSize } from './masks/pilResize';
+import { pilResize } from '../ml/transforms/pilResize';
+import { resizedSize } from '../ml/transforms/pipeline';
 import { readGray, readRgb } from './masks/readGray';
 
 export interface PrepareOptions {
@@ -77,7 +78,7 @@ async function prepareItem(item: IndexItem, opts: PrepareOptions, shortSide: num
   if (mask.width !== img.width || mask.height !== img.height) {
     throw new Error(`mask ${maskPath} is ${mask.width}x${mask.height} but image ${imagePath} is ${img.width}x${img.height}`);
   }
-  const [w, h] = shortSideSize(img.width, img.height, shortSide);
+  const { width: w, height: h } = resizedSize(img.width, img.height, shortSide);
   const rImg = pilResize(img, 3, w, h, 'bilinear');
   const rMask = pilResize(mask, 1, w, h, 'bilinear');
   const image = await sharp(Buffer.from(rImg.buffer, rImg.byteOffset, rImg.length), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality }).toBuffer();

@@ -7,7 +7,7 @@
  *        every step in float32 like numpy -> PIL Lanczos back to the image's size.
  */
 import type { GrayImage, RgbImage } from '../images';
-import { pilResize } from './pilResize';
+import { pilResize } from '../../ml/transforms/pilResize';
 
 export const U2NET_SIZE = 320;
 const MEAN = [0.485, 0.456, 0.406];

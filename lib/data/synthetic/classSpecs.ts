@@ -4,9 +4,13 @@
  * Object: a unique (shape family, texture, hue) combination. Hues and shapes are each shared by
  * several classes, so the object identifies its class only through the COMBINATION (shape, texture
  * and colour together): a real but harder signal.
- * Background: a "setting" of its own per class (palette, pattern, orientation), like SOP's products
- * photographed in one place; its colours are spread far apart across classes, so the background's
- * mean colour alone separates the classes: the EASY shortcut that a base model learns.
+ * Background: a "setting" of its own per class (palette, texture family, orientation, clutter
+ * density), like SOP's products photographed in one place; its colours are spread far apart across
+ * classes, so the background's mean colour alone separates the classes: the EASY shortcut that a
+ * base model learns. Settings are photo-like (multi-scale texture, edges, distractor blobs, a few
+ * stray colours), so that clean images are about as hard for an object-focused model as images
+ * whose background is swapped for a real photo: the swapped-background drop then measures
+ * background bias, not "photos are harder than smooth synthetic backgrounds".
  */
 import { Rng } from '../../util/rng';
 import { hsvToRgb, mixRgb, rgbDistance, type Rgb } from './colour';
@@ -15,7 +19,7 @@ import { SHAPE_FAMILIES, type ShapeFamily } from './shapes';
 export const TEXTURE_KINDS = ['solid', 'stripes', 'dots', 'checker', 'rings', 'split'] as const;
 export type TextureKind = (typeof TEXTURE_KINDS)[number];
 
-export const BACKGROUND_PATTERNS = ['linear', 'radial', 'stripes', 'checker', 'waves', 'blobs'] as const;
+export const BACKGROUND_PATTERNS = ['clouds', 'foliage', 'tiles', 'grain', 'pebbles', 'streaks'] as const;
 export type BackgroundPattern = (typeof BACKGROUND_PATTERNS)[number];
 
 const OBJECT_HUES = 12;
@@ -37,8 +41,12 @@ export interface BackgroundSetting {
   colourB: Rgb;
   /** Pattern orientation in radians. */
   angle: number;
-  /** Pattern cycles across the image. */
+  /** Base texture cells across the image (finer octaves follow). */
   frequency: number;
+  /** Accent colour of patches and some distractors. */
+  colourC: Rgb;
+  /** Mean number of distractor blobs and edges per image. */
+  clutter: number;
 }
 
 export interface ClassSpec {
@@ -82,11 +90,20 @@ export function buildClassSpecs(seed: number | string, count: number): ClassSpec
     }
     const colourA = bgColours.splice(best, 1)[0];
     const colourB = shiftColour(colourA, rng);
-    const pattern = rng.pick(BACKGROUND_PATTERNS);
+    const colourC = shiftColour(colourA, rng);
+    const pattern = BACKGROUND_PATTERNS[c % BACKGROUND_PATTERNS.length];
     specs.push({
       classId: c,
       object,
-      background: { pattern, colourA, colourB, angle: rng.uniformIn(0, Math.PI), frequency: rng.uniformIn(1.5, 3.5) },
+      background: {
+        pattern,
+        colourA,
+        colourB,
+        colourC,
+        angle: rng.uniformIn(0, Math.PI),
+        frequency: rng.uniformIn(2, 4),
+        clutter: rng.uniformIn(6, 14),
+      },
     });
   }
   return specs;

@@ -26,15 +26,20 @@ export interface BackgroundInstance {
   pattern: BackgroundPattern;
   colourA: Rgb;
   colourB: Rgb;
+  colourC: Rgb;
   angle: number;
   frequency: number;
   phase: number;
+  /** Number of distractor blobs and edges drawn over the texture. */
+  distractors: number;
+  /** Probability that a distractor takes a colour outside the class palette (photos have those). */
+  strayColourRate: number;
   /** Pattern centre (radial, blobs) in image fractions. */
   centre: [number, number];
   /** Lighting gradient direction and strength across the image. */
   lightAngle: number;
   lightStrength: number;
-  /** Amplitude of per-pixel luminance noise, and the seed string of that noise. */
+  /** Amplitude of per-pixel luminance noise; the seed string of the texture, distractors and noise. */
   noiseAmplitude: number;
   noiseSeed: string;
 }
@@ -76,9 +81,12 @@ export function sampleInstance(spec: ClassSpec, size: number, rng: Rng): Instanc
     pattern: spec.background.pattern,
     colourA: bgJitter(spec.background.colourA),
     colourB: bgJitter(spec.background.colourB),
+    colourC: bgJitter(spec.background.colourC),
     angle: spec.background.angle + rng.uniformIn(-0.3, 0.3),
     frequency: spec.background.frequency * rng.uniformIn(0.85, 1.15),
     phase: rng.uniformIn(0, 2 * Math.PI),
+    distractors: Math.max(0, Math.round(spec.background.clutter * rng.uniformIn(0.6, 1.4))),
+    strayColourRate: 0.25,
     centre: [rng.uniformIn(0.2, 0.8), rng.uniformIn(0.2, 0.8)],
     lightAngle: rng.uniformIn(0, 2 * Math.PI),
     lightStrength: rng.uniformIn(0.05, 0.2),

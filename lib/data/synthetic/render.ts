@@ -5,10 +5,12 @@
  * so the stored mask is exactly the object's alpha (255 = object pixel, 0 = background pixel).
  */
 import type { GrayImage, RgbImage } from '../images';
-import { Rng } from '../../util/rng';
+import { renderBackground } from './background';
 import { clampByte } from './colour';
-import type { BackgroundInstance, InstanceSpec, ObjectInstance } from './instance';
+import type { InstanceSpec, ObjectInstance } from './instance';
 import { shapeOf } from './shapes';
+
+export { renderBackground };
 
 const clamp01 = (v: number) => (v <= 0 ? 0 : v >= 1 ? 1 : v);
 
@@ -60,48 +62,6 @@ export function renderObject(o: ObjectInstance, size: number): RenderedObject {
     }
   }
   return { colour: { width: size, height: size, data: colour }, mask: { width: size, height: size, data: mask } };
-}
-
-/** Pattern value in 0..1 at image-fraction coordinates (x, y). */
-function patternAt(b: BackgroundInstance, x: number, y: number): number {
-  const ca = Math.cos(b.angle), sa = Math.sin(b.angle);
-  const along = x * ca + y * sa, across = -x * sa + y * ca;
-  const f = b.frequency;
-  switch (b.pattern) {
-    case 'linear':
-      return clamp01(along * 0.7 + 0.15 + 0.1 * Math.sin(b.phase));
-    case 'radial':
-      return clamp01(Math.hypot(x - b.centre[0], y - b.centre[1]) * 1.4);
-    case 'stripes':
-      return clamp01(0.5 + 1.2 * Math.sin(2 * Math.PI * f * along + b.phase));
-    case 'checker':
-      return clamp01(0.5 + 2 * Math.sin(Math.PI * f * along + b.phase) * Math.sin(Math.PI * f * across));
-    case 'waves':
-      return 0.5 + 0.5 * Math.sin(2 * Math.PI * f * along + 2 * Math.sin(2 * Math.PI * 1.3 * across + b.phase));
-    case 'blobs': {
-      const dx = x - b.centre[0], dy = y - b.centre[1];
-      const s = Math.sin(2 * Math.PI * f * along + b.phase) + Math.sin(2 * Math.PI * f * 0.8 * (dx * 0.6 - dy * 0.8)) +
-        Math.sin(2 * Math.PI * f * 1.2 * (dx * 0.9 + dy * 0.45) + 2 * b.phase);
-      return clamp01(0.5 + s / 3);
-    }
-  }
-}
-
-export function renderBackground(b: BackgroundInstance, size: number): RgbImage {
-  const data = new Uint8Array(size * size * 3);
-  const noise = Rng.fromSeed(b.noiseSeed);
-  const lx = Math.cos(b.lightAngle), ly = Math.sin(b.lightAngle);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      const xf = (x + 0.5) / size, yf = (y + 0.5) / size;
-      const t = patternAt(b, xf, yf);
-      const light = 1 + b.lightStrength * ((xf - 0.5) * lx + (yf - 0.5) * ly) * 2;
-      const n = (noise.uniform() * 2 - 1) * b.noiseAmplitude;
-      const i = (y * size + x) * 3;
-      for (let c = 0; c < 3; c++) data[i + c] = clampByte((b.colourA[c] + (b.colourB[c] - b.colourA[c]) * t) * light + n);
-    }
-  }
-  return { width: size, height: size, data };
 }
 
 /** image = object * m + background * (255 - m), rounded, with m the 8-bit mask. */

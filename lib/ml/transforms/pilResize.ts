@@ -1,6 +1,7 @@
 /**
- * Bit-exact port of Pillow's 8-bit two-pass resampling (Image.resize with BILINEAR), the resize the
- * reference implementation runs on PIL images (torchvision Resize / resized_crop on PIL input).
+ * Bit-exact port of Pillow's 8-bit two-pass resampling (Image.resize with BILINEAR or LANCZOS): the
+ * resizes the reference runs on PIL images (torchvision Resize / resized_crop on PIL input: bilinear;
+ * rembg's u2net pre- and post-processing: Lanczos).
  *
  * Why a port instead of sharp: the reference resizes uint8 PIL images with Pillow's "support-scaled
  * triangle" filter (antialiased when downscaling), in fixed point (22 fractional bits), horizontal
@@ -34,16 +35,32 @@ interface Coefficients {
   ksize: number;
 }
 
-function triangle(x: number): number {
-  const a = x < 0 ? -x : x;
-  return a < 1 ? 1 - a : 0;
+export type PilFilter = 'bilinear' | 'lanczos';
+
+/** Pillow's filters: support radius and kernel (bilinear = triangle, lanczos = 3-lobe sinc window). */
+const FILTERS: Record<PilFilter, { support: number; kernel: (x: number) => number }> = {
+  bilinear: {
+    support: 1,
+    kernel: (x) => {
+      const a = x < 0 ? -x : x;
+      return a < 1 ? 1 - a : 0;
+    },
+  },
+  lanczos: { support: 3, kernel: (x) => (x >= -3 && x < 3 ? sinc(x) * sinc(x / 3) : 0) },
+};
+
+function sinc(x: number): number {
+  if (x === 0) return 1;
+  const px = x * Math.PI;
+  return Math.sin(px) / px;
 }
 
-/** Pillow's precompute_coeffs + normalize_coeffs_8bpc for the bilinear (triangle) filter. */
-function coefficients(inSize: number, outSize: number): Coefficients {
+/** Pillow's precompute_coeffs + normalize_coeffs_8bpc. */
+function coefficients(inSize: number, outSize: number, filter: PilFilter): Coefficients {
+  const { support: baseSupport, kernel } = FILTERS[filter];
   const scale = inSize / outSize;
   const filterScale = scale < 1 ? 1 : scale;
-  const support = 1.0 * filterScale;
+  const support = baseSupport * filterScale;
   const ksize = Math.ceil(support) * 2 + 1;
   const first = new Int32Array(outSize);
   const count = new Int32Array(outSize);
@@ -60,7 +77,7 @@ function coefficients(inSize: number, outSize: number): Coefficients {
     xmax -= xmin;
     let ww = 0;
     for (let x = 0; x < xmax; x++) {
-      const w = triangle((x + xmin - center + 0.5) * ss);
+      const w = kernel((x + xmin - center + 0.5) * ss);
       k[x] = w;
       ww += w;
     }
@@ -81,7 +98,7 @@ function clip8(ss: number): number {
 
 /**
  * Resizes the `box` region of an interleaved uint8 image (1 or 3 channels) to outW x outH exactly as
- * Pillow does for `img.crop(box).resize((outW, outH), Image.BILINEAR)`.
+ * Pillow does for `img.crop(box).resize((outW, outH), filter)` (default Image.BILINEAR).
  */
 export function pilBilinearResize(
   src: Uint8Array,
@@ -91,6 +108,7 @@ export function pilBilinearResize(
   box: PixelBox,
   outW: number,
   outH: number,
+  filter: PilFilter = 'bilinear',
 ): Uint8Array {
   if (channels !== 1 && channels !== 3) throw new Error(`pilBilinearResize: channels must be 1 or 3, got ${channels}`);
   if (src.length !== srcWidth * srcHeight * channels) {
@@ -104,7 +122,7 @@ export function pilBilinearResize(
   if (!(Number.isInteger(outW) && Number.isInteger(outH) && outW >= 1 && outH >= 1)) {
     throw new Error(`pilBilinearResize: invalid output size ${outW}x${outH}`);
   }
-  const vert = coefficients(height, outH);
+  const vert = coefficients(height, outH, filter);
   // Rows of the (cropped) input that the vertical pass reads.
   const yFirst = vert.first[0];
   const yLast = vert.first[outH - 1] + vert.count[outH - 1];
@@ -114,7 +132,7 @@ export function pilBilinearResize(
   let temp: Uint8Array;
   let tempW: number;
   if (outW !== width) {
-    const hor = coefficients(width, outW);
+    const hor = coefficients(width, outW, filter);
     tempW = outW;
     temp = new Uint8Array(rows * outW * channels);
     const { first, count, weights, ksize } = hor;
@@ -176,4 +194,16 @@ export function pilBilinearResize(
     }
   }
   return out;
+}
+
+/** Interleaved 8-bit pixels, row-major. */
+export interface PixelBuffer {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+
+/** The whole image resized like PIL's `Image.resize((outW, outH), filter)`. */
+export function pilResize(img: PixelBuffer, channels: number, outW: number, outH: number, filter: PilFilter): Uint8Array {
+  return pilBilinearResize(img.data, img.width, img.height, channels, { left: 0, top: 0, width: img.width, height: img.height }, outW, outH, filter);
 }

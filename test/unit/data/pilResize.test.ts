@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pilResize, shortSideSize } from '../../../lib/data/masks/pilResize';
+import { pilResize } from '../../../lib/ml/transforms/pilResize';
+import { resizedSize } from '../../../lib/ml/transforms/pipeline';
 
 interface Golden { mode: 'RGB' | 'L'; in: [number, number]; out: [number, number]; filter: 'bilinear' | 'lanczos'; input_b64: string | null; output_sha256: string; output_b64: string | null }
 const goldens: Golden[] = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'data', 'u2net', 'pil_resize.json'), 'utf8'));
@@ -30,8 +31,8 @@ for (const g of goldens) {
   });
 }
 
-test('shortSideSize follows torchvision Resize(int): short side = size, long side truncated', () => {
-  assert.deepEqual(shortSideSize(640, 427, 256), [383, 256]); // 256*640/427 = 383.7
-  assert.deepEqual(shortSideSize(300, 500, 256), [256, 426]); // 256*500/300 = 426.67
-  assert.deepEqual(shortSideSize(256, 256, 256), [256, 256]);
+test('resizedSize follows torchvision Resize(int): short side = size, long side truncated', () => {
+  assert.deepEqual(resizedSize(640, 427, 256), { width: 383, height: 256 }); // 256*640/427 = 383.7
+  assert.deepEqual(resizedSize(300, 500, 256), { width: 256, height: 426 }); // 256*500/300 = 426.67
+  assert.deepEqual(resizedSize(256, 256, 256), { width: 256, height: 256 });
 });
