@@ -50,7 +50,7 @@ export function writeReport(stores: Stores) {
         createdAt: new Date().toISOString(),
         backend: backend ? { name: backend.name, device: backend.device, threads: backend.threads, version: backend.version } : { name: 'unknown', device: '', threads: 0, version: '' },
         timings: {
-          trainSeconds: sum(all.map((r) => sum(r.train.history.map((h) => h.seconds)))),
+          trainSeconds: sum(all.map((r) => r.train.trainSeconds)),
         },
         cells,
         ...(maskQuality.length ? { maskQuality } : {}),

@@ -102,10 +102,10 @@ export function trainCell(stores: Stores, data: DataCache) {
         if (state.bestEpoch < 1) throw new Error(`${id}: training ended without a validated epoch`);
         const best = await store.getBuffer(bestKey);
         const bestFile = await writer.putBuffer('best.bgwt', best);
-        await writer.putJson('history.json', state.history);
+        const historyFile = await writer.putJson('history.json', state.history);
         const info = backendInfo();
         const backend = info ? { name: info.name, device: info.device, threads: info.threads, version: info.version } : undefined;
-        const metrics = { backend, bestEpoch: state.bestEpoch, epochsTrained: state.epoch, bestMetric: state.bestMetric, monitored: state.monitored, bestWeightsKey: bestFile.key, history: state.history, resumedFromEpoch };
+        const metrics = { backend, bestEpoch: state.bestEpoch, epochsTrained: state.epoch, bestMetric: state.bestMetric, monitored: state.monitored, bestWeightsKey: bestFile.key, historyKey: historyFile.key, trainSeconds: state.history.reduce((t, h) => t + h.seconds, 0), resumedFromEpoch };
         return { metrics };
       } finally {
         built.dispose();

@@ -70,7 +70,11 @@ export interface TrainResult extends StageRef {
   resumedFromEpoch?: number;
   /** The tfjs backend that trained it. */
   backend?: { name: string; device: string; threads: number; version: string };
-  history: EpochRecord[];
+  /** Per-epoch losses and val scores stay in the store (history.json): a long training's history
+   * would outgrow Temporal's payload limits. */
+  historyKey: string;
+  /** Seconds spent in epochs (training + validation), all attempts. */
+  trainSeconds: number;
 }
 
 export interface EvalResult extends StageRef {

@@ -7,19 +7,21 @@ import {
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
 import type { ExperimentConfig, GridCell } from '../configs/schema';
-import type { BackgroundsRef, CellRecord, DatasetRef } from '../activities/types';
+import type { BackgroundsRef, CellRecord, DatasetRef, RetrievalScores } from '../activities/types';
 import { cpu } from './activityProxies';
-import { analyze, type AnalyzeResult } from './analyze';
+import { analyze } from './analyze';
 import { analyzeId, cellId, cellWorkflowId, prepareId } from './ids';
 import { prepareDataset } from './prepareDataset';
 import { analysisProgressSignal, cellProgressSignal, progressQuery, type CellProgress, type Progress } from './progress';
 import { inheritedSearchAttributes, markStage } from './searchAttributes';
 import { trainAndEvaluate } from './trainAndEvaluate';
 
+/** Small on purpose: the full records live in the store (`<experiment>/cells/*.json`). */
 export interface ReproducePaperResult {
   experiment: string;
-  cells: CellRecord[];
-  analysis: AnalyzeResult;
+  cells: Array<{ cellId: string; trainCached: boolean; evaluationCached: boolean; resumedFromEpoch?: number; clean: RetrievalScores; corruptedMapAtR: number }>;
+  reportPrefix: string;
+  reportCached: boolean;
 }
 
 /**
@@ -107,7 +109,19 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     progress.reportPrefix = analysis.reportPrefix;
     progress.stage = 'done';
     markStage('done');
-    return { experiment: config.experiment, cells: records, analysis };
+    return {
+      experiment: config.experiment,
+      cells: records.map((r) => ({
+        cellId: r.cellId,
+        trainCached: r.train.cached,
+        evaluationCached: r.evaluation.cached,
+        resumedFromEpoch: r.train.resumedFromEpoch,
+        clean: r.evaluation.clean,
+        corruptedMapAtR: r.evaluation.corrupted.mapAtR.mean,
+      })),
+      reportPrefix: analysis.reportPrefix,
+      reportCached: analysis.reportCached,
+    };
   } catch (err) {
     progress.stage = 'failed';
     progress.error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

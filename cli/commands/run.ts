@@ -63,7 +63,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
     const { result, progress } = await watchWorkflow(handle, worker);
     if (progress) console.log(summarise(progress));
     const outDir = path.resolve(o.out ?? path.join('out', config.experiment));
-    const files = await downloadReport(endpoints.s3, config.storage.bucket, result.analysis.reportPrefix, outDir);
+    const files = await downloadReport(endpoints.s3, config.storage.bucket, result.reportPrefix, outDir);
     console.log(`\n${files.table1}\n`);
     console.log(`report: ${files.dir} (${files.names.join(', ')})`);
     console.log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);

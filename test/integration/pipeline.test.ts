@@ -59,7 +59,7 @@ test('reproducePaper runs the tiny grid end to end, then reruns entirely from ca
   // Per-epoch progress reached the parent (signals from the training activity).
   assert.ok(first.progress.cells.every((c) => c.epoch === 2 && c.test !== undefined), JSON.stringify(first.progress.cells));
   const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
-  const report = parseReport(await store.getJson(`${first.result.analysis.reportPrefix}/report.json`));
+  const report = parseReport(await store.getJson(`${first.result.reportPrefix}/report.json`));
   assert.equal(report.cells.length, 2);
   for (const c of report.cells) {
     assert.equal(c.corrupted.mapAtR.reps.length, 2);
@@ -73,16 +73,16 @@ test('reproducePaper runs the tiny grid end to end, then reruns entirely from ca
   assert.deepEqual(Object.values(second.progress.datasets), ['cached']);
   assert.equal(second.progress.backgrounds, 'cached');
   assert.equal(second.progress.stages.report, 'cached');
-  assert.equal(second.result.analysis.reportPrefix, first.result.analysis.reportPrefix);
+  assert.equal(second.result.reportPrefix, first.result.reportPrefix);
   assert.ok(second.progress.cells.every((c) => c.state === 'cached'), JSON.stringify(second.progress.cells));
   assert.equal(second.progress.analysis.cached, 2);
-  assert.ok(second.result.cells.every((c) => c.train.cached && c.evaluation.cached));
+  assert.ok(second.result.cells.every((c) => c.trainCached && c.evaluationCached));
 
   // analyze alone, for the experiment id only: recomputes attribution and report, trains nothing.
   const handle = await client.workflow.start('analyze', { taskQueue: TASK_QUEUES.cpu, workflowId: analyzeId('e2e'), args: [{ experiment: 'e2e', force: true }] });
   const analysis = await resultExplained<AnalyzeResult>(handle);
   assert.ok(analysis.attributions.every((a) => !a.result.cached));
-  assert.notEqual(analysis.reportPrefix, first.result.analysis.reportPrefix);
+  assert.notEqual(analysis.reportPrefix, first.result.reportPrefix);
   const p = await handle.query<Progress>('progress');
   assert.equal(p.analysis.done, 2);
   assert.equal((await store.list('e2e/train/')).length, trainKeys, 'analyze must not train');

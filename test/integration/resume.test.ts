@@ -13,6 +13,7 @@ import { ArtifactStore } from '../../lib/store/artifactStore';
 import { reproduceId, TASK_QUEUES } from '../../workflows/ids';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
+import type { CellRecord, EpochRecord } from '../../activities/types';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 
@@ -77,13 +78,16 @@ test('a SIGKILLed training resumes from its checkpoint and ends bit-identical to
   await new Promise((r) => first.child.once('exit', r));
   const second = startWorker('second');
   const interrupted = await resultExplained<ReproducePaperResult>(handle);
+  const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+  const record = (experiment: string, r: ReproducePaperResult) => store.getJson<CellRecord>(`${experiment}/cells/${r.cells[0].cellId}.json`);
 
   const log = fs.readFileSync(second.log, 'utf8');
   const m = /resuming training from the checkpoint of epoch (\d+)/.exec(log);
   assert.ok(m, `the second worker did not resume from a checkpoint:\n${log}`);
   const resumedFrom = Number(m[1]);
   assert.ok(resumedFrom >= 2 && resumedFrom < 6, `resumed from epoch ${resumedFrom}`);
-  const cell = interrupted.cells[0];
+  const cell = await record('interrupted', interrupted);
+  assert.equal(interrupted.cells[0].resumedFromEpoch, resumedFrom);
   assert.equal(cell.train.resumedFromEpoch, resumedFrom);
   assert.equal(cell.train.epochsTrained, 6);
 
@@ -93,14 +97,14 @@ test('a SIGKILLed training resumes from its checkpoint and ends bit-identical to
     workflowId: reproduceId('straight'),
     args: [{ preset: 'smoke', overrides: overrides('straight') }],
   }));
-  const ref = straight.cells[0];
+  const ref = await record('straight', straight);
   assert.equal(ref.train.resumedFromEpoch, undefined);
 
   // Bitwise: the tensorflow backend on CPU is deterministic for this model (same threads, same ops).
-  const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
   const [a, b] = await Promise.all([store.getBuffer(cell.train.bestWeightsKey), store.getBuffer(ref.train.bestWeightsKey)]);
   assert.ok(a.equals(b), 'best weights differ between the resumed and the uninterrupted run');
-  assert.deepEqual(cell.train.history.map(({ seconds: _s, ...rest }) => rest), ref.train.history.map(({ seconds: _s, ...rest }) => rest));
+  const history = async (key: string) => (await store.getJson<EpochRecord[]>(key)).map(({ seconds: _s, ...rest }) => rest);
+  assert.deepEqual(await history(cell.train.historyKey), await history(ref.train.historyKey));
   assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
   assert.deepEqual(cell.evaluation.corrupted, ref.evaluation.corrupted);
 });
