@@ -39,12 +39,11 @@ export function evaluateCell(stores: Stores, data: DataCache) {
       const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
       try {
         const cfg = transformOf(config);
-        heartbeat({ phase: 'clean' });
-        const clean = await scoreSplit(built.model, test, cfg);
+        const progress = (phase: string) => (done: number, total: number) => heartbeat({ phase, images: `${done}/${total}` });
+        const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
         const reps: Scores[] = [];
         for (let r = 0; r < config.evaluation.corruptedRepetitions; r++) {
-          heartbeat({ phase: 'corrupted', repetition: r + 1 });
-          reps.push(await scoreSplit(built.model, test, cfg, { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) }));
+          reps.push(await scoreSplit(built.model, test, cfg, { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) }, progress(`corrupted ${r + 1}`)));
         }
         const repeated = (k: keyof Scores): RepeatedScore => {
           const v = reps.map((s) => s[k]);

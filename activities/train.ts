@@ -89,6 +89,7 @@ export function trainCell(stores: Stores, data: DataCache) {
             Object.assign(beat, { epoch, step, loss });
             heartbeat(beat);
           },
+          onValidationBatch: (done, total) => heartbeat({ ...beat, validating: `${done}/${total}` }),
           endOfEpoch: async (s, improved) => {
             if (improved) await store.putBuffer(bestKey, await encodeWeights(built.model, built.loss, { epoch: s.epoch }));
             await store.putBuffer(checkpointKey, await encodeCheckpoint(built.model, built.loss, built.optimizer, s));

@@ -35,6 +35,8 @@ export interface TrainerOptions {
   endOfEpoch: (state: TrainingState, improved: boolean) => Promise<void>;
   /** Called after each step (heartbeats); cheap. */
   onStep?: (epoch: number, step: number, loss: number) => void;
+  /** Called after each validation batch (heartbeats during long validations). */
+  onValidationBatch?: (done: number, total: number) => void;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   let state: TrainingState = o.resume ?? { epoch: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, stopped: false, monitored, history: [] };
   if (!o.resume && o.validateBeforeTraining) {
     const t0 = Date.now();
-    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed);
+    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
     state = { ...state, history: [{ epoch: 0, valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }] };
   }
 
@@ -91,7 +93,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       steps++;
       o.onStep?.(epoch, steps, lossValue);
     }
-    const v: ValidationScores = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed);
+    const v: ValidationScores = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
     const metric = monitored === 'clean' ? v.clean.mapAtR : v.corrupted.mapAtR;
     const improved = metric > state.bestMetric;
     const badEpochs = improved ? 0 : state.badEpochs + 1;
