@@ -6,6 +6,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../lib/ml/backend';
 import { workflowBundle } from '../../workers/runWorkers';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
@@ -50,7 +52,12 @@ async function reproduce(experiment: string, input: unknown) {
 
 test('reproducePaper runs the tiny grid end to end, then reruns entirely from cache, then analyze recomputes alone', { timeout: 600_000 }, async () => {
   const input = { preset: 'smoke', overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'] }) };
+  await initBackend();
+  const tensorsBefore = tf.memory().numTensors;
   const first = await reproduce('e2e', input);
+  // The workers run in this process: after two trainings, evaluations and attributions every
+  // tensor they made is gone again (a long-lived worker must not grow).
+  assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked by the activities');
   assert.equal(first.progress.stage, 'done');
   assert.deepEqual(first.progress.cells.map((c) => [c.id, c.state]), [
     ['synthetic/contrastive/base/s42', 'done'],
