@@ -11,6 +11,13 @@ import { SyntheticDatasetConfigSchema, type SyntheticDatasetConfigInput } from '
 import { sampleInstance, type InstanceSpec } from './instance';
 import { renderInstance } from './render';
 
+/**
+ * Version of the generator's pixels: bump it whenever the same config would give other images, so
+ * a cached dataset keyed by its config is not reused across generator changes. 2 = photo-like class
+ * settings (multi-scale texture and distractors) instead of smooth procedural backgrounds.
+ */
+export const SYNTHETIC_GENERATOR_VERSION = 2;
+
 export type SyntheticSplit = 'train' | 'val' | 'test';
 export const SYNTHETIC_SPLITS: readonly SyntheticSplit[] = ['train', 'val', 'test'];
 

@@ -9,6 +9,8 @@ import {
   type SyntheticItem,
 } from '../../../lib/data/synthetic';
 import { shapeOf } from '../../../lib/data/synthetic/shapes';
+import { FractalNoise } from '../../../lib/data/synthetic/noise';
+import { Rng } from '../../../lib/util/rng';
 import { decodeShard } from '../../../lib/data/shardFormat';
 
 const small = { seed: 'unit', size: 48, classes: { train: 3, val: 2, test: 2 }, imagesPerClass: 4 };
@@ -163,6 +165,29 @@ test('both signals identify the class: background alone and object alone', () =>
   });
   assert.ok(bgAcc >= 0.85, `background-only nearest-centroid accuracy ${bgAcc} (chance 1/16)`);
   assert.ok(objAcc >= 0.85, `object-only nearest-centroid accuracy ${objAcc} (chance 1/16)`);
+});
+
+test('FractalNoise: deterministic per seed, within 0..1, continuous, and not flat', () => {
+  const a = new FractalNoise(Rng.fromSeed('n'), 3, 4);
+  const b = new FractalNoise(Rng.fromSeed('n'), 3, 4);
+  const c = new FractalNoise(Rng.fromSeed('m'), 3, 4);
+  let sum = 0, sq = 0, n = 0, differs = 0, maxStep = 0;
+  for (let i = 0; i < 40; i++) {
+    for (let j = 0; j < 40; j++) {
+      const u = i / 37 - 0.3, v = j / 41 + 0.2;
+      const x = a.at(u, v);
+      assert.equal(x, b.at(u, v));
+      if (x !== c.at(u, v)) differs++;
+      assert.ok(x >= 0 && x <= 1, `noise ${x} at (${u}, ${v})`);
+      maxStep = Math.max(maxStep, Math.abs(a.at(u + 1e-4, v) - x), Math.abs(a.at(u, v + 1e-4) - x));
+      sum += x; sq += x * x; n++;
+    }
+  }
+  assert.ok(differs > n * 0.95, 'another seed gives other values');
+  assert.ok(maxStep < 0.01, `noise jumps by ${maxStep} over 1e-4 (should be continuous)`);
+  assert.ok(Math.sqrt(sq / n - (sum / n) ** 2) > 0.05, 'noise is not flat');
+  assert.throws(() => new FractalNoise(Rng.fromSeed(1), 0, 3), /baseCells 0/);
+  assert.throws(() => new FractalNoise(Rng.fromSeed(1), 2, 0), /octaves 0/);
 });
 
 test('bad configs are rejected naming the field', () => {
