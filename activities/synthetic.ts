@@ -1,5 +1,5 @@
 import type { ExperimentConfig } from '../configs/schema';
-import { encodeSyntheticSplit, generateSyntheticDataset, SYNTHETIC_SPLITS } from '../lib/data/synthetic';
+import { encodeSyntheticSplit, generateSyntheticDataset, SYNTHETIC_GENERATOR_VERSION, SYNTHETIC_SPLITS } from '../lib/data/synthetic';
 import { cachedStage, heartbeat, type Stores } from './context';
 import type { DatasetRef, SplitRef } from './types';
 
@@ -10,7 +10,9 @@ export function generateSyntheticDataset_(stores: Stores) {
   return async (config: ExperimentConfig): Promise<DatasetRef> => {
     const store = await stores.get(config.storage.bucket);
     const s = config.data.synthetic;
-    const { manifest, cached, prefix, digest } = await cachedStage(store, config.experiment, 'dataset-synthetic', STAGE_VERSION, s, [], async (writer) => {
+    // The generator's version is an input: changed generator code must not reuse an old dataset.
+    const inputs = { ...s, generator: SYNTHETIC_GENERATOR_VERSION };
+    const { manifest, cached, prefix, digest } = await cachedStage(store, config.experiment, 'dataset-synthetic', STAGE_VERSION, inputs, [], async (writer) => {
       const data = generateSyntheticDataset({ seed: s.seed, size: s.size, classes: s.classes, imagesPerClass: s.imagesPerClass });
       const splits: Record<string, SplitRef> = {};
       for (const split of SYNTHETIC_SPLITS) {
