@@ -1,15 +1,20 @@
 /**
- * Memory over epochs: trains the small CNN for short epochs on the chosen backend and prints, per
+ * Memory over epochs: trains a model for short epochs on the chosen backend with the trainer's step
+ * (tf.variableGrads of the contrastive loss, TorchRMSprop with the paper's settings) and prints, per
  * epoch, resident memory (RSS), tf.memory().numTensors and numBytes. numTensors must be identical
  * from epoch to epoch (any growth is a leaked tensor); RSS should level off after the first epoch.
  * Exits 1 if numTensors grows.
  *
- * Usage: node --import tsx bench/memory-epochs.ts [--epochs 10] [--steps 20] [--batch 32] [--backend auto|tensorflow|cpu]
- * Not part of npm test.
+ * Usage: node --import tsx bench/memory-epochs.ts [--model small|bninception] [--epochs 10] [--steps 20]
+ *          [--batch 32] [--backend auto|tensorflow|cpu]
+ * (bninception: 227x227; e.g. --steps 2 --batch 16 keeps it to a few minutes.) Not part of npm test.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
+import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../lib/ml/losses';
+import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
+import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 
 function intArg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -25,16 +30,17 @@ async function main(): Promise<void> {
   const batch = intArg('batch', 32);
   const bi = process.argv.indexOf('--backend');
   const info = await initBackend(bi >= 0 ? (process.argv[bi + 1] as 'auto') : 'auto');
-  const model = createSmallCnn({ seed: 'memory-bench' });
+  const mi = process.argv.indexOf('--model');
+  const which = mi >= 0 ? process.argv[mi + 1] : 'small';
+  if (which !== 'small' && which !== 'bninception') throw new Error(`--model must be small or bninception, got ${JSON.stringify(which)}`);
+  if (batch % 4 !== 0) throw new Error(`--batch must be a multiple of 4 (4 images per class), got ${batch}`);
+  const model = which === 'small' ? createSmallCnn({ seed: 'memory-bench' }) : createBnInception({ seed: 'memory-bench' });
   const size = model.inputSize;
-  const optimizer = tf.train.rmsprop(1e-4, 0.9, 0, 1e-8);
-  // A fresh random batch every step (like a real input pipeline), labels from 8 classes.
-  const centres = tf.tidy(() => {
-    const c = tf.randomNormal([8, model.embeddingSize], 0, 1, 'float32', 5);
-    return tf.div(c, tf.norm(c, 'euclidean', 1, true));
-  });
+  const vars = model.trainableVariables();
+  const lossFn = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
+  const optimizer = new TorchRMSprop([{ params: vars, lr: 1e-6 }], { alpha: 0.99, eps: 1e-8, weightDecay: 1e-4, momentum: 0.9 });
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  console.log(`backend ${info.name} (${info.package}, ${info.threads} threads); ${epochs} epochs x ${steps} steps, batch ${batch}, ${size}x${size}`);
+  console.log(`backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, batch ${batch}, ${size}x${size}`);
   console.log('epoch  seconds  loss     rss_MiB  heap_MiB  tf_numTensors  tf_MiB');
   const counts: number[] = [];
   let seed = 100;
@@ -42,15 +48,15 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     let loss = 0;
     for (let s = 0; s < steps; s++) {
+      // A fresh random batch every step (like a real input pipeline), 4 images per class.
       const { x, labels } = tf.tidy(() => ({
         x: tf.randomNormal([batch, size, size, 3], 0, 60, 'float32', seed++) as tf.Tensor4D,
-        labels: tf.randomUniform([batch], 0, 8, 'int32', seed++) as tf.Tensor1D,
+        labels: tf.tensor1d(Array.from({ length: batch }, (_, i) => Math.floor(i / 4)), 'int32'),
       }));
-      const cost = optimizer.minimize(
-        () => tf.tidy(() => tf.neg(tf.mean(tf.sum(tf.mul(model.embed(x), tf.gather(centres, labels)), 1))) as tf.Scalar),
-        true,
-        model.trainableVariables(),
-      )!;
+      // lib/ml/train/trainer.ts's step.
+      const { value: cost, grads } = tf.variableGrads(() => lossFn.compute(model.embed(x), labels), vars);
+      optimizer.step(grads);
+      tf.dispose(grads);
       loss = cost.dataSync()[0];
       tf.dispose([cost, x, labels]);
     }
@@ -63,7 +69,6 @@ async function main(): Promise<void> {
     );
   }
   console.log(`peak RSS ${mib(process.resourceUsage().maxRSS * 1024)} MiB`);
-  centres.dispose();
   optimizer.dispose();
   model.dispose();
   if (counts.some((c) => c !== counts[0])) {

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
 import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
+import { concatChannels } from './layers/releasingOps';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
 
@@ -250,13 +251,13 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
       const three = convBnRelu(convBnRelu(h, c(`${p}_3x3_reduce`)), c(`${p}_3x3`));
       const dbl = convBnRelu(convBnRelu(convBnRelu(h, c(`${p}_double_3x3_reduce`)), c(`${p}_double_3x3_1`)), c(`${p}_double_3x3_2`));
       if (id === '3c' || id === '4e') {
-        h = tf.concat([three, dbl, maxPool2dTorch(h, stridedMax)], 3);
+        h = concatChannels([three, dbl, maxPool2dTorch(h, stridedMax)]);
       } else {
         const one = convBnRelu(h, c(`${p}_1x1`));
         const pool = id === '5b'
           ? convBnRelu(maxPool2dTorch(h, branchPool), c(`${p}_pool_proj`))
           : avgPoolProjection(h, c(`${p}_pool_proj`));
-        h = tf.concat([one, three, dbl, pool], 3);
+        h = concatChannels([one, three, dbl, pool]);
       }
     }
     return tf.mean(h, [1, 2]) as tf.Tensor2D;

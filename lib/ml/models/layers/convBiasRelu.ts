@@ -10,14 +10,16 @@
  * Gradients are thunks per input, so nothing is computed for an input that needs none (the images,
  * when training). The masked gradient g = dy * (y > 0) is computed once and shared by the x, filter
  * and bias gradients; tfjs evaluates a node's input gradients in the order of its inputs (x, filter,
- * bias), so the bias gradient, which always comes last when the weights train, frees g and dy: the
- * backward pass then holds one gradient per layer instead of all of them. When only the input's
+ * bias), so the bias gradient, which always comes last when the weights train, frees g and dy (and
+ * the gradients the consumers of y contributed, see gradientRelease.ts): the backward pass then holds
+ * a few gradients instead of all of them. When only the input's
  * gradient is asked for (attention maps), the tape frees them at its end as usual.
  *
  * Padding: 'same' or 'valid' only (the 'tensorflow' backend's conv gradients support nothing else);
  * torchConvPadding maps PyTorch's symmetric padding onto them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { contributed, release } from './gradientRelease';
 
 const KERNEL = 'BgbiasConv2DBiasRelu';
 
@@ -62,13 +64,13 @@ function ensureGradient(): void {
       // its end when the bias thunk does not run (input gradient only).
       const masked = reluGrad(dy, y);
       return {
-        x: () => tf.conv2dTranspose(masked, filter, x.shape, strides, pad),
+        x: () => contributed(x, tf.conv2dTranspose(masked, filter, x.shape, strides, pad)),
         filter: () => conv2dBackpropFilter(x, masked, filter.shape, strides, pad),
         bias: () => {
           const db = tf.sum(masked, [0, 1, 2]);
           // Last of this node's gradients: dy (used only by this node) and g are no longer needed.
           masked.dispose();
-          dy.dispose();
+          release(y, dy);
           return db;
         },
       };

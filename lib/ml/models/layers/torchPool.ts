@@ -14,6 +14,7 @@
  *   does not; without it, the window clipped to the input.
  */
 import * as tf from '@tensorflow/tfjs';
+import { maxPoolReleasing } from './releasingOps';
 
 export interface PoolSpec {
   kernel: number;
@@ -72,7 +73,7 @@ export function maxPool2dTorch(x: tf.Tensor4D, spec: PoolSpec): tf.Tensor4D {
     const mode = maxPoolMode(h, oh, spec);
     if (mode !== undefined && mode === maxPoolMode(w, ow, spec)) {
       // Saves a padded copy of x (and its gradient) in training.
-      const y = tf.maxPool(x, spec.kernel, spec.stride, mode);
+      const y = maxPoolReleasing(x, spec.kernel, spec.stride, mode);
       checkShape(y, oh, ow);
       return y;
     }
