@@ -1,6 +1,6 @@
 """PyTorch side of bench/train-throughput.ts: the same networks, loss and optimiser on CPU.
 
-small:       lib/ml/models/smallCnn.ts (input /128, 4x [conv3x3 s2 + bias + ReLU] 32-64-128-128, GAP,
+small:       lib/ml/models/smallCnn.ts (input /128, 4x [conv4x4 s2 pad 1 + bias + ReLU] 32-64-128-128, GAP,
              Linear -> 128, L2 normalisation), 64x64.
 bninception: Cadene's BNInception (pretrainedmodels 0.7.4, the class lib/ml/models/bnInception.ts
              ports; its module file is loaded directly because the package __init__ needs tqdm)
@@ -52,7 +52,7 @@ class SmallCnn(nn.Module):
     def __init__(self, width=32, embedding_size=128):
         super().__init__()
         chans = [3] + [width * m for m in (1, 2, 4, 4)]
-        self.convs = nn.ModuleList(nn.Conv2d(a, b, 3, 2, 1) for a, b in zip(chans, chans[1:]))
+        self.convs = nn.ModuleList(nn.Conv2d(a, b, 4, 2, 1) for a, b in zip(chans, chans[1:]))
         self.fc = nn.Linear(chans[-1], embedding_size)
 
     def forward(self, x):
@@ -64,7 +64,7 @@ class SmallCnn(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=["small", "bninception"], default="small")
+    p.add_argument("--model", choices=["small", "small-fused", "bninception"], default="small")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
@@ -73,8 +73,9 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    size = 64 if a.model == "small" else 227
-    net = SmallCnn() if a.model == "small" else BnInceptionEmbedder()
+    small = a.model.startswith("small")  # small-fused is the same network on the tfjs side
+    size = 64 if small else 227
+    net = SmallCnn() if small else BnInceptionEmbedder()
     net.eval()  # BatchNorm in inference mode, as in the paper's training (EmbeddingModel contract)
     x = torch.randn(a.batch, 3, size, size) * 60  # NCHW: PyTorch's native CPU layout
     labels = torch.arange(a.batch) // PER_CLASS

@@ -7,8 +7,8 @@
  * its own global generator), and the forward pass is one readable function.
  *
  * Architecture (defaults): input NHWC 64x64x3 scaled by 1/128 (the paper's mean-subtracted 0..255
- * pixels become roughly [-1, 1]); 4 blocks of conv3x3 + bias + ReLU, each with stride 2 and 'same'
- * padding, channels width*[1, 2, 4, 4] = 32, 64, 128, 128; global average pooling; Linear to
+ * pixels become roughly [-1, 1]); 4 blocks of conv4x4 + bias + ReLU, each with stride 2 and one
+ * pixel of zero padding on every side, channels width*[1, 2, 4, 4] = 32, 64, 128, 128; global average pooling; Linear to
  * embeddingSize (128); L2 normalisation.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +26,15 @@ export interface SmallCnnOptions {
 }
 
 const CHANNEL_MULTIPLIERS = [1, 2, 4, 4];
+/**
+ * 4x4 kernels, stride 2, one pixel of zero padding on every side. Why not 3x3 'same': with stride 2
+ * a 3x3 kernel covers input pixels unevenly (a checkerboard in the input gradients), and TF's 'same'
+ * pads only bottom/right on even sizes (a bottom-right bias). Both show up in the attribution maps
+ * the study is about; a 4x4 stride-2 kernel covers every pixel equally, symmetric padding removes the
+ * bias.
+ */
+const KERNEL = 4;
+const PADDING: Array<[number, number]> = [[0, 0], [1, 1], [1, 1], [0, 0]];
 /** Maps the paper's mean-subtracted 0..255 pixels to about [-1, 1]. */
 const INPUT_SCALE = 1 / 128;
 /** Same floor as PyTorch's F.normalize. */
@@ -64,9 +73,9 @@ export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
   let cin = 3;
   CHANNEL_MULTIPLIERS.forEach((m, i) => {
     const cout = width * m;
-    const std = Math.sqrt(2 / (3 * 3 * cin)); // He-normal, fan-in, for ReLU
+    const std = Math.sqrt(2 / (KERNEL * KERNEL * cin)); // He-normal, fan-in, for ReLU
     blocks.push({
-      filter: add(`block${i + 1}.conv.weight`, [3, 3, cin, cout], (r) => std * r.normal()),
+      filter: add(`block${i + 1}.conv.weight`, [KERNEL, KERNEL, cin, cout], (r) => std * r.normal()),
       bias: add(`block${i + 1}.conv.bias`, [cout], () => 0),
     });
     cin = cout;
@@ -89,7 +98,7 @@ export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
       }
       return tf.tidy(() => {
         let x = tf.mul(images, INPUT_SCALE) as tf.Tensor4D;
-        for (const b of blocks) x = tf.relu(tf.add(tf.conv2d(x, b.filter as tf.Tensor4D, 2, 'same'), b.bias)) as tf.Tensor4D;
+        for (const b of blocks) x = tf.relu(tf.add(tf.conv2d(tf.pad(x, PADDING), b.filter as tf.Tensor4D, 2, 'valid'), b.bias)) as tf.Tensor4D;
         const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
         const e = tf.add(tf.matMul(pooled, embedW as tf.Tensor2D), embedB) as tf.Tensor2D;
         const norm = tf.maximum(tf.norm(e, 'euclidean', 1, true), NORM_EPS);

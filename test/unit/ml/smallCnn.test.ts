@@ -29,7 +29,7 @@ test('embed gives [N, embeddingSize] unit-length rows and names its weights', ()
     'block3.conv.weight', 'block3.conv.bias', 'block4.conv.weight', 'block4.conv.bias',
     'embedder.weight', 'embedder.bias',
   ]);
-  assert.deepEqual(model.namedWeights().get('block3.conv.weight')!.shape, [3, 3, 8, 16]);
+  assert.deepEqual(model.namedWeights().get('block3.conv.weight')!.shape, [4, 4, 8, 16]);
   assert.deepEqual(model.namedWeights().get('embedder.weight')!.shape, [16, 8]);
   tf.dispose([x, e]);
   model.dispose();
@@ -40,7 +40,7 @@ test('default preset: 64x64 input, channels 32-64-128-128, 128-d embedding', () 
   assert.equal(model.inputSize, 64);
   assert.equal(model.embeddingSize, 128);
   const shapes = [...model.namedWeights().values()].map((v) => v.shape.join('x'));
-  assert.deepEqual(shapes, ['3x3x3x32', '32', '3x3x32x64', '64', '3x3x64x128', '128', '3x3x128x128', '128', '128x128', '128']);
+  assert.deepEqual(shapes, ['4x4x3x32', '32', '4x4x32x64', '64', '4x4x64x128', '128', '4x4x128x128', '128', '128x128', '128']);
   model.dispose();
 });
 
@@ -52,11 +52,11 @@ test('initialisation is a function of the seed: He-normal conv spread, PyTorch L
     assert.deepEqual(v.dataSync(), b.namedWeights().get(name)!.dataSync(), `${name} differs for equal seeds`);
   }
   assert.notDeepEqual(a.namedWeights().get('block1.conv.weight')!.dataSync(), c.namedWeights().get('block1.conv.weight')!.dataSync());
-  // Statistics on a bigger model: std of conv weights ~ sqrt(2 / (9 * cin)).
+  // Statistics on a bigger model: std of conv weights ~ sqrt(2 / (16 * cin)) (4x4 kernels).
   const big = createSmallCnn({ seed: 3, inputSize: 16, width: 32, embeddingSize: 64 });
   const w = Array.from(big.namedWeights().get('block3.conv.weight')!.dataSync()); // cin = 64
   const std = Math.sqrt(w.reduce((s, v) => s + v * v, 0) / w.length);
-  assert.ok(Math.abs(std - Math.sqrt(2 / (9 * 64))) < 0.02 * Math.sqrt(2 / (9 * 64)), `conv std ${std}`);
+  assert.ok(Math.abs(std - Math.sqrt(2 / (16 * 64))) < 0.02 * Math.sqrt(2 / (16 * 64)), `conv std ${std}`);
   const lin = Array.from(big.namedWeights().get('embedder.weight')!.dataSync()); // in = 128
   const bound = 1 / Math.sqrt(128);
   assert.ok(lin.every((v) => Math.abs(v) <= bound), 'linear weights within 1/sqrt(fan_in)');
@@ -64,7 +64,7 @@ test('initialisation is a function of the seed: He-normal conv spread, PyTorch L
   for (const m of [a, b, c, big]) m.dispose();
 });
 
-test('forward pass equals the PyTorch golden (TF same padding, /128 input scale, GAP, L2)', () => {
+test('forward pass equals the PyTorch golden (4x4 stride-2 convs, symmetric padding, /128 input scale, GAP, L2)', () => {
   const fx = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/small_cnn_forward.json'), 'utf8'));
   const model = createSmallCnn({ seed: 0, inputSize: fx.inputSize, width: fx.width, embeddingSize: fx.embeddingSize });
   for (const [name, v] of model.namedWeights()) {
