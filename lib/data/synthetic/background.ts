@@ -70,7 +70,7 @@ function sampleDistractors(b: BackgroundInstance, size: number, rng: Rng): Distr
   const colour = (): Rgb => {
     if (rng.uniform() < b.strayColourRate) return hsvToRgb(rng.uniform(), rng.uniformIn(0.2, 0.9), rng.uniformIn(0.25, 0.95));
     const c = rng.pick(palette);
-    return rng.uniform() < 0.5 ? mixRgb(c, [0, 0, 0], rng.uniformIn(0.1, 0.45)) : mixRgb(c, [255, 255, 255], rng.uniformIn(0.1, 0.4));
+    return rng.uniform() < 0.5 ? mixRgb(c, [0, 0, 0], rng.uniformIn(0.2, 0.6)) : mixRgb(c, [255, 255, 255], rng.uniformIn(0.15, 0.5));
   };
   const out: Distractor[] = [];
   for (let k = 0; k < b.distractors; k++) {
@@ -95,7 +95,7 @@ function sampleDistractors(b: BackgroundInstance, size: number, rng: Rng): Distr
       const nx = Math.cos(a), ny = Math.sin(a);
       out.push({
         kind: 'shade', nx, ny, offset: (nx + ny) * size * 0.5 + rng.uniformIn(-0.35, 0.35) * size,
-        colour: rng.uniform() < 0.6 ? [0, 0, 0] : [255, 255, 255], alpha: rng.uniformIn(0.05, 0.15),
+        colour: rng.uniform() < 0.6 ? [0, 0, 0] : [255, 255, 255], alpha: rng.uniformIn(0.15, 0.4),
       });
     }
   }

@@ -155,15 +155,27 @@ function colourStats(it: SyntheticItem, select: (m: number) => boolean): number[
 test('both signals identify the class: background alone and object alone', () => {
   const ds = generateSyntheticDataset({ seed: 3, size: 48, classes: { train: 2, val: 1, test: 16 }, imagesPerClass: 10 });
   const test16 = ds.splits.test;
-  // background: its mean colour only
-  const bgAcc = nearestCentroidAccuracy(test16, (it) => colourStats(it, (m) => m === 0).slice(0, 3));
+  // background: a coarse colour histogram of the background pixels only (4 levels per channel). The
+  // settings are cluttered like photos (distractors, stray colours, shadows), so this crude feature
+  // is far from perfect, but far above chance: the palette is the class's
+  const bgAcc = nearestCentroidAccuracy(test16, (it) => {
+    const h = new Array<number>(64).fill(0);
+    let n = 0;
+    for (let i = 0; i < it.mask.data.length; i++) {
+      if (it.mask.data[i] !== 0) continue;
+      const p = it.image.data;
+      h[(p[i * 3] >> 6) * 16 + (p[i * 3 + 1] >> 6) * 4 + (p[i * 3 + 2] >> 6)]++;
+      n++;
+    }
+    return h.map((v) => v / n);
+  });
   // object: colour statistics of object-only pixels plus the mask's shape (edge pixels^2 / area)
   const objAcc = nearestCentroidAccuracy(test16, (it) => {
     const area = it.mask.data.reduce((s, v) => s + v / 255, 0);
     const edge = it.mask.data.reduce((s, v) => s + (v > 0 && v < 255 ? 1 : 0), 0);
     return [...colourStats(it, (m) => m === 255), (3 * edge * edge) / area];
   });
-  assert.ok(bgAcc >= 0.85, `background-only nearest-centroid accuracy ${bgAcc} (chance 1/16)`);
+  assert.ok(bgAcc >= 0.6, `background-only nearest-centroid accuracy ${bgAcc} (chance 1/16)`);
   assert.ok(objAcc >= 0.85, `object-only nearest-centroid accuracy ${objAcc} (chance 1/16)`);
 });
 
