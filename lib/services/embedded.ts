@@ -5,6 +5,7 @@ import { embeddedS3Credentials, externalS3FromEnv, externalTemporalFromEnv, pars
 import { isProcessAlive, readProcessRecord, removeProcessRecord, sleep, stopProcess } from './processRecord';
 import { probeS3 } from './s3Probe';
 import { s3RecordFile, startS3Server, weedPortsFor, S3_DEFAULT_PORT, type WeedPorts } from './s3Server';
+import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
 import { probeTemporal } from './temporalProbe';
@@ -129,6 +130,7 @@ export async function stopServices(opts: Pick<ServicesOptions, 'stateDir' | 'env
           return { service, result: 'not-running' as const };
         }
         const result = await stopProcess(record.pid, record.executable, opts.graceMs ?? 15_000);
+        await waitForPortRelease(record.address);
         removeProcessRecord(file);
         log(`${service}: ${result} (pid ${record.pid})`);
         return { service, result };
@@ -193,4 +195,14 @@ async function retryUntil(timeoutMs: number, fn: (leftMs: number) => Promise<unk
       await sleep(500);
     }
   }
+}
+
+/**
+ * A stopped server's listening port can stay taken for a moment after its process has exited (the
+ * kernel closes its sockets while the exit completes); `down` promises free ports, so wait (max 5 s).
+ */
+async function waitForPortRelease(address: string): Promise<void> {
+  const port = Number(/:(\d+)\/?$/.exec(address)?.[1]);
+  if (!Number.isInteger(port)) return;
+  for (let i = 0; i < 50 && !(await isPortFree(port)); i++) await sleep(100);
 }

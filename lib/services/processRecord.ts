@@ -50,10 +50,16 @@ export function isProcessAlive(pid: number, executable?: string): boolean {
     // EPERM: the pid exists but belongs to someone else, so it is not our server.
     return false;
   }
+  if (fs.existsSync('/proc/self/stat')) {
+    // A zombie has exited already (its parent has not reaped it yet): not alive, whoever asks.
+    try {
+      if (/^\d+ \(.*\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+    } catch {
+      return false; // gone between the two checks
+    }
+  }
   if (executable !== undefined && fs.existsSync('/proc/self/stat')) {
     try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      if (/^\d+ \(.*\) Z /.test(stat)) return false; // a zombie has exited already
       // argv, not /proc/pid/exe: a wrapper script runs as its interpreter but names itself in argv.
       const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3); // [env] interpreter script
       return argv.some((a) => a === executable || path.basename(a) === path.basename(executable));
