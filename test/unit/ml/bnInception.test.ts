@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { bnInceptionParameterShapes, bnInceptionSupportsInput, createBnInception, type TorchWeight } from '../../../lib/ml/models/bnInception';
 import { avgPool2dTorch, maxPool2dTorch } from '../../../lib/ml/models/layers/torchPool';
+import { loadBnInceptionWeights } from '../../../lib/ml/models/pretrained';
 
 const dir = join(__dirname, '../../fixtures/bninception');
 const forward = JSON.parse(readFileSync(join(dir, 'forward.json'), 'utf8'));
@@ -90,6 +91,19 @@ function checkForward(size: number): void {
 test('forward pass equals PyTorch on a 67x67 input (ceil-mode pools on odd maps, 2x2 final map)', async () => {
   await tf.setBackend('cpu');
   checkForward(67);
+});
+
+test('a legacy torch.save of the whole reference model (parameters as shared-storage views) loads through our reader and gives PyTorch\'s embedding', async () => {
+  await tf.setBackend('cpu');
+  const weights = await loadBnInceptionWeights(join(dir, 'shared_views_legacy.pth'));
+  const expected = JSON.parse(readFileSync(join(dir, 'shared_views_forward.json'), 'utf8')).embedding as number[];
+  const model = createBnInception({ weights, seed: 1 });
+  const x = tf.tensor4d(pattern('input', [1, 67, 67, 3]), [1, 67, 67, 3]);
+  const e = model.embed(x);
+  const err = relErr(e.dataSync(), expected);
+  tf.dispose([x, e]);
+  model.dispose();
+  assert.ok(err < 1e-4, `embedding rel err ${err}`);
 });
 
 test('forward pass equals PyTorch at 227x227 (set BGBIAS_SLOW_TESTS=1)', { skip: process.env.BGBIAS_SLOW_TESTS !== '1' }, async () => {
