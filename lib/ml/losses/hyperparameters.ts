@@ -18,7 +18,7 @@ export type LossSettings = { [N in LossName]: LossSetting<N> };
 
 /**
  * PROTOCOL.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func).
- * configs/lossParams.ts carries the same numbers for the experiment schema.
+ * configs/lossParams.ts reshapes them for the experiment schema (the numbers live only here).
  */
 export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>> = {
   cars196: {
