@@ -3,6 +3,7 @@ import type { ExperimentConfig } from '../configs/schema';
 import { encodeTensorFile, type TensorRecord } from '../lib/ml/checkpoint/tensorFile';
 import { attentionMap } from '../lib/ml/attribution/attentionMap';
 import { attentionScore } from '../lib/ml/attribution/attentionScore';
+import { blackReferenceEmbedding } from '../lib/ml/attribution/blackReference';
 import { contiguousLabels } from '../lib/ml/train/trainer';
 import { transformOf } from '../lib/ml/train/buildCell';
 import { blackImageTensor } from '../lib/ml/transforms/blackImage';
@@ -39,7 +40,9 @@ export function attributeCell(stores: Stores, data: DataCache) {
       const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
       try {
         const cfg = transformOf(config);
-        const reference = tf.tidy(() => built.model.embed(blackImageTensor(cfg)).squeeze([0]) as tf.Tensor1D);
+        const black = blackImageTensor(cfg);
+        const reference = blackReferenceEmbedding(built.model, black);
+        black.dispose();
         // A seeded sample of the test split: the same images for the base and the BGAugment model.
         const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle(Array.from({ length: test.length }, (_, i) => i));
         const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
