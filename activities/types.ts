@@ -4,6 +4,7 @@
  */
 import type { DatasetName, GridCell, LossNameT, Mode } from '../configs/schema';
 import type { EpochRecord, RetrievalScores } from '../lib/ml/train/epochRecord';
+import type { Summary } from '../lib/report/schema';
 
 export type { EpochRecord, RetrievalScores };
 
@@ -35,15 +36,8 @@ export interface BackgroundsRef extends StageRef {
   pools: { val: { key: string; count: number }; test: { key: string; count: number } };
 }
 
-export interface Summary {
-  mean: number;
-  std: number;
-  median: number;
-  q1: number;
-  q3: number;
-  min: number;
-  max: number;
-}
+/** Distribution summary as the report carries it (lib/report/schema.ts). */
+export type { Summary };
 
 export interface MaskQualityRow {
   dataset: string;
