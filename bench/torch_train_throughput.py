@@ -64,7 +64,7 @@ class SmallCnn(nn.Module):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--model", choices=["small", "small-fused", "bninception"], default="small")
+    p.add_argument("--model", choices=["small", "bninception"], default="small")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--batch", type=int, default=32)
     p.add_argument("--steps", type=int, default=5)
@@ -73,7 +73,7 @@ def main():
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    small = a.model.startswith("small")  # small-fused is the same network on the tfjs side
+    small = a.model == "small"
     size = 64 if small else 227
     net = SmallCnn() if small else BnInceptionEmbedder()
     net.eval()  # BatchNorm in inference mode, as in the paper's training (EmbeddingModel contract)

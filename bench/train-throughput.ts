@@ -6,8 +6,7 @@
  * One step is what lib/ml/train/trainer.ts does: tf.variableGrads of the contrastive loss (PML 1.x
  * semantics, cars196 margins) of model.embed(x), then TorchRMSprop with the paper's settings
  * (lr 1e-6, alpha 0.99, eps 1e-8, weight decay 1e-4, momentum 0.9). Labels: batch/4 classes x 4.
- * Models: 'small' = lib/ml/models/smallCnn.ts at 64x64 ('small-fused': the same with
- * lib/ml/models/layers/convBiasRelu.ts for its conv + bias + relu); 'bninception' = lib/ml/models/bnInception.ts
+ * Models: 'small' = lib/ml/models/smallCnn.ts at 64x64; 'bninception' = lib/ml/models/bnInception.ts
  * at 227x227 (BN frozen). The PyTorch twin (bench/torch_train_throughput.py) runs Cadene's
  * BNInception + Linear(1024, 128) + L2 norm, PML's ContrastiveLoss and torch.optim.RMSprop.
  *
@@ -25,15 +24,12 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
 import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../lib/ml/losses';
 import { createBnInception } from '../lib/ml/models/bnInception';
-import { conv2dBiasRelu } from '../lib/ml/models/layers/convBiasRelu';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import type { EmbeddingModel } from '../lib/ml/models/types';
 import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 
-/** 'small-fused': the small CNN with each conv + bias + relu as lib/ml/models/layers/convBiasRelu.ts
- *  (same weights and values; what smallCnn.ts would gain from that one-line change). */
-type ModelName = 'small' | 'small-fused' | 'bninception';
-const INPUT: Record<ModelName, number> = { small: 64, 'small-fused': 64, bninception: 227 };
+type ModelName = 'small' | 'bninception';
+const INPUT: Record<ModelName, number> = { small: 64, bninception: 227 };
 /** Images per class in a batch (the paper's m for contrastive). */
 const PER_CLASS = 4;
 
@@ -62,21 +58,7 @@ function positiveInt(name: string, fallback: number): number {
 
 function createModel(model: ModelName): EmbeddingModel {
   if (model === 'bninception') return createBnInception({ seed: 'bench', inputSize: INPUT.bninception });
-  const m = createSmallCnn({ seed: 'bench', inputSize: INPUT.small });
-  if (model === 'small') return m;
-  const w = m.namedWeights();
-  const blocks = [1, 2, 3, 4].map((i) => ({ filter: w.get(`block${i}.conv.weight`) as tf.Tensor4D, bias: w.get(`block${i}.conv.bias`) as tf.Tensor1D }));
-  return {
-    ...m,
-    // smallCnn.ts's forward pass with conv2dBiasRelu in place of relu(add(conv2d)).
-    embed: (images) =>
-      tf.tidy(() => {
-        let x = tf.mul(images, 1 / 128) as tf.Tensor4D;
-        for (const b of blocks) x = conv2dBiasRelu(x, b.filter, b.bias, 2, 'same');
-        const e = tf.add(tf.matMul(tf.mean(x, [1, 2]) as tf.Tensor2D, w.get('embedder.weight') as tf.Tensor2D), w.get('embedder.bias')!) as tf.Tensor2D;
-        return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12));
-      }),
-  };
+  return createSmallCnn({ seed: 'bench', inputSize: INPUT.small });
 }
 
 /** Worker: times `steps` training steps of one model on the tensorflow backend; prints one JSON line. */
@@ -175,8 +157,8 @@ function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string
 }
 
 async function driver(): Promise<void> {
-  const models = arg('models', 'small,small-fused,bninception').split(',') as ModelName[];
-  for (const m of models) if (!(m in INPUT)) throw new Error(`--models: unknown model ${JSON.stringify(m)} (small, small-fused, bninception)`);
+  const models = arg('models', 'small,bninception').split(',') as ModelName[];
+  for (const m of models) if (!(m in INPUT)) throw new Error(`--models: unknown model ${JSON.stringify(m)} (small, bninception)`);
   const threads = positiveInt('threads', os.availableParallelism());
   const rounds = positiveInt('rounds', 2);
   const batch = positiveInt('batch', 32);

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
 import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
+import type { ConvPadding } from './layers/convOps';
 import { concatChannels } from './layers/releasingOps';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
@@ -205,12 +206,12 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
       shift: tf.add(v(`${bn}.bias`), tf.mul(tf.sub(v(`${c.name}.bias`), v(`${bn}.running_mean`)), scale)) as tf.Tensor1D,
     };
   };
-  /** PyTorch's symmetric conv padding as a tfjs mode, padding explicitly only where no mode matches. */
-  const padFor = (x: tf.Tensor4D, c: ConvSpec): { x: tf.Tensor4D; pad: 'same' | 'valid' } => {
+  /** PyTorch's symmetric conv padding as a tfjs mode, or explicitly where no mode matches. */
+  const padFor = (x: tf.Tensor4D, c: ConvSpec): ConvPadding => {
     const [, h, w] = x.shape;
     const ph = torchConvPadding(h, c.k, c.stride, c.pad);
     const pw = torchConvPadding(w, c.k, c.stride, c.pad);
-    if (typeof ph === 'string' && ph === pw) return { x, pad: ph };
+    if (typeof ph === 'string' && ph === pw) return ph;
     const explicit = (m: typeof ph, size: number): [number, number] => {
       if (typeof m !== 'string') return m;
       if (m === 'valid') return [0, 0];
@@ -218,12 +219,11 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
       const total = Math.max((out - 1) * c.stride + c.k - size, 0);
       return [Math.floor(total / 2), total - Math.floor(total / 2)];
     };
-    return { x: tf.pad(x, [[0, 0], explicit(ph, h), explicit(pw, w), [0, 0]]), pad: 'valid' };
+    return [explicit(ph, h), explicit(pw, w)];
   };
   const convBnRelu = (x: tf.Tensor4D, c: ConvSpec): tf.Tensor4D => {
     const { filter, shift } = folded(c);
-    const p = padFor(x, c);
-    return conv2dBiasRelu(p.x, filter, shift, c.stride, p.pad);
+    return conv2dBiasRelu(x, filter, shift, c.stride, padFor(x, c));
   };
   /**
    * Inception pool branch relu(bn(conv1x1(avgPool(x)))) computed as relu(avgPool(conv1x1(x)) + shift):

@@ -3,21 +3,29 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/ml/backend';
 import { conv2dBiasRelu, torchConvPadding } from '../../../lib/ml/models/layers/convBiasRelu';
+import type { ConvPadding } from '../../../lib/ml/models/layers/convOps';
 
-/** Reference: tfjs's own ops and autodiff. */
-const plain = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, s: number, pad: 'same' | 'valid') =>
-  tf.relu(tf.add(tf.conv2d(x, w, s, pad), b)) as tf.Tensor4D;
+/** Reference: tfjs's own ops and autodiff; explicit padding as tf.pad then a 'valid' conv. */
+const plain = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, s: number, pad: ConvPadding) => {
+  const conv = typeof pad === 'string' ? tf.conv2d(x, w, s, pad) : tf.conv2d(tf.pad(x, [[0, 0], pad[0], pad[1], [0, 0]]), w, s, 'valid');
+  return tf.relu(tf.add(conv, b)) as tf.Tensor4D;
+};
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }
 
 function checkAgainstTfjs(): void {
-  const x = tf.randomNormal([2, 7, 6, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
-  const w = tf.randomNormal([3, 3, 3, 4], 0, 0.5, 'float32', 2) as tf.Tensor4D;
+  for (const k of [3, 4]) checkKernelSize(k);
+}
+
+function checkKernelSize(k: number): void {
+  const x = tf.randomNormal([2, 8, 7, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const w = tf.randomNormal([k, k, 3, 4], 0, 0.5, 'float32', 2) as tf.Tensor4D;
   const b = tf.tensor1d([0.3, -0.2, 0.1, -1]);
   const before = tf.memory().numTensors;
-  for (const [s, pad] of [[1, 'same'], [2, 'same'], [2, 'valid']] as Array<[number, 'same' | 'valid']>) {
+  const cases: Array<[number, ConvPadding]> = [[1, 'same'], [2, 'same'], [2, 'valid'], [2, [[1, 1], [1, 1]]], [1, [[1, 1], [1, 1]]], [2, [[2, 0], [0, 1]]]];
+  for (const [s, pad] of cases) {
     // The output feeds two consumers (as a block input does), through a loss that weights positions.
     const loss = (f: typeof plain) => (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) => {
       const y = f(xx, ww, bb, s, pad);
@@ -26,14 +34,14 @@ function checkAgainstTfjs(): void {
     const [ours, ref] = [loss(conv2dBiasRelu), loss(plain)].map((f) => tf.grads((a, c, d) => f(a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor1D))([x, w, b]));
     ['x', 'filter', 'bias'].forEach((name, i) => {
       const scale = tf.tidy(() => tf.max(tf.abs(ref[i])).dataSync()[0]);
-      assert.ok(maxAbsDiff(ours[i], ref[i]) <= 1e-5 * scale, `${name} gradient, stride ${s} ${pad}`);
+      assert.ok(maxAbsDiff(ours[i], ref[i]) <= 1e-5 * scale, `${name} gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)}`);
     });
     // Gradient with respect to the input only (attention maps): the weights' thunks never run.
     const [gx] = [tf.grad((a) => loss(conv2dBiasRelu)(a as tf.Tensor4D, w, b))(x)];
-    assert.ok(maxAbsDiff(gx, ref[0]) <= 1e-5 * tf.tidy(() => tf.max(tf.abs(ref[0])).dataSync()[0]), `input-only gradient, stride ${s} ${pad}`);
+    assert.ok(maxAbsDiff(gx, ref[0]) <= 1e-5 * tf.tidy(() => tf.max(tf.abs(ref[0])).dataSync()[0]), `input-only gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)}`);
     const y = tf.tidy(() => conv2dBiasRelu(x, w, b, s, pad));
     const yr = tf.tidy(() => plain(x, w, b, s, pad));
-    assert.ok(maxAbsDiff(y, yr) < 1e-5, `forward, stride ${s} ${pad}`);
+    assert.ok(maxAbsDiff(y, yr) < 1e-5, `forward, ${k}x${k} stride ${s} ${JSON.stringify(pad)}`);
     tf.dispose([...ours, ...ref, gx, y, yr]);
   }
   assert.equal(tf.memory().numTensors, before, 'no tensor leaks');
@@ -45,7 +53,7 @@ test('conv2dBiasRelu value and gradients equal tfjs autodiff of relu(conv2d + bi
   checkAgainstTfjs();
 });
 
-test('conv2dBiasRelu on the native tensorflow backend (native ReluGrad path)', { skip: process.env.BGBIAS_ALLOW_NO_NATIVE === '1' }, async () => {
+test('conv2dBiasRelu on the native tensorflow backend (native ReluGrad and EXPLICIT-padding conv kernels)', { skip: process.env.BGBIAS_ALLOW_NO_NATIVE === '1' }, async () => {
   const info = await initBackend('auto');
   if (info.name !== 'tensorflow') return; // backend.test.ts fails loudly when native is missing
   await tf.setBackend('tensorflow');
@@ -59,4 +67,13 @@ test('torchConvPadding: PyTorch padding as a tfjs mode, or the explicit padding'
   assert.deepEqual(torchConvPadding(28, 3, 2, 1), [1, 0]); // torch 14 outputs from pad 1 before; SAME would pad 0 before
   assert.equal(torchConvPadding(5, 3, 1, 0), 'valid');
   assert.throws(() => torchConvPadding(2, 5, 1, 0), /kernel 5 with padding 0 does not fit an input of 2/);
+});
+
+test('conv2dBiasRelu rejects a malformed padding, naming it', () => {
+  const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
+  const w = tf.zeros([2, 2, 1, 1]) as tf.Tensor4D;
+  const b = tf.zeros([1]) as tf.Tensor1D;
+  assert.throws(() => conv2dBiasRelu(x, w, b, 1, [[1, -1], [0, 0]]), /conv padding must be .* got \[\[1,-1\],\[0,0\]\]/);
+  assert.throws(() => conv2dBiasRelu(x, w, b, 1, 'SAME' as ConvPadding), /conv padding must be .* got "SAME"/);
+  tf.dispose([x, w, b]);
 });

@@ -15,17 +15,18 @@
  * a few gradients instead of all of them. When only the input's
  * gradient is asked for (attention maps), the tape frees them at its end as usual.
  *
- * Padding: 'same' or 'valid' only (the 'tensorflow' backend's conv gradients support nothing else);
- * torchConvPadding maps PyTorch's symmetric padding onto them.
+ * Padding: 'same', 'valid' or explicit per-side zero padding (convOps.ts: PyTorch's symmetric
+ * padding without a tf.pad copy); torchConvPadding maps PyTorch's padding onto them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { activeNativeBackend, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvPadding } from './convOps';
 import { contributed, release } from './gradientRelease';
 
 const KERNEL = 'BgbiasConv2DBiasRelu';
 
 interface Attrs {
   strides: [number, number];
-  pad: 'same' | 'valid';
+  pad: ConvPadding;
 }
 
 /** tfjs kernels are registered per backend name; this one is built from tf ops, so it runs on any. */
@@ -38,7 +39,7 @@ function ensureKernel(backendName: string): void {
       const { x, filter, bias } = inputs as unknown as { x: tf.Tensor4D; filter: tf.Tensor4D; bias: tf.Tensor1D };
       const { strides, pad } = attrs as unknown as Attrs;
       // Nested ops inside a kernel are not taped; their temporaries are freed here.
-      const conv = tf.conv2d(x, filter, strides, pad);
+      const conv = conv2d(x, filter, strides, pad);
       const shifted = tf.add(conv, bias);
       conv.dispose();
       const y = tf.relu(shifted);
@@ -64,7 +65,7 @@ function ensureGradient(): void {
       // its end when the bias thunk does not run (input gradient only).
       const masked = reluGrad(dy, y);
       return {
-        x: () => contributed(x, tf.conv2dTranspose(masked, filter, x.shape, strides, pad)),
+        x: () => contributed(x, conv2dBackpropInput(masked, filter, x.shape, strides, pad)),
         filter: () => conv2dBackpropFilter(x, masked, filter.shape, strides, pad),
         bias: () => {
           const db = tf.sum(masked, [0, 1, 2]);
@@ -78,38 +79,20 @@ function ensureGradient(): void {
   });
 }
 
-interface NativeBackend {
-  executeSingleOutput(name: string, attrs: Array<{ name: string; type: number; value: unknown }>, inputs: tf.Tensor[]): tf.Tensor;
-  binding: { TF_ATTR_TYPE: number; TF_FLOAT: number };
-}
-
 /**
  * dy where y > 0, else 0. tfjs's generic form dy * step(y) costs five full-size temporaries on the
  * 'tensorflow' backend (its Step kernel is isNaN + greater + ones + fill + select) and was 11% of a
  * BN-Inception step; there TensorFlow's own ReluGrad does it in one pass.
  */
 function reluGrad(dy: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
-  if (tf.getBackend() === 'tensorflow') {
-    const b = tf.backend() as unknown as NativeBackend;
-    if (typeof b.executeSingleOutput === 'function' && b.binding) {
-      return b.executeSingleOutput('ReluGrad', [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, y]) as tf.Tensor4D;
-    }
-  }
+  const b = activeNativeBackend();
+  if (b) return b.executeSingleOutput('ReluGrad', [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, y]) as tf.Tensor4D;
   return tf.mul(dy, tf.step(y)) as tf.Tensor4D;
 }
 
-/**
- * tfjs has no public conv2dBackpropFilter op; its conv2d gradient calls the Conv2DBackpropFilter
- * kernel, which every training-capable backend implements.
- */
-function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: 'same' | 'valid'): tf.Tensor4D {
-  return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-    strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape,
-  } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
-}
-
 /** relu(conv2d(x, filter, stride, pad) + bias), NHWC, HWIO filter, one bias per output channel. */
-export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: 'same' | 'valid'): tf.Tensor4D {
+export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: ConvPadding): tf.Tensor4D {
+  checkPadding(pad);
   if (x.shape[3] !== filter.shape[2]) {
     throw new Error(`conv2dBiasRelu: input has ${x.shape[3]} channels, filter expects ${filter.shape[2]}`);
   }
