@@ -149,3 +149,57 @@ test('bad groups, gradients and states are clear errors; a parameter without gra
   w.dispose();
   assert.equal(tf.memory().numTensors, before, 'tensors leaked');
 });
+
+/**
+ * The optimiser updates all parameters as one flat vector. Reference: torch's per-parameter update
+ * written out with the same float32 ops, one parameter at a time. Equality must be bitwise (same ops
+ * per element), across two groups with different rates, a rate change, and steps where one parameter
+ * has no gradient (its values and buffers must not move).
+ */
+test('flat update is bitwise the per-parameter torch update (groups, setLr, skipped parameters)', async () => {
+  const o = { alpha: 0.95, eps: 1e-8, weightDecay: 1e-3, momentum: 0.5, centered: true };
+  const shapes = [[3, 3, 2, 4], [4], [7, 5], [300]];
+  const make = (tag: string) => shapes.map((s, i) => tf.tidy(() => tf.variable(tf.randomNormal(s, 0, 1, 'float32', i + 1), true, `rmsprop-flat-${tag}/${i}`)));
+  const ours = make('ours');
+  const ref = make('ref');
+  const lrs = [1e-3, 3e-2];
+  const groupOf = (i: number) => (i < 2 ? 0 : 1);
+  const opt = new TorchRMSprop([{ params: ours.slice(0, 2), lr: lrs[0] }, { params: ours.slice(2), lr: lrs[1] }], o);
+  const buf = ref.map((v) => ({ v: tf.zerosLike(v), ga: tf.zerosLike(v), m: tf.zerosLike(v) }));
+  for (let step = 0; step < 8; step++) {
+    if (step === 5) {
+      opt.setLr(1, 5e-3);
+      lrs[1] = 5e-3;
+    }
+    const skipped = step % 3 === 1 ? 2 : -1;
+    const grads = shapes.map((s, i) => tf.randomNormal(s, 0, 1 + step, 'float32', 100 * (step + 1) + i));
+    opt.step(Object.fromEntries(ours.map((v, i) => [v.name, grads[i]]).filter((_, i) => i !== skipped)));
+    ref.forEach((p, i) => {
+      if (i === skipped) return;
+      const b = buf[i];
+      const [v, ga, m, next] = tf.tidy(() => {
+        const g = tf.add(grads[i], tf.mul(p, o.weightDecay));
+        const v = tf.add(tf.mul(b.v, o.alpha), tf.mul(tf.square(g), 1 - o.alpha));
+        const ga = tf.add(tf.mul(b.ga, o.alpha), tf.mul(g, 1 - o.alpha));
+        const avg = tf.add(tf.sqrt(tf.sub(v, tf.square(ga))), o.eps);
+        const m = tf.add(tf.mul(b.m, o.momentum), tf.div(g, avg));
+        return [v, ga, m, tf.sub(p, tf.mul(m, lrs[groupOf(i)]))];
+      });
+      tf.dispose([b.v, b.ga, b.m]);
+      Object.assign(b, { v, ga, m });
+      p.assign(next);
+      next.dispose();
+    });
+    tf.dispose(grads);
+  }
+  const state = await opt.getState();
+  ours.forEach((p, i) => {
+    assert.deepEqual(Array.from(p.dataSync()), Array.from(ref[i].dataSync()), `parameter ${i}`);
+    const s = state.buffers[p.name];
+    assert.deepEqual(Array.from(s.squareAvg), Array.from(buf[i].v.dataSync()), `squareAvg ${i}`);
+    assert.deepEqual(Array.from(s.gradAvg!), Array.from(buf[i].ga.dataSync()), `gradAvg ${i}`);
+    assert.deepEqual(Array.from(s.momentumBuffer!), Array.from(buf[i].m.dataSync()), `momentumBuffer ${i}`);
+  });
+  opt.dispose();
+  tf.dispose([...ours, ...ref, ...buf.flatMap((b) => [b.v, b.ga, b.m])]);
+});
