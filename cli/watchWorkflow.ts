@@ -7,7 +7,7 @@ import type { WorkerProcess } from './workerProcess';
 
 /**
  * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
- * log tail if the local worker process dies.
+ * log tail if a local worker process dies.
  */
 export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHandle, worker?: WorkerProcess, intervalMs = 1000): Promise<{ result: R; progress?: Progress }> {
   const view = new ProgressView();
@@ -25,8 +25,9 @@ export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHa
       } catch {
         // The first workflow task may not have run yet; the query answers once it has.
       }
-      if (worker && worker.child.exitCode !== null) {
-        throw new Error(`the worker process exited (code ${worker.child.exitCode}); last lines of ${worker.logFile}:\n${tail(worker.logFile)}`);
+      const dead = worker?.exited();
+      if (dead) {
+        throw new Error(`a worker process exited (code ${dead.child.exitCode}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`);
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }

@@ -2,49 +2,66 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-export interface WorkerProcess {
+import type { WorkerPlan } from './workerPlan';
+
+export interface WorkerChild {
   child: ChildProcess;
   logFile: string;
+}
+
+export interface WorkerProcess extends WorkerChild {
+  /** Every process started (the all-in-one worker first, then extra training workers). */
+  all: WorkerChild[];
+  /** The first process that has exited, if any. */
+  exited(): WorkerChild | undefined;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the all-in-one worker (cpu + gpu queues) as a separate process, so training survives in its
- * own process (and can be killed and restarted without touching the CLI); its output goes to a log
- * file in the state folder.
+ * own process (and can be killed and restarted without touching the CLI), plus plan.processes - 1
+ * training-only workers (gpu queue; see workerPlan.ts); output goes to log files in the state folder
+ * (worker.log, worker-2.log, ...).
  */
-export function startWorkerProcess(stateDir: string, extraArgs: string[] = []): WorkerProcess {
+export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { processes: 1 }): WorkerProcess {
   const logDir = path.join(stateDir, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
-  const logFile = path.join(logDir, 'worker.log');
-  const out = fs.openSync(logFile, 'a');
   const root = path.resolve(__dirname, '..');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts'), ...extraArgs], {
-    cwd: root,
-    env: { ...process.env, BGBIAS_STATE_DIR: stateDir },
-    stdio: ['ignore', out, out],
-  });
-  fs.closeSync(out);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // Ctrl-C on the CLI stops its worker too (the workflow itself lives on in Temporal: running the
+  const threads = plan.threads === undefined ? [] : ['--threads', String(plan.threads)];
+  const all: WorkerChild[] = [];
+  for (let i = 0; i < plan.processes; i++) {
+    const logFile = path.join(logDir, i === 0 ? 'worker.log' : `worker-${i + 1}.log`);
+    const out = fs.openSync(logFile, 'a');
+    const queues = i === 0 ? [] : ['--queues', 'gpu'];
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts'), ...queues, ...threads], {
+      cwd: root,
+      env: { ...process.env, BGBIAS_STATE_DIR: stateDir },
+      stdio: ['ignore', out, out],
+    });
+    fs.closeSync(out);
+    all.push({ child, logFile });
+  }
+  const isDone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+  const exitedPromises = all.map(({ child }) => new Promise<void>((resolve) => (isDone(child) ? resolve() : child.once('exit', () => resolve()))));
+  // Ctrl-C on the CLI stops its workers too (the workflow itself lives on in Temporal: running the
   // same command again joins it, and a new worker resumes the training from its checkpoint).
   const onSignal = (sig: NodeJS.Signals) => {
-    child.kill('SIGTERM');
+    for (const { child } of all) child.kill('SIGTERM');
     console.error(`\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching (and working).`);
     process.exit(130);
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return {
-    child,
-    logFile,
+    ...all[0],
+    all,
+    exited: () => all.find(({ child }) => child.exitCode !== null),
     async stop() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
+      for (const { child } of all) if (!isDone(child)) child.kill('SIGTERM');
+      const timer = setTimeout(() => all.forEach(({ child }) => isDone(child) || child.kill('SIGKILL')), 20_000);
+      await Promise.all(exitedPromises);
       clearTimeout(timer);
     },
   };

@@ -1,5 +1,5 @@
 /**
- * Worker process entry: `node --import tsx workers/main.ts [--queues cpu,gpu] [--backend auto]`.
+ * Worker process entry: `node --import tsx workers/main.ts [--queues cpu,gpu] [--backend auto] [--threads N]`.
  * Uses TEMPORAL_ADDRESS / S3_ENDPOINT when set (GPU machines joining a cluster), else the embedded
  * services of this checkout (started if needed).
  */
@@ -14,8 +14,13 @@ async function main(): Promise<void> {
     .option('--queues <list>', 'task queues to serve: cpu, gpu or cpu,gpu', 'cpu,gpu')
     .option('--backend <name>', 'tfjs backend: auto, tensorflow or cpu', 'auto')
     .option('--gpu-slots <n>', 'activities at a time on the gpu queue', '1')
+    .option('--threads <n>', 'TensorFlow intra-op threads (default: every core)')
     .parse();
-  const opts = program.opts<{ queues: string; backend: 'auto' | 'tensorflow' | 'cpu'; gpuSlots: string }>();
+  const opts = program.opts<{ queues: string; backend: 'auto' | 'tensorflow' | 'cpu'; gpuSlots: string; threads?: string }>();
+  const threads = opts.threads === undefined ? undefined : Number(opts.threads);
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new Error(`--threads must be a positive integer, got ${JSON.stringify(opts.threads)}`);
+  }
   const queues = opts.queues.split(',').map((q) => q.trim()) as QueueName[];
   for (const q of queues) if (q !== 'cpu' && q !== 'gpu') throw new Error(`--queues: unknown queue ${q} (expected cpu or gpu)`);
   const endpoints = await ensureServices({ log: (l) => console.log(l) });
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
     cacheDir: path.join(resolveStateDir(), 'cache'),
     backend: opts.backend,
     gpuSlots: Number(opts.gpuSlots),
+    threads,
   }, controller.signal);
 }
 

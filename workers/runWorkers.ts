@@ -14,6 +14,8 @@ export interface RunWorkersOptions {
   backend?: BackendPreference;
   /** Activities at a time on the gpu queue (one per GPU). */
   gpuSlots?: number;
+  /** TensorFlow intra-op threads (default: every core; see cli/workerPlan.ts). */
+  threads?: number;
   log?: (line: string) => void;
 }
 
@@ -53,8 +55,8 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   const workers: Worker[] = [];
   try {
     if (o.queues.includes('gpu')) {
-      const info = await initBackend(o.backend ?? 'auto');
-      log(`gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} threads)`);
+      const info = await initBackend(o.backend ?? 'auto', { threads: o.threads });
+      log(`gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`);
       workers.push(await Worker.create({
         connection,
         namespace: o.endpoints.temporal.namespace,

@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
@@ -8,6 +9,7 @@ import { resolveStateDir } from '../../lib/services/stateDir';
 import { reproduceId, TASK_QUEUES } from '../../workflows/ids';
 import { EXPERIMENT, PRESET, STAGE } from '../../workflows/searchAttributes';
 import { connectClient } from '../temporalClient';
+import { gpuPackageInstalled, planLocalWorkers } from '../workerPlan';
 import { startWorkerProcess } from '../workerProcess';
 import { downloadReport } from '../downloadReport';
 import { watchWorkflow } from '../watchWorkflow';
@@ -41,8 +43,11 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const stateDir = resolveStateDir();
   const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
   if (endpoints.temporal.uiUrl) console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
-  const worker = o.workers ? startWorkerProcess(stateDir) : undefined;
-  if (worker) console.log(`worker started (pid ${worker.child.pid}, log ${worker.logFile})`);
+  const plan = planLocalWorkers({ cells: config.concurrency.cells, cores: os.availableParallelism(), gpu: gpuPackageInstalled() });
+  const worker = o.workers ? startWorkerProcess(stateDir, plan) : undefined;
+  for (const w of worker?.all ?? []) {
+    console.log(`worker started (pid ${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, log ${w.logFile})`);
+  }
   const { client, close } = await connectClient(endpoints);
   try {
     const workflowId = reproduceId(config.experiment);
