@@ -3,7 +3,7 @@
 small:       lib/ml/models/smallCnn.ts (input /128, 4x [conv4x4 s2 pad 1 + bias + ReLU] 32-64-128-128, GAP,
              Linear -> 128, L2 normalisation), 64x64.
 bninception: Cadene's BNInception (pretrainedmodels 0.7.4, the class lib/ml/models/bnInception.ts
-             ports; its module file is loaded directly because the package __init__ needs tqdm)
+             ports; loaded by scripts/fixtures/cadene.py)
              features -> spatial mean -> Linear(1024, 128) -> L2 norm, 227x227, BN in eval mode.
 Loss: pytorch-metric-learning 1.7.3 ContrastiveLoss with the cars196 margins (PROTOCOL.md 8),
 labels batch/4 classes x 4. Optimiser: torch.optim.RMSprop(lr 1e-6, alpha 0.99, eps 1e-8,
@@ -12,9 +12,10 @@ Prints one line 'RESULT {json}' like the TypeScript worker; with --profile, a ta
 Run by the driver; standalone: /usr/bin/python3 bench/torch_train_throughput.py --model small --threads 2
 """
 import argparse
-import importlib.util
 import json
+import os
 import resource
+import sys
 import time
 
 import torch
@@ -22,16 +23,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 from pytorch_metric_learning.losses import ContrastiveLoss
 
-CADENE = "/usr/local/lib/python3.11/dist-packages/pretrainedmodels/models/bninception.py"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "fixtures"))
+from cadene import load_cadene  # noqa: E402  (the same loader as the golden fixtures)
+
 CARS196_CONTRASTIVE = dict(pos_margin=0.26523381895861114, neg_margin=0.5409405918690342)
 PER_CLASS = 4
-
-
-def load_cadene():
-    spec = importlib.util.spec_from_file_location("cadene_bninception", CADENE)
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod.BNInception
 
 
 class BnInceptionEmbedder(nn.Module):
