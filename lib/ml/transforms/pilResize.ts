@@ -100,7 +100,7 @@ function clip8(ss: number): number {
  * Resizes the `box` region of an interleaved uint8 image (1 or 3 channels) to outW x outH exactly as
  * Pillow does for `img.crop(box).resize((outW, outH), filter)` (default Image.BILINEAR).
  */
-export function pilBilinearResize(
+export function pilResizeBox(
   src: Uint8Array,
   srcWidth: number,
   srcHeight: number,
@@ -110,17 +110,17 @@ export function pilBilinearResize(
   outH: number,
   filter: PilFilter = 'bilinear',
 ): Uint8Array {
-  if (channels !== 1 && channels !== 3) throw new Error(`pilBilinearResize: channels must be 1 or 3, got ${channels}`);
+  if (channels !== 1 && channels !== 3) throw new Error(`pilResizeBox: channels must be 1 or 3, got ${channels}`);
   if (src.length !== srcWidth * srcHeight * channels) {
-    throw new Error(`pilBilinearResize: data length ${src.length} != ${srcWidth}x${srcHeight}x${channels}`);
+    throw new Error(`pilResizeBox: data length ${src.length} != ${srcWidth}x${srcHeight}x${channels}`);
   }
   const { left, top, width, height } = box;
   if (!(Number.isInteger(left) && Number.isInteger(top) && width >= 1 && height >= 1 &&
     left >= 0 && top >= 0 && left + width <= srcWidth && top + height <= srcHeight)) {
-    throw new Error(`pilBilinearResize: box ${JSON.stringify(box)} is not inside the ${srcWidth}x${srcHeight} image`);
+    throw new Error(`pilResizeBox: box ${JSON.stringify(box)} is not inside the ${srcWidth}x${srcHeight} image`);
   }
   if (!(Number.isInteger(outW) && Number.isInteger(outH) && outW >= 1 && outH >= 1)) {
-    throw new Error(`pilBilinearResize: invalid output size ${outW}x${outH}`);
+    throw new Error(`pilResizeBox: invalid output size ${outW}x${outH}`);
   }
   const vert = coefficients(height, outH, filter);
   // Rows of the (cropped) input that the vertical pass reads.
@@ -205,5 +205,5 @@ export interface PixelBuffer {
 
 /** The whole image resized like PIL's `Image.resize((outW, outH), filter)`. */
 export function pilResize(img: PixelBuffer, channels: number, outW: number, outH: number, filter: PilFilter): Uint8Array {
-  return pilBilinearResize(img.data, img.width, img.height, channels, { left: 0, top: 0, width: img.width, height: img.height }, outW, outH, filter);
+  return pilResizeBox(img.data, img.width, img.height, channels, { left: 0, top: 0, width: img.width, height: img.height }, outW, outH, filter);
 }

@@ -11,7 +11,7 @@
  * shorter side already has the configured length (exactly what Pillow does: it returns a copy).
  */
 import type { GrayImage, RgbImage } from '../../data/images';
-import { pilBilinearResize, type PixelBox } from './pilResize';
+import { pilResizeBox, type PixelBox } from './pilResize';
 import { pythonRound } from './pythonRound';
 import { randomResizedCropParams, type TransformRng } from './randomResizedCrop';
 
@@ -55,7 +55,7 @@ export function resizeShorterSide<T extends RgbImage | GrayImage>(img: T, size: 
   if (!(Number.isInteger(size) && size > 0)) throw new Error(`resizeShorterSide: invalid size ${size}`);
   const out = resizedSize(img.width, img.height, size);
   if (out.width === img.width && out.height === img.height) return img;
-  const data = pilBilinearResize(img.data, img.width, img.height, channels,
+  const data = pilResizeBox(img.data, img.width, img.height, channels,
     { left: 0, top: 0, width: img.width, height: img.height }, out.width, out.height);
   return { width: out.width, height: out.height, data } as T;
 }
@@ -74,10 +74,10 @@ export function trainTransform(
   const box: PixelBox = { left: p.left, top: p.top, width: p.width, height: p.height };
   // The reference flips when np.random.rand() > 0.5.
   const flip = rng.uniform() > 0.5;
-  const pixels = pilBilinearResize(resized.data, resized.width, resized.height, 3, box, cfg.crop, cfg.crop);
+  const pixels = pilResizeBox(resized.data, resized.width, resized.height, 3, box, cfg.crop, cfg.crop);
   const result: TransformedSample = { image: toNormalisedBgr(pixels, cfg.crop, cfg.crop, cfg.mean, flip) };
   if (resizedMask !== undefined) {
-    const m = pilBilinearResize(resizedMask.data, resizedMask.width, resizedMask.height, 1, box, cfg.crop, cfg.crop);
+    const m = pilResizeBox(resizedMask.data, resizedMask.width, resizedMask.height, 1, box, cfg.crop, cfg.crop);
     result.mask = toUnitMask(m, cfg.crop, cfg.crop, flip);
   }
   return result;

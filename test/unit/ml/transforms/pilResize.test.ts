@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pilBilinearResize } from '../../../../lib/ml/transforms/pilResize';
+import { pilResizeBox } from '../../../../lib/ml/transforms/pilResize';
 import { resizeShorterSide, resizedSize } from '../../../../lib/ml/transforms/pipeline';
 import { bytes, loadTransformFixture } from './fixtureIo';
 
@@ -31,7 +31,7 @@ test('crop + resize equals Pillow byte for byte', () => {
   assert.ok(cases.length >= 18);
   for (const c of cases) {
     const src = source(c.image);
-    const out = pilBilinearResize(src.data, src.width, src.height, src.channels,
+    const out = pilResizeBox(src.data, src.width, src.height, src.channels,
       { left: c.left, top: c.top, width: c.width, height: c.height }, c.size, c.size);
     assert.deepEqual(Buffer.from(out), Buffer.from(bytes(c.data)), `${c.image} crop ${JSON.stringify(c)}`.slice(0, 200));
   }
@@ -39,6 +39,6 @@ test('crop + resize equals Pillow byte for byte', () => {
 
 test('boxes outside the image and wrong buffer sizes are rejected', () => {
   const data = new Uint8Array(4 * 4 * 3);
-  assert.throws(() => pilBilinearResize(data, 4, 4, 3, { left: 2, top: 0, width: 3, height: 2 }, 2, 2), /not inside the 4x4 image/);
-  assert.throws(() => pilBilinearResize(data, 5, 4, 3, { left: 0, top: 0, width: 3, height: 2 }, 2, 2), /data length 48/);
+  assert.throws(() => pilResizeBox(data, 4, 4, 3, { left: 2, top: 0, width: 3, height: 2 }, 2, 2), /not inside the 4x4 image/);
+  assert.throws(() => pilResizeBox(data, 5, 4, 3, { left: 0, top: 0, width: 3, height: 2 }, 2, 2), /data length 48/);
 });
