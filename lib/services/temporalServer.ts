@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertPortsFree, canConnect, LOOPBACK } from './ports';
-import { isProcessAlive, readProcessRecord, removeProcessRecord, spawnDetached, stopProcess, writeProcessRecord, type ProcessRecord } from './processRecord';
+import { isProcessAlive, readProcessRecord, removeProcessRecord, spawnDetached, stopProcess, tailLog, writeProcessRecord, type ProcessRecord } from './processRecord';
 import { waitForReady } from './readiness';
 import { probeTemporal } from './temporalProbe';
 import { findTool } from './tools';
@@ -71,28 +71,46 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   for (const [name, type] of Object.entries(o.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
 
   const logFile = path.join(dir, 'server.log');
-  const { pid, logOffset } = spawnDetached(executable, args, { cwd: dir, logFile, env: o.env });
-  const record: ProcessRecord = {
-    service: 'temporal',
-    pid,
-    executable,
-    args,
-    address,
-    uiUrl: o.uiPort !== undefined ? `http://${LOOPBACK}:${o.uiPort}` : undefined,
-    logFile,
-    logOffset,
-    startedAt: new Date().toISOString(),
-    details: { namespace: o.namespace },
-  };
-  writeProcessRecord(recordFile, record);
-  try {
-    await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(address, o.namespace) });
-  } catch (err) {
-    await stopProcess(pid, executable, 5_000);
-    removeProcessRecord(recordFile);
-    throw err;
+  const uiUrl = o.uiPort !== undefined ? `http://${LOOPBACK}:${o.uiPort}` : undefined;
+  for (let attempt = 1; ; attempt++) {
+    const { pid, logOffset } = spawnDetached(executable, args, { cwd: dir, logFile, env: o.env });
+    const record: ProcessRecord = {
+      service: 'temporal',
+      pid,
+      executable,
+      args,
+      address,
+      uiUrl,
+      logFile,
+      logOffset,
+      startedAt: new Date().toISOString(),
+      details: { namespace: o.namespace },
+    };
+    writeProcessRecord(recordFile, record);
+    try {
+      await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(address, o.namespace) });
+      return { address, namespace: o.namespace, uiUrl, pid, logFile, reused: false };
+    } catch (err) {
+      await stopProcess(pid, executable, 5_000);
+      removeProcessRecord(recordFile);
+      if (attempt < INTERNAL_PORT_ATTEMPTS && lostInternalPortRace(logFile, logOffset)) continue;
+      throw err;
+    }
   }
-  return { address, namespace: o.namespace, uiUrl: record.uiUrl, pid, logFile, reused: false };
+}
+
+/**
+ * The dev server's history, matching and worker services listen on ports it picks itself (free when
+ * it looked, then bound a moment later); another process can take one in between, and the server
+ * then dies with "Failed to start gRPC listener ... bind: address already in use" (seen in CI: the
+ * history service's port). Our own ports were checked just before, so such a start is tried again
+ * with fresh picks, a few times; any other failure is reported at once.
+ */
+const INTERNAL_PORT_ATTEMPTS = 3;
+
+/** Whether the server's log since `logOffset` shows it lost a race for a listening port. */
+export function lostInternalPortRace(logFile: string, logOffset: number): boolean {
+  return /Failed to start gRPC listener.*bind: address already in use/.test(tailLog(logFile, logOffset, 50));
 }
 
 /** Port first (fails fast while the server is still starting or has died), then a real call. */
