@@ -33,7 +33,8 @@ const CHANNEL_MULTIPLIERS = [1, 2, 4, 4];
  * a 3x3 kernel covers input pixels unevenly (a checkerboard in the input gradients), and TF's 'same'
  * pads only bottom/right on even sizes (a bottom-right bias). Both show up in the attribution maps
  * the study is about; a 4x4 stride-2 kernel covers every pixel equally, symmetric padding removes the
- * bias.
+ * bias. On even sides this padding is exactly TensorFlow's SAME, which conv2dBiasRelu then runs
+ * (convOps.canonicalPadding).
  */
 const KERNEL = 4;
 const PADDING: ExplicitPadding = [[1, 1], [1, 1]];

@@ -19,7 +19,7 @@
  * padding without a tf.pad copy); torchConvPadding maps PyTorch's padding onto them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeBackend, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvPadding } from './convOps';
+import { activeNativeBackend, canonicalPadding, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvPadding } from './convOps';
 import { contributed, release } from './gradientRelease';
 
 const KERNEL = 'BgbiasConv2DBiasRelu';
@@ -101,7 +101,8 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
   }
   ensureKernel(tf.getBackend());
   ensureGradient();
-  const attrs: Attrs = { strides: [stride, stride], pad };
+  const strides: [number, number] = [stride, stride];
+  const attrs: Attrs = { strides, pad: canonicalPadding([x.shape[1], x.shape[2]], [filter.shape[0], filter.shape[1]], strides, pad) };
   return tf.engine().runKernel(KERNEL, { x, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
