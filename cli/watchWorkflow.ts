@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { ReproducePaperResult } from '../workflows/reproducePaper';
 import type { Progress } from '../workflows/progress';
 import { ProgressView } from './progressView';
-import type { WorkerProcess } from './workerProcess';
+import { exitDescription, type WorkerProcess } from './workerProcess';
 
 /**
  * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
@@ -27,7 +27,7 @@ export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHa
       }
       const dead = worker?.exited();
       if (dead) {
-        throw new Error(`a worker process exited (code ${dead.child.exitCode}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`);
+        throw new Error(`a worker process exited (${exitDescription(dead.child)}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`);
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }

@@ -12,9 +12,17 @@ export interface WorkerChild {
 export interface WorkerProcess extends WorkerChild {
   /** Every process started (the all-in-one worker first, then extra training workers). */
   all: WorkerChild[];
-  /** The first process that has exited, if any. */
+  /** The first process that has exited (with a code, or killed by a signal), if any. */
   exited(): WorkerChild | undefined;
   stop(): Promise<void>;
+}
+
+/** A process has ended when it has an exit code or was killed by a signal (SIGKILL, OOM killer). */
+const isDone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
+
+/** How an ended process ended, for error messages: 'code 1' or 'signal SIGKILL'. */
+export function exitDescription(c: ChildProcess): string {
+  return c.signalCode !== null ? `signal ${c.signalCode}` : `code ${c.exitCode}`;
 }
 
 /**
@@ -41,7 +49,6 @@ export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { proces
     fs.closeSync(out);
     all.push({ child, logFile });
   }
-  const isDone = (c: ChildProcess) => c.exitCode !== null || c.signalCode !== null;
   const exitedPromises = all.map(({ child }) => new Promise<void>((resolve) => (isDone(child) ? resolve() : child.once('exit', () => resolve()))));
   // Ctrl-C on the CLI stops its workers too (the workflow itself lives on in Temporal: running the
   // same command again joins it, and a new worker resumes the training from its checkpoint).
@@ -55,7 +62,7 @@ export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { proces
   return {
     ...all[0],
     all,
-    exited: () => all.find(({ child }) => child.exitCode !== null),
+    exited: () => all.find(({ child }) => isDone(child)),
     async stop() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
