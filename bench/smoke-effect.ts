@@ -1,0 +1,191 @@
+/**
+ * Where the smoke preset's background effect comes from: trains base and BGAugment models of a few
+ * losses over several training seeds, straight from lib/ (no services, no store), and tests each on
+ * the test split with its backgrounds kept (clean), swapped for the Unsplash test pool (what the
+ * report measures), swapped for the val pool (the one BGAugment trained with), swapped for other
+ * classes' generated settings, and replaced by flat grey (the object alone).
+ *
+ * It answers questions a single smoke run cannot: is a drop background reliance (clean >> grey) or
+ * clutter sensitivity (grey >> swapped)? How much does the base/BGAugment ratio move between seeds?
+ * Numbers and what they showed: docs/smoke-effect.md.
+ *
+ * Usage: node --import tsx bench/smoke-effect.ts [--losses multi_similarity,triplet] [--seeds 1,2,3]
+ *          [--jobs N] [key.path=value ...]   (overrides of the smoke preset, as for `bgbias run`)
+ * Each (loss, seed) runs in its own process with one TensorFlow thread, N at a time (default: cores).
+ * Environment: BGBIAS_DATA_DIR (default ../shared/data) for the Unsplash backgrounds.
+ * Not part of npm test.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { parseOverrideArgs, resolveExperiment } from '../configs/resolve';
+import { LOSS_NAMES, type ExperimentConfig, type LossNameT } from '../configs/schema';
+import { decodeRgb } from '../lib/data/decodeShards';
+import type { RgbImage } from '../lib/data/images';
+import { decodeShard } from '../lib/data/shardFormat';
+import { DecodedCache, SplitData } from '../lib/data/splitData';
+import { encodeSyntheticSplit, generateSyntheticDataset, renderBackground, type SyntheticItem } from '../lib/data/synthetic';
+import { sampleInstance } from '../lib/data/synthetic/instance';
+import { initBackend } from '../lib/ml/backend';
+import { buildCell, transformOf } from '../lib/ml/train/buildCell';
+import { decodeWeights, encodeWeights } from '../lib/ml/train/checkpoint';
+import { contiguousLabels, trainModel } from '../lib/ml/train/trainer';
+import { scoreSplit } from '../lib/ml/train/validate';
+import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
+import { Rng } from '../lib/util/rng';
+
+const CONDITIONS = ['clean', 'unsplashTest', 'unsplashVal', 'otherSettings', 'grey'] as const;
+type Condition = (typeof CONDITIONS)[number];
+type ModeResult = Record<Condition, number> & { epochs: number; bestEpoch: number; seconds: number };
+interface JobResult {
+  loss: LossNameT;
+  seed: number;
+  base: ModeResult;
+  bgaugment: ModeResult;
+}
+/** Swapped-background repetitions per condition (the report uses 5; 3 is enough to compare). */
+const REPETITIONS = 3;
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+}
+
+/** `key.path=value` words from the command line (everything not a --flag or its value). */
+function overrideWords(): string[] {
+  const out: string[] = [];
+  const argv = process.argv.slice(2);
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i].startsWith('--')) i++;
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
+async function splitOf(items: readonly SyntheticItem[], name: string, cache: DecodedCache): Promise<SplitData> {
+  const shards = await encodeSyntheticSplit(items);
+  return new SplitData(shards.flatMap((s, k) => decodeShard(s, `${name}#${k}`)), name, cache);
+}
+
+async function pool(dir: string, shortSide: number): Promise<RgbImage[]> {
+  if (!fs.existsSync(dir)) throw new Error(`backgrounds folder ${dir} not found (set BGBIAS_DATA_DIR to the paper data folder)`);
+  const files = fs.readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  return Promise.all(files.map(async (f) => resizeShorterSide(await decodeRgb(fs.readFileSync(path.join(dir, f)), f), shortSide, 3)));
+}
+
+/** One (loss, seed): both modes trained as the trainCell activity does, best checkpoint tested. */
+async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): Promise<JobResult> {
+  await initBackend('tensorflow', { threads: 1 });
+  const data = generateSyntheticDataset(config.data.synthetic);
+  const cache = new DecodedCache();
+  const [train, val, test] = await Promise.all([
+    splitOf(data.splits.train, 'train', cache),
+    splitOf(data.splits.val, 'val', cache),
+    splitOf(data.splits.test, 'test', cache),
+  ]);
+  const dataDir = path.resolve(process.env.BGBIAS_DATA_DIR ?? path.join(__dirname, '..', '..', 'shared', 'data'));
+  const size = config.data.synthetic.size;
+  const valPool = await pool(path.join(dataDir, 'unsplash_backgrounds', 'val'), config.transform.resizeShort);
+  const testPool = await pool(path.join(dataDir, 'unsplash_backgrounds', 'test'), config.transform.resizeShort);
+  // Generated settings of the train classes: the same kind of background as the clean test images,
+  // but carrying no information about the test classes.
+  const rng = Rng.fromSeed('smoke-effect/settings');
+  const otherSettings = Array.from({ length: 100 }, (_, k) =>
+    renderBackground(sampleInstance(data.classes[k % data.numClasses.train], size, rng.derive('setting', k)).background, size),
+  );
+  const grey: RgbImage[] = [{ width: size, height: size, data: new Uint8Array(size * size * 3).fill(120) }];
+  const pools: Record<Exclude<Condition, 'clean'>, RgbImage[]> = { unsplashTest: testPool, unsplashVal: valPool, otherSettings, grey };
+  const cfg = transformOf(config);
+  const numClasses = contiguousLabels(train.labels).size;
+  const result: Partial<JobResult> = { loss, seed };
+  for (const mode of ['base', 'bgaugment'] as const) {
+    const built = await buildCell(config, { dataset: 'synthetic', loss, mode, seed }, numClasses);
+    try {
+      let best: Buffer | undefined;
+      const t0 = Date.now();
+      const state = await trainModel({
+        model: built.model, loss: built.loss, applyGradients: (g) => built.optimizer.step(g), train, val, valBackgrounds: valPool, mode,
+        transform: cfg, seed, batchSize: config.sampler.batchSize, m: built.m, iterationsPerEpoch: config.sampler.iterationsPerEpoch,
+        maxEpochs: config.training.maxEpochs, patience: config.training.patience, validateBeforeTraining: config.training.validateBeforeTraining,
+        endOfEpoch: async (_state, improved) => {
+          if (improved) best = await encodeWeights(built.model, built.loss);
+        },
+      });
+      if (best) decodeWeights(best, `${loss}/${mode}/${seed} best`, built.model, built.loss);
+      const r = { epochs: state.epoch, bestEpoch: state.bestEpoch, seconds: (Date.now() - t0) / 1000 } as ModeResult;
+      r.clean = (await scoreSplit(built.model, test, cfg)).mapAtR;
+      for (const [name, backgrounds] of Object.entries(pools) as Array<[Exclude<Condition, 'clean'>, RgbImage[]]>) {
+        let sum = 0;
+        for (let k = 0; k < REPETITIONS; k++) sum += (await scoreSplit(built.model, test, cfg, { backgrounds, seed: `smoke-effect/${k}` })).mapAtR;
+        r[name] = sum / REPETITIONS;
+      }
+      result[mode] = r;
+    } finally {
+      built.dispose();
+    }
+  }
+  return result as JobResult;
+}
+
+function runChild(loss: string, seed: number, overrides: string[]): Promise<JobResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--job', `${loss}:${seed}`, ...overrides], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as JobResult);
+      else reject(new Error(`job ${loss}:${seed} failed (exit ${code}):\n${err.split('\n').slice(-15).join('\n')}`));
+    });
+  });
+}
+
+const f3 = (v: number) => v.toFixed(3);
+
+async function main(): Promise<void> {
+  const overrides = overrideWords();
+  const config = resolveExperiment({ preset: 'smoke', overrides: parseOverrideArgs(overrides) });
+  const job = arg('job', '');
+  if (job) {
+    const [loss, seed] = job.split(':');
+    console.log(`RESULT ${JSON.stringify(await runJob(config, loss as LossNameT, Number(seed)))}`);
+    return;
+  }
+  const losses = arg('losses', 'multi_similarity,triplet').split(',');
+  for (const l of losses) if (!(LOSS_NAMES as readonly string[]).includes(l)) throw new Error(`--losses: unknown loss ${JSON.stringify(l)} (one of ${LOSS_NAMES.join(', ')})`);
+  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got ${arg('seeds', '')}`);
+  const jobs = Number(arg('jobs', String(os.availableParallelism())));
+  const queue = losses.flatMap((loss) => seeds.map((seed) => ({ loss, seed })));
+  console.log(`smoke effect: ${queue.length} (loss, seed) jobs, ${jobs} at a time; overrides ${overrides.join(' ') || '(none)'}`);
+  const results: JobResult[] = [];
+  const worker = async () => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      const r = await runChild(next.loss, next.seed, overrides);
+      results.push(r);
+      for (const mode of ['base', 'bgaugment'] as const) {
+        const m = r[mode];
+        console.log(`  ${r.loss.padEnd(18)} seed ${r.seed} ${mode.padEnd(9)} ` + CONDITIONS.map((c) => `${c} ${f3(m[c])}`).join('  ') + `  (best epoch ${m.bestEpoch}/${m.epochs}, ${m.seconds.toFixed(0)} s)`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, jobs) }, worker));
+  const drop = (m: ModeResult) => m.clean - m.unsplashTest;
+  const meanOf = (f: (r: JobResult) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
+  const base = meanOf((r) => drop(r.base));
+  const bgaug = meanOf((r) => drop(r.bgaugment));
+  console.log(`mean drop (clean - Unsplash test) over ${results.length} jobs: base ${f3(base)}, BGAugment ${f3(bgaug)}, ratio ${(base / bgaug).toFixed(2)}`);
+  for (const c of CONDITIONS) console.log(`  mean MAP@R ${c.padEnd(13)} base ${f3(meanOf((r) => r.base[c]))}  BGAugment ${f3(meanOf((r) => r.bgaugment[c]))}`);
+}
+
+main().then(
+  () => tf.disposeVariables(),
+  (e) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);
