@@ -9,7 +9,7 @@ export interface WorkerChild {
   logFile: string;
 }
 
-export interface WorkerProcess extends WorkerChild {
+export interface WorkerProcess {
   /** Every process started (the all-in-one worker first, then extra training workers). */
   all: WorkerChild[];
   /** The first process that has exited (with a code, or killed by a signal), if any. */
@@ -60,7 +60,6 @@ export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { proces
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   return {
-    ...all[0],
     all,
     exited: () => all.find(({ child }) => isDone(child)),
     async stop() {

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
 import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
-import type { ConvPadding } from './layers/convOps';
+import { samePadding, type ConvPadding } from './layers/convOps';
 import { concatChannels } from './layers/releasingOps';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
@@ -214,10 +214,7 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
     if (typeof ph === 'string' && ph === pw) return ph;
     const explicit = (m: typeof ph, size: number): [number, number] => {
       if (typeof m !== 'string') return m;
-      if (m === 'valid') return [0, 0];
-      const out = Math.ceil(size / c.stride);
-      const total = Math.max((out - 1) * c.stride + c.k - size, 0);
-      return [Math.floor(total / 2), total - Math.floor(total / 2)];
+      return m === 'valid' ? [0, 0] : samePadding(size, c.k, c.stride);
     };
     return [explicit(ph, h), explicit(pw, w)];
   };

@@ -19,7 +19,7 @@
  * padding without a tf.pad copy); torchConvPadding maps PyTorch's padding onto them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeBackend, canonicalPadding, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, type ConvPadding } from './convOps';
+import { activeNativeBackend, canonicalPadding, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, samePadding, type ConvPadding } from './convOps';
 import { contributed, release } from './gradientRelease';
 
 const KERNEL = 'BgbiasConv2DBiasRelu';
@@ -114,9 +114,7 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
 export function torchConvPadding(size: number, kernel: number, stride: number, p: number): 'same' | 'valid' | [number, number] {
   const out = Math.floor((size + 2 * p - kernel) / stride) + 1;
   if (out < 1) throw new Error(`conv: kernel ${kernel} with padding ${p} does not fit an input of ${size}`);
-  const sameOut = Math.ceil(size / stride);
-  const sameTotal = Math.max((sameOut - 1) * stride + kernel - size, 0);
-  if (sameOut === out && Math.floor(sameTotal / 2) === p) return 'same';
+  if (Math.ceil(size / stride) === out && samePadding(size, kernel, stride)[0] === p) return 'same';
   if (p === 0) return 'valid';
   return [p, Math.max(0, (out - 1) * stride + kernel - size - p)];
 }

@@ -52,7 +52,7 @@ export function checkPadding(pad: ConvPadding): void {
 }
 
 /** The [before, after] padding TensorFlow's SAME applies on a side of `size`. */
-function samePadding(size: number, kernel: number, stride: number): [number, number] {
+export function samePadding(size: number, kernel: number, stride: number): [number, number] {
   const out = Math.ceil(size / stride);
   const total = Math.max((out - 1) * stride + kernel - size, 0);
   return [Math.floor(total / 2), total - Math.floor(total / 2)];
