@@ -12,6 +12,7 @@
  *
  * Usage: node --import tsx bench/train-throughput.ts [--models small,bninception] [--threads N]
  *          [--rounds R] [--steps S] [--warmup W] [--batch B]
+ *        (defaults: 2 rounds; small CNN 30 timed steps after 30 warm-up steps, BN-Inception 3 after 1)
  *        node --import tsx bench/train-throughput.ts --profile [--models bninception] [--threads N] [--batch B]
  *          (one profiled step on each side: time per kernel / aten op, where the time goes)
  * Environment: BGBIAS_TORCH_PYTHON (default /usr/bin/python3, which has torch here).
@@ -170,8 +171,12 @@ async function driver(): Promise<void> {
   console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
     `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const model of models) {
-    const steps = positiveInt('steps', model === 'bninception' ? 3 : 10);
-    const warmup = positiveInt('warmup', model === 'bninception' ? 1 : 2);
+    // Steady state, as in a training run of thousands of steps: tfjs's JavaScript (V8 compiles it
+    // as it runs) and TensorFlow's oneDNN primitive caches warm up over ~30 small-CNN steps (47 ms
+    // per step at first, 36 ms from then on, at 2 threads); PyTorch is at speed from its second step.
+    // BN-Inception's steps take seconds, so one warm-up step is enough there.
+    const steps = positiveInt('steps', model === 'bninception' ? 3 : 30);
+    const warmup = positiveInt('warmup', model === 'bninception' ? 1 : 30);
     const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)];
     const tfRuns: Result[] = [];
     const torchRuns: Result[] = [];
