@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as Minio from 'minio';
 import { z } from 'zod';
+import { DataCache } from '../../activities/dataCache';
 import { ArtifactStore, StoreError } from '../../lib/store/artifactStore';
 import { stageDigest } from '../../lib/store/digest';
 import { MANIFEST_NAME, readManifest, runCached, stagePrefix, StageWriter } from '../../lib/store/stageOutput';
@@ -270,4 +271,23 @@ test('writer and protocol errors are clear', async () => {
   const m = (await readManifest(store, stagePrefix(ref)))!;
   await store.putJson(`${stagePrefix(bad)}/${MANIFEST_NAME}`, m);
   await assert.rejects(readManifest(store, stagePrefix(bad)), /manifest digest [0-9a-f]{64} does not match its prefix digest/);
+});
+
+test("a worker's data cache downloads a stored file once, into the store's layout, then serves it from disk", async () => {
+  const cacheDir = path.join(scratch, 'worker-cache');
+  const data = new DataCache(cacheDir);
+  const content = Buffer.from('shard bytes '.repeat(500));
+  await store.putBuffer('cache/ab12cd34/shard-0.bin', content);
+  const first = await data.localFile(store, 'cache/ab12cd34/shard-0.bin');
+  assert.equal(first, path.join(cacheDir, BUCKET, 'cache', 'ab12cd34', 'shard-0.bin'));
+  assert.deepEqual(fs.readFileSync(first), content);
+  assert.deepEqual(fs.readdirSync(path.dirname(first)), ['shard-0.bin'], 'no .part file left behind');
+  // Keys carry content digests, so a cached copy is never stale: the second call must not ask the
+  // store at all (here the object is gone, and the call still succeeds from disk).
+  await store.remove('cache/ab12cd34/shard-0.bin');
+  assert.equal(await data.localFile(store, 'cache/ab12cd34/shard-0.bin'), first);
+  assert.deepEqual(fs.readFileSync(first), content);
+  // A key that is in neither place is the store's error, naming the key.
+  await assert.rejects(data.localFile(store, 'cache/ab12cd34/missing.bin'), /cache\/ab12cd34\/missing\.bin/);
+  assert.equal(fs.existsSync(path.join(cacheDir, BUCKET, 'cache', 'ab12cd34', 'missing.bin')), false);
 });

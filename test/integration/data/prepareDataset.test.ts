@@ -4,7 +4,7 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +16,6 @@ import { U2netSession } from '../../../lib/data/masks/u2netSession';
 import { fetchU2netModel } from '../../../lib/data/masks/u2netModel';
 import { prepareDataset } from '../../../lib/data/prepareDataset';
 import { decodeShard } from '../../../lib/data/shardFormat';
-import { cachedPath } from '../../../lib/data/localCache';
 import { hashFile } from '../../../lib/data/download/checksum';
 import { readGray, readRgb } from '../../../lib/data/masks/readGray';
 
@@ -81,19 +80,6 @@ test('shards hold every split item (id, label) with a 256-short-side JPEG and a 
       assert.deepEqual([mk.format, mk.width, mk.height, mk.channels], ['png', im.width, im.height, 1]);
     }
   }
-  // Worker-local cache: produced once, then served by digest.
-  const cacheRoot = mkdtempSync(join(tmpdir(), 'bgcache-'));
-  const s0 = prep.shards[0];
-  let produced = 0;
-  const produce = async (tmp: string) => {
-    produced++;
-    writeFileSync(tmp, readFileSync(join(outDir, s0.file)));
-  };
-  const p1 = await cachedPath(cacheRoot, s0.sha256, s0.file, produce);
-  const p2 = await cachedPath(cacheRoot, s0.sha256, s0.file, produce);
-  assert.equal(p1, p2);
-  assert.equal(produced, 1);
-  assert.deepEqual(readdirSync(join(cacheRoot, s0.sha256)), [s0.file]);
 });
 
 test('bad inputs: unreadable image fails naming its path or is skipped and counted; mask size mismatch is named', async () => {
