@@ -171,10 +171,11 @@ async function driver(): Promise<void> {
   console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
     `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const model of models) {
-    // Steady state, as in a training run of thousands of steps: tfjs's JavaScript (V8 compiles it
-    // as it runs) and TensorFlow's oneDNN primitive caches warm up over ~30 small-CNN steps (47 ms
-    // per step at first, 36 ms from then on, at 2 threads); PyTorch is at speed from its second step.
-    // BN-Inception's steps take seconds, so one warm-up step is enough there.
+    // Steady state, as in a training run of thousands of steps: tfjs + TensorFlow gets faster over
+    // its first ~30 small-CNN steps (~46 ms per step in the first ten, ~38 from the third ten on, at
+    // 2 threads; most likely V8 compiling tfjs's JavaScript as it runs, and oneDNN's primitive
+    // caches), while PyTorch is at speed from its second step. docs/native-tensorflow.md has the
+    // step-by-step times. BN-Inception's steps take seconds, so one warm-up step is enough there.
     const steps = positiveInt('steps', model === 'bninception' ? 3 : 30);
     const warmup = positiveInt('warmup', model === 'bninception' ? 1 : 30);
     const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)];
