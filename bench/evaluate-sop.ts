@@ -16,15 +16,11 @@ import { join } from 'node:path';
 import { writeNpy } from '../lib/io/npy';
 import { Rng } from '../lib/util/rng';
 import { runEvaluate } from '../cli/commands/evaluate';
+import { flag, hasFlag } from './flags';
 
 const N = 60_502;
 const CLASSES = 11_316;
 const DIM = 128;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : fallback;
-}
 
 /**
  * Class sizes in [2, 12] summing to N, skewed to small classes as in SOP (mean 5.35): 2 + floor(11 u^1.8),
@@ -85,8 +81,8 @@ async function child(dir: string, engine: string): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--child') return child(process.argv[3], process.argv[4]);
-  const engine = arg('engine', 'auto');
-  const threads = arg('threads', '1');
+  const engine = flag('engine', 'auto');
+  const threads = flag('threads', '1');
   const dir = mkdtempSync(join(tmpdir(), 'evaluate-sop-'));
   try {
     await writeInput(dir);
@@ -94,7 +90,7 @@ async function main(): Promise<void> {
     const ours = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', dir, engine], { env, encoding: 'utf8' }).trim().split('\n').pop()!);
     console.log(`bgbias evaluate (engine ${engine}, backend ${ours.backend}, ${threads} thread(s)): ${ours.seconds.toFixed(1)} s, ` +
       `peak RSS ${ours.peakRssMB.toFixed(0)} MB; MAP@R ${ours.mapAtR.toFixed(6)} R-P ${ours.rPrecision.toFixed(6)} P@1 ${ours.precisionAt1.toFixed(6)} k ${ours.k}`);
-    if (process.argv.includes('--skip-pml')) return;
+    if (hasFlag('skip-pml')) return;
     const pml = JSON.parse(execFileSync('/usr/bin/python3', [join(__dirname, 'pml_evaluate_sop.py'), join(dir, 'emb.npy'), join(dir, 'labels.npy')], { env, encoding: 'utf8' }).trim().split('\n').pop()!);
     console.log(`PML 1.7.3 AccuracyCalculator (faiss, ${threads} thread(s)): ${pml.seconds.toFixed(1)} s, peak RSS ${pml.peakRssMB.toFixed(0)} MB; ` +
       `MAP@R ${pml.mapAtR.toFixed(6)} R-P ${pml.rPrecision.toFixed(6)} P@1 ${pml.precisionAt1.toFixed(6)} k ${pml.k}`);

@@ -15,23 +15,14 @@ import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../lib/ml/losses';
 import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
-
-function intArg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  const raw = i >= 0 ? process.argv[i + 1] : String(fallback);
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
-}
+import { flag, positiveIntFlag } from './flags';
 
 async function main(): Promise<void> {
-  const epochs = intArg('epochs', 10);
-  const steps = intArg('steps', 20);
-  const batch = intArg('batch', 32);
-  const bi = process.argv.indexOf('--backend');
-  const info = await initBackend(bi >= 0 ? (process.argv[bi + 1] as 'auto') : 'auto');
-  const mi = process.argv.indexOf('--model');
-  const which = mi >= 0 ? process.argv[mi + 1] : 'small';
+  const epochs = positiveIntFlag('epochs', 10);
+  const steps = positiveIntFlag('steps', 20);
+  const batch = positiveIntFlag('batch', 32);
+  const info = await initBackend(flag('backend', 'auto') as 'auto');
+  const which = flag('model', 'small');
   if (which !== 'small' && which !== 'bninception') throw new Error(`--model must be small or bninception, got ${JSON.stringify(which)}`);
   if (batch % 4 !== 0) throw new Error(`--batch must be a multiple of 4 (4 images per class), got ${batch}`);
   const model = which === 'small' ? createSmallCnn({ seed: 'memory-bench' }) : createBnInception({ seed: 'memory-bench' });

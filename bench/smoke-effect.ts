@@ -35,6 +35,7 @@ import { contiguousLabels, trainModel } from '../lib/ml/train/trainer';
 import { scoreSplit } from '../lib/ml/train/validate';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
 import { Rng } from '../lib/util/rng';
+import { flag, positionalWords, positiveIntFlag } from './flags';
 
 const CONDITIONS = ['clean', 'unsplashTest', 'unsplashVal', 'otherSettings', 'grey'] as const;
 type Condition = (typeof CONDITIONS)[number];
@@ -47,22 +48,6 @@ interface JobResult {
 }
 /** Swapped-background repetitions per condition (the report uses 5; 3 is enough to compare). */
 const REPETITIONS = 3;
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-/** `key.path=value` words from the command line (everything not a --flag or its value). */
-function overrideWords(): string[] {
-  const out: string[] = [];
-  const argv = process.argv.slice(2);
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith('--')) i++;
-    else out.push(argv[i]);
-  }
-  return out;
-}
 
 async function splitOf(items: readonly SyntheticItem[], name: string, cache: DecodedCache): Promise<SplitData> {
   const shards = await encodeSyntheticSplit(items);
@@ -147,19 +132,19 @@ function runChild(loss: string, seed: number, overrides: string[]): Promise<JobR
 const f3 = (v: number) => v.toFixed(3);
 
 async function main(): Promise<void> {
-  const overrides = overrideWords();
+  const overrides = positionalWords();
   const config = resolveExperiment({ preset: 'smoke', overrides: parseOverrideArgs(overrides) });
-  const job = arg('job', '');
+  const job = flag('job', '');
   if (job) {
     const [loss, seed] = job.split(':');
     console.log(`RESULT ${JSON.stringify(await runJob(config, loss as LossNameT, Number(seed)))}`);
     return;
   }
-  const losses = arg('losses', 'multi_similarity,triplet').split(',');
+  const losses = flag('losses', 'multi_similarity,triplet').split(',');
   for (const l of losses) if (!(LOSS_NAMES as readonly string[]).includes(l)) throw new Error(`--losses: unknown loss ${JSON.stringify(l)} (one of ${LOSS_NAMES.join(', ')})`);
-  const seeds = arg('seeds', '1,2,3').split(',').map(Number);
-  if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got ${arg('seeds', '')}`);
-  const jobs = Number(arg('jobs', String(os.availableParallelism())));
+  const seeds = flag('seeds', '1,2,3').split(',').map(Number);
+  if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got ${flag('seeds', '')}`);
+  const jobs = positiveIntFlag('jobs', os.availableParallelism());
   const queue = losses.flatMap((loss) => seeds.map((seed) => ({ loss, seed })));
   console.log(`smoke effect: ${queue.length} (loss, seed) jobs, ${jobs} at a time; overrides ${overrides.join(' ') || '(none)'}`);
   const results: JobResult[] = [];

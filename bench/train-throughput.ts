@@ -28,6 +28,7 @@ import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import type { EmbeddingModel } from '../lib/ml/models/types';
 import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
+import { flag, hasFlag, positiveIntFlag } from './flags';
 
 type ModelName = 'small' | 'bninception';
 const INPUT: Record<ModelName, number> = { small: 64, bninception: 227 };
@@ -43,18 +44,6 @@ interface Result {
   imgPerSec: number;
   peakRssMiB: number;
   version: string;
-}
-
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-function positiveInt(name: string, fallback: number): number {
-  const raw = arg(name, String(fallback));
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
 }
 
 function createModel(model: ModelName): EmbeddingModel {
@@ -143,7 +132,7 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Result {
 
 /** Runs both sides with --profile, each printing its own table (no timing comparison: profiling adds overhead). */
 function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string, torchScript: string, threads: number): void {
-  const batch = positiveInt('batch', 32);
+  const batch = positiveIntFlag('batch', 32);
   for (const model of models) {
     const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', '1', '--warmup', '1', '--profile'];
     for (const [cmd, args] of [
@@ -158,16 +147,16 @@ function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string
 }
 
 async function driver(): Promise<void> {
-  const models = arg('models', 'small,bninception').split(',') as ModelName[];
+  const models = flag('models', 'small,bninception').split(',') as ModelName[];
   for (const m of models) if (!(m in INPUT)) throw new Error(`--models: unknown model ${JSON.stringify(m)} (small, bninception)`);
-  const threads = positiveInt('threads', os.availableParallelism());
-  const rounds = positiveInt('rounds', 2);
-  const batch = positiveInt('batch', 32);
+  const threads = positiveIntFlag('threads', os.availableParallelism());
+  const rounds = positiveIntFlag('rounds', 2);
+  const batch = positiveIntFlag('batch', 32);
   const python = process.env.BGBIAS_TORCH_PYTHON ?? '/usr/bin/python3';
   const torchScript = path.join(__dirname, 'torch_train_throughput.py');
   // Same thread count everywhere: TF intra-op (TF_NUM_INTRAOP_THREADS), torch.set_num_threads, OpenMP.
   const env = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  if (process.argv.includes('--profile')) return profileBoth(models, env, python, torchScript, threads);
+  if (hasFlag('profile')) return profileBoth(models, env, python, torchScript, threads);
   console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
     `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   for (const model of models) {
@@ -176,8 +165,8 @@ async function driver(): Promise<void> {
     // 2 threads; most likely V8 compiling tfjs's JavaScript as it runs, and oneDNN's primitive
     // caches), while PyTorch is at speed from its second step. docs/native-tensorflow.md has the
     // step-by-step times. BN-Inception's steps take seconds, so one warm-up step is enough there.
-    const steps = positiveInt('steps', model === 'bninception' ? 3 : 30);
-    const warmup = positiveInt('warmup', model === 'bninception' ? 1 : 30);
+    const steps = positiveIntFlag('steps', model === 'bninception' ? 3 : 30);
+    const warmup = positiveIntFlag('warmup', model === 'bninception' ? 1 : 30);
     const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)];
     const tfRuns: Result[] = [];
     const torchRuns: Result[] = [];
@@ -218,14 +207,14 @@ async function driver(): Promise<void> {
   }
 }
 
-if (process.argv.includes('--worker')) {
+if (hasFlag('worker')) {
   worker(
-    arg('model', 'small') as ModelName,
-    positiveInt('threads', 1),
-    positiveInt('batch', 32),
-    positiveInt('steps', 5),
-    Number(arg('warmup', '1')),
-    process.argv.includes('--profile'),
+    flag('model', 'small') as ModelName,
+    positiveIntFlag('threads', 1),
+    positiveIntFlag('batch', 32),
+    positiveIntFlag('steps', 5),
+    Number(flag('warmup', '1')),
+    hasFlag('profile'),
   ).catch((e) => {
     console.error(e);
     process.exit(1);
