@@ -33,49 +33,98 @@ export function attributeCell(stores: Stores, data: DataCache) {
   return async ({ config, record, recomputeToken }: AttributeCellInput): Promise<AttributionResult> => {
     const store = await stores.get(config.storage.bucket);
     const { cell, train, dataset } = record;
-    const inputs = { cell, attribution: { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel, maxImages: config.attribution.maxImages ?? null, figureImages: config.attribution.figureImages }, transform: config.transform, recompute: recomputeToken ?? null };
+    const inputs = {
+      cell,
+      attribution: {
+        copies: config.attribution.copies,
+        noiseLevel: config.attribution.noiseLevel,
+        maxImages: config.attribution.maxImages ?? null,
+        figureImages: config.attribution.figureImages,
+      },
+      transform: config.transform,
+      recompute: recomputeToken ?? null,
+    };
     const upstream = [train.digest, dataset.digest];
-    const stage = await cachedStage(store, config.experiment, 'attribution', STAGE_VERSION, inputs, upstream, async (writer) => {
-      const [trainItems, test] = await Promise.all([data.split(store, dataset.splits.train), data.split(store, dataset.splits.test)]);
-      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
-      try {
-        const cfg = transformOf(config);
-        const black = blackImageTensor(cfg);
-        const reference = blackReferenceEmbedding(built.model, black);
-        black.dispose();
-        // A seeded sample of the test split: the same images for the base and the BGAugment model.
-        const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle(Array.from({ length: test.length }, (_, i) => i));
-        const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
-        const scores: number[] = [];
-        const figure = new Map<string, TensorRecord>();
-        const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
-        for (const [i, idx] of chosen.entries()) {
-          const item = await test.get(idx);
-          const t = evalTransform(item.image, item.mask, cfg);
-          const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
-          const map = attentionMap(built.model, image, reference, built.loss.distance, rng, { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel });
-          const att = (await map.data()) as Float32Array;
-          tf.dispose([image, map]);
-          scores.push(attentionScore(att, t.mask!));
-          if (i < config.attribution.figureImages) {
-            figure.set(`map/${i}`, { shape: [cfg.crop, cfg.crop], data: att });
-            figure.set(`image/${i}`, { shape: [cfg.crop, cfg.crop, 3], data: toRgb(t.image, cfg.mean) });
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      'attribution',
+      STAGE_VERSION,
+      inputs,
+      upstream,
+      async (writer) => {
+        const [trainItems, test] = await Promise.all([
+          data.split(store, dataset.splits.train),
+          data.split(store, dataset.splits.test),
+        ]);
+        const built = await loadTrainedCell(
+          stores,
+          config,
+          cell,
+          contiguousLabels(trainItems.labels).size,
+          train.bestWeightsKey,
+        );
+        try {
+          const cfg = transformOf(config);
+          const black = blackImageTensor(cfg);
+          const reference = blackReferenceEmbedding(built.model, black);
+          black.dispose();
+          // A seeded sample of the test split: the same images for the base and the BGAugment model.
+          const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle(
+            Array.from({ length: test.length }, (_, i) => i),
+          );
+          const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
+          const scores: number[] = [];
+          const figure = new Map<string, TensorRecord>();
+          const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
+          for (const [i, idx] of chosen.entries()) {
+            const item = await test.get(idx);
+            const t = evalTransform(item.image, item.mask, cfg);
+            const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
+            const map = attentionMap(built.model, image, reference, built.loss.distance, rng, {
+              copies: config.attribution.copies,
+              noiseLevel: config.attribution.noiseLevel,
+            });
+            const att = (await map.data()) as Float32Array;
+            tf.dispose([image, map]);
+            scores.push(attentionScore(att, t.mask!));
+            if (i < config.attribution.figureImages) {
+              figure.set(`map/${i}`, { shape: [cfg.crop, cfg.crop], data: att });
+              figure.set(`image/${i}`, { shape: [cfg.crop, cfg.crop, 3], data: toRgb(t.image, cfg.mean) });
+            }
+            heartbeat({ image: i + 1, of: chosen.length });
           }
-          heartbeat({ image: i + 1, of: chosen.length });
+          reference.dispose();
+          const finite = scores.filter(Number.isFinite);
+          if (finite.length < scores.length)
+            logInfo(
+              `${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty or full mask) left out`,
+            );
+          const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
+          const mapsKey = (
+            await writer.putBuffer(
+              'figure-maps.bgwt',
+              encodeTensorFile(figure, {
+                indices: chosen.slice(0, config.attribution.figureImages),
+                ids: chosen.slice(0, config.attribution.figureImages).map((i) => test.id(i)),
+              }),
+            )
+          ).key;
+          await writer.putJson('scores.json', { ids: chosen.map((i) => test.id(i)), scores });
+          return { metrics: { attention, mapsKey } };
+        } finally {
+          built.dispose();
         }
-        reference.dispose();
-        const finite = scores.filter(Number.isFinite);
-        if (finite.length < scores.length) logInfo(`${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty or full mask) left out`);
-        const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
-        const mapsKey = (await writer.putBuffer('figure-maps.bgwt', encodeTensorFile(figure, { indices: chosen.slice(0, config.attribution.figureImages), ids: chosen.slice(0, config.attribution.figureImages).map((i) => test.id(i)) }))).key;
-        await writer.putJson('scores.json', { ids: chosen.map((i) => test.id(i)), scores });
-        return { metrics: { attention, mapsKey } };
-      } finally {
-        built.dispose();
-      }
-    });
+      },
+    );
     const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey'>;
-    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, attention: m.attention, mapsKey: m.mapsKey };
+    return {
+      prefix: stage.prefix,
+      digest: stage.digest,
+      cached: stage.cached,
+      attention: m.attention,
+      mapsKey: m.mapsKey,
+    };
   };
 }
 

@@ -26,26 +26,51 @@ export function paperDataSource(config: ExperimentConfig, sub: string): string {
 export function prepareBackgrounds(stores: Stores, cacheDir: string) {
   return async (config: ExperimentConfig): Promise<BackgroundsRef> => {
     const store = await stores.get(config.storage.bucket);
-    const inputs = { resizeShort: config.transform.resizeShort, files: UNSPLASH_BACKGROUNDS.map((f) => [f.path, f.sha256]) };
-    const stage = await cachedStage(store, config.experiment, 'backgrounds', STAGE_VERSION, inputs, [], async (writer) => {
-      const pools = await fetchBackgrounds({
-        source: paperDataSource(config, config.data.localDataDir ? 'unsplash_backgrounds' : 'data/unsplash_backgrounds'),
-        destDir: path.join(cacheDir, 'downloads', 'unsplash_backgrounds'),
-        onProgress: (done, total, file) => heartbeat({ done, total, file }),
-      });
-      const refs: Record<string, { key: string; count: number }> = {};
-      for (const pool of ['val', 'test'] as const) {
-        const items: ShardItem[] = [];
-        for (const file of pools[pool]) {
-          const img = resizeShorterSide(await decodeRgb(fs.readFileSync(file), file), config.transform.resizeShort, 3);
-          const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } }).png().toBuffer();
-          items.push({ id: path.basename(file), label: 0, image: png, mask: Buffer.alloc(0) });
-          heartbeat({ pool, resized: items.length });
+    const inputs = {
+      resizeShort: config.transform.resizeShort,
+      files: UNSPLASH_BACKGROUNDS.map((f) => [f.path, f.sha256]),
+    };
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      'backgrounds',
+      STAGE_VERSION,
+      inputs,
+      [],
+      async (writer) => {
+        const pools = await fetchBackgrounds({
+          source: paperDataSource(
+            config,
+            config.data.localDataDir ? 'unsplash_backgrounds' : 'data/unsplash_backgrounds',
+          ),
+          destDir: path.join(cacheDir, 'downloads', 'unsplash_backgrounds'),
+          onProgress: (done, total, file) => heartbeat({ done, total, file }),
+        });
+        const refs: Record<string, { key: string; count: number }> = {};
+        for (const pool of ['val', 'test'] as const) {
+          const items: ShardItem[] = [];
+          for (const file of pools[pool]) {
+            const img = resizeShorterSide(
+              await decodeRgb(fs.readFileSync(file), file),
+              config.transform.resizeShort,
+              3,
+            );
+            const png = await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+              .png()
+              .toBuffer();
+            items.push({ id: path.basename(file), label: 0, image: png, mask: Buffer.alloc(0) });
+            heartbeat({ pool, resized: items.length });
+          }
+          refs[pool] = { key: (await writer.putBuffer(`${pool}.bgsh`, encodeShard(items))).key, count: items.length };
         }
-        refs[pool] = { key: (await writer.putBuffer(`${pool}.bgsh`, encodeShard(items))).key, count: items.length };
-      }
-      return { metrics: { pools: refs } };
-    });
-    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, pools: stage.manifest.metrics.pools as BackgroundsRef['pools'] };
+        return { metrics: { pools: refs } };
+      },
+    );
+    return {
+      prefix: stage.prefix,
+      digest: stage.digest,
+      cached: stage.cached,
+      pools: stage.manifest.metrics.pools as BackgroundsRef['pools'],
+    };
   };
 }

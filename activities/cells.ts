@@ -17,7 +17,8 @@ export function listTrainedCells(stores: Stores) {
   return async (experiment: string, bucket: string): Promise<{ config: ExperimentConfig; cells: CellRecord[] }> => {
     const store = await stores.get(bucket);
     const configKey = `${experiment}/config.json`;
-    if (!(await store.exists(configKey))) throw badInput(`experiment ${experiment}: no ${configKey} in bucket ${bucket} (was it ever run?)`);
+    if (!(await store.exists(configKey)))
+      throw badInput(`experiment ${experiment}: no ${configKey} in bucket ${bucket} (was it ever run?)`);
     const config = await store.getJson(configKey, ExperimentSchema);
     const keys = (await store.list(`${experiment}/cells/`)).filter((k) => k.endsWith('.json')).sort();
     const cells: CellRecord[] = [];

@@ -8,7 +8,8 @@ export async function resolveConfig(input: unknown): Promise<ExperimentConfig> {
   try {
     return resolveExperiment(input);
   } catch (err) {
-    if (err instanceof InvalidConfigError) throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfigError', { issues: err.issues });
+    if (err instanceof InvalidConfigError)
+      throw ApplicationFailure.nonRetryable(err.message, 'InvalidConfigError', { issues: err.issues });
     throw err;
   }
 }

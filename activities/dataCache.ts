@@ -16,7 +16,10 @@ export class DataCache {
   private readonly memory = new Map<string, Promise<unknown>>();
   private readonly decoded = new DecodedCache();
 
-  constructor(private readonly cacheDir: string, private readonly maxEntries = 6) {}
+  constructor(
+    private readonly cacheDir: string,
+    private readonly maxEntries = 6,
+  ) {}
 
   get cacheDirectory(): string {
     return this.cacheDir;
@@ -36,8 +39,10 @@ export class DataCache {
     const name = `split:${store.bucket}:${ref.shardKeys.join(',')}`;
     return this.remember(name, async () => {
       const items = [];
-      for (const key of ref.shardKeys) items.push(...decodeShard(fs.readFileSync(await this.localFile(store, key)), key));
-      if (items.length !== ref.count) throw new Error(`split ${ref.shardKeys[0]}...: expected ${ref.count} images, shards hold ${items.length}`);
+      for (const key of ref.shardKeys)
+        items.push(...decodeShard(fs.readFileSync(await this.localFile(store, key)), key));
+      if (items.length !== ref.count)
+        throw new Error(`split ${ref.shardKeys[0]}...: expected ${ref.count} images, shards hold ${items.length}`);
       return new SplitData(items, ref.shardKeys[0] ?? name, this.decoded);
     });
   }

@@ -29,33 +29,68 @@ export function evaluateCell(stores: Stores, data: DataCache) {
   return async (input: EvaluateCellInput): Promise<EvalResult> => {
     const { config, cell, dataset, backgrounds, train } = input;
     const store = await stores.get(config.storage.bucket);
-    const inputs = { cell, repetitions: config.evaluation.corruptedRepetitions, transform: config.transform, version: 'seeded-test-backgrounds' };
-    const stage = await cachedStage(store, config.experiment, 'evaluate', STAGE_VERSION, inputs, [train.digest, dataset.digest, backgrounds.digest], async (writer) => {
-      const [trainItems, test, testBackgrounds] = await Promise.all([
-        data.split(store, dataset.splits.train),
-        data.split(store, dataset.splits.test),
-        data.backgrounds(store, backgrounds.pools.test.key),
-      ]);
-      const built = await loadTrainedCell(stores, config, cell, contiguousLabels(trainItems.labels).size, train.bestWeightsKey);
-      try {
-        const cfg = transformOf(config);
-        const progress = (phase: string) => (done: number, total: number) => heartbeat({ phase, images: `${done}/${total}` });
-        const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
-        const reps: Scores[] = [];
-        for (let r = 0; r < config.evaluation.corruptedRepetitions; r++) {
-          reps.push(await scoreSplit(built.model, test, cfg, { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) }, progress(`corrupted ${r + 1}`)));
+    const inputs = {
+      cell,
+      repetitions: config.evaluation.corruptedRepetitions,
+      transform: config.transform,
+      version: 'seeded-test-backgrounds',
+    };
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      'evaluate',
+      STAGE_VERSION,
+      inputs,
+      [train.digest, dataset.digest, backgrounds.digest],
+      async (writer) => {
+        const [trainItems, test, testBackgrounds] = await Promise.all([
+          data.split(store, dataset.splits.train),
+          data.split(store, dataset.splits.test),
+          data.backgrounds(store, backgrounds.pools.test.key),
+        ]);
+        const built = await loadTrainedCell(
+          stores,
+          config,
+          cell,
+          contiguousLabels(trainItems.labels).size,
+          train.bestWeightsKey,
+        );
+        try {
+          const cfg = transformOf(config);
+          const progress = (phase: string) => (done: number, total: number) =>
+            heartbeat({ phase, images: `${done}/${total}` });
+          const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
+          const reps: Scores[] = [];
+          for (let r = 0; r < config.evaluation.corruptedRepetitions; r++) {
+            reps.push(
+              await scoreSplit(
+                built.model,
+                test,
+                cfg,
+                { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) },
+                progress(`corrupted ${r + 1}`),
+              ),
+            );
+          }
+          const repeated = (k: keyof Scores): RepeatedScore => {
+            const v = reps.map((s) => s[k]);
+            return { mean: mean(v), std: v.length > 1 ? std(v, 1) : 0, reps: v };
+          };
+          const metrics = {
+            clean,
+            corrupted: {
+              mapAtR: repeated('mapAtR'),
+              precisionAt1: repeated('precisionAt1'),
+              rPrecision: repeated('rPrecision'),
+            },
+          };
+          await writer.putJson('metrics.json', metrics);
+          return { metrics };
+        } finally {
+          built.dispose();
         }
-        const repeated = (k: keyof Scores): RepeatedScore => {
-          const v = reps.map((s) => s[k]);
-          return { mean: mean(v), std: v.length > 1 ? std(v, 1) : 0, reps: v };
-        };
-        const metrics = { clean, corrupted: { mapAtR: repeated('mapAtR'), precisionAt1: repeated('precisionAt1'), rPrecision: repeated('rPrecision') } };
-        await writer.putJson('metrics.json', metrics);
-        return { metrics };
-      } finally {
-        built.dispose();
-      }
-    });
+      },
+    );
     const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'corrupted'>;
     return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, clean: m.clean, corrupted: m.corrupted };
   };

@@ -25,7 +25,9 @@ export async function loadPretrained(config: ExperimentConfig, data: DataCache):
           onProgress: (p) => heartbeat({ download: name, ...p }),
         });
         if (!result.sha256.startsWith(config.model.pretrainedSha256Prefix)) {
-          throw new Error(`${name}: sha256 ${result.sha256} does not start with ${config.model.pretrainedSha256Prefix} (wrong or corrupted file from ${url})`);
+          throw new Error(
+            `${name}: sha256 ${result.sha256} does not start with ${config.model.pretrainedSha256Prefix} (wrong or corrupted file from ${url})`,
+          );
         }
         const { loadBnInceptionWeights } = await import('../lib/ml/models/pretrained');
         return loadBnInceptionWeights(result.path);

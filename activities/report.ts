@@ -3,7 +3,14 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ExperimentConfig } from '../configs/schema';
 import { decodeTensorFile } from '../lib/ml/checkpoint/tensorFile';
-import { computeEffect, renderAttentionFigure, writeReportFiles, type AttentionFigureRow, type Report, type ReportCell } from '../lib/report';
+import {
+  computeEffect,
+  renderAttentionFigure,
+  writeReportFiles,
+  type AttentionFigureRow,
+  type Report,
+  type ReportCell,
+} from '../lib/report';
 import { cachedStage, type Stores } from './context';
 import type { AttributionResult, CellRecord } from './types';
 
@@ -19,74 +26,107 @@ export interface ReportInput {
  * attribution results in the store; written as one stage so a rerun with the same inputs is cached.
  */
 export function writeReport(stores: Stores) {
-  return async (config: ExperimentConfig, attributions: ReportInput[]): Promise<{ prefix: string; cached: boolean; files: string[] }> => {
+  return async (
+    config: ExperimentConfig,
+    attributions: ReportInput[],
+  ): Promise<{ prefix: string; cached: boolean; files: string[] }> => {
     const store = await stores.get(config.storage.bucket);
     const records = new Map<string, CellRecord>();
-    for (const a of attributions) records.set(a.cellId, await store.getJson<CellRecord>(`${config.experiment}/cells/${a.cellId}.json`));
+    for (const a of attributions)
+      records.set(a.cellId, await store.getJson<CellRecord>(`${config.experiment}/cells/${a.cellId}.json`));
     const upstream = attributions.flatMap((a) => [records.get(a.cellId)!.evaluation.digest, a.attribution.digest]);
-    const stage = await cachedStage(store, config.experiment, 'report', STAGE_VERSION, { cells: attributions.map((a) => a.cellId) }, upstream, async (writer) => {
-      const cells: ReportCell[] = attributions.map((a) => {
-        const r = records.get(a.cellId)!;
-        return {
-          dataset: r.cell.dataset,
-          loss: r.cell.loss,
-          mode: r.cell.mode,
-          seed: r.cell.seed,
-          bestEpoch: r.train.bestEpoch,
-          epochsTrained: r.train.epochsTrained,
-          clean: r.evaluation.clean,
-          corrupted: r.evaluation.corrupted,
-          attention: a.attribution.attention,
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      'report',
+      STAGE_VERSION,
+      { cells: attributions.map((a) => a.cellId) },
+      upstream,
+      async (writer) => {
+        const cells: ReportCell[] = attributions.map((a) => {
+          const r = records.get(a.cellId)!;
+          return {
+            dataset: r.cell.dataset,
+            loss: r.cell.loss,
+            mode: r.cell.mode,
+            seed: r.cell.seed,
+            bestEpoch: r.train.bestEpoch,
+            epochsTrained: r.train.epochsTrained,
+            clean: r.evaluation.clean,
+            corrupted: r.evaluation.corrupted,
+            attention: a.attribution.attention,
+          };
+        });
+        const all = [...records.values()];
+        const maskQuality = uniqueBy(
+          all.flatMap((r) => r.dataset.maskQuality ?? []),
+          (m) => `${m.dataset}/${m.source}`,
+        ).map((m) => ({
+          dataset: m.source === 'published' ? m.dataset : `${m.dataset} (${m.source})`,
+          n: m.n,
+          iou: m.iou,
+          overlap: m.overlap,
+        }));
+        const backend = all.find((r) => r.train.backend)?.train.backend;
+        const report: Report = {
+          experiment: config.experiment,
+          preset: config.preset,
+          createdAt: new Date().toISOString(),
+          backend: backend
+            ? { name: backend.name, device: backend.device, threads: backend.threads, version: backend.version }
+            : { name: 'unknown', device: '', threads: 0, version: '' },
+          timings: {
+            trainSeconds: sum(all.map((r) => r.train.trainSeconds)),
+          },
+          cells,
+          ...(maskQuality.length ? { maskQuality } : {}),
+          // The effect compares the two modes; a grid with one mode has none.
+          ...(new Set(cells.map((c) => c.mode)).size === 2 ? { effect: computeEffect(cells) } : {}),
         };
-      });
-      const all = [...records.values()];
-      const maskQuality = uniqueBy(all.flatMap((r) => r.dataset.maskQuality ?? []), (m) => `${m.dataset}/${m.source}`).map((m) => ({
-        dataset: m.source === 'published' ? m.dataset : `${m.dataset} (${m.source})`, n: m.n, iou: m.iou, overlap: m.overlap,
-      }));
-      const backend = all.find((r) => r.train.backend)?.train.backend;
-      const report: Report = {
-        experiment: config.experiment,
-        preset: config.preset,
-        createdAt: new Date().toISOString(),
-        backend: backend ? { name: backend.name, device: backend.device, threads: backend.threads, version: backend.version } : { name: 'unknown', device: '', threads: 0, version: '' },
-        timings: {
-          trainSeconds: sum(all.map((r) => r.train.trainSeconds)),
-        },
-        cells,
-        ...(maskQuality.length ? { maskQuality } : {}),
-        // The effect compares the two modes; a grid with one mode has none.
-        ...(new Set(cells.map((c) => c.mode)).size === 2 ? { effect: computeEffect(cells) } : {}),
-      };
-      const figure = await attentionFigure(store, config, attributions);
-      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-report-'));
-      try {
-        const names = await writeReportFiles(dir, report, { attentionFigurePng: figure });
-        for (const name of names) await writer.putFile(name, path.join(dir, name));
-        return { metrics: { files: names, effect: report.effect } };
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    });
+        const figure = await attentionFigure(store, config, attributions);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-report-'));
+        try {
+          const names = await writeReportFiles(dir, report, { attentionFigurePng: figure });
+          for (const name of names) await writer.putFile(name, path.join(dir, name));
+          return { metrics: { files: names, effect: report.effect } };
+        } finally {
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      },
+    );
     return { prefix: stage.prefix, cached: stage.cached, files: stage.manifest.metrics.files as string[] };
   };
 }
 
 /** The paper's qualitative figure: the same test images under the base and the BGAugment model. */
-async function attentionFigure(store: Awaited<ReturnType<Stores['get']>>, config: ExperimentConfig, attributions: ReportInput[]): Promise<Buffer | undefined> {
+async function attentionFigure(
+  store: Awaited<ReturnType<Stores['get']>>,
+  config: ExperimentConfig,
+  attributions: ReportInput[],
+): Promise<Buffer | undefined> {
   const { figureDataset, figureLoss, figureImages } = config.attribution;
   if (figureImages === 0) return undefined;
-  const find = (mode: string) => attributions.find((a) => a.cellId.startsWith(`${figureDataset}/${figureLoss}/${mode}/`));
+  const find = (mode: string) =>
+    attributions.find((a) => a.cellId.startsWith(`${figureDataset}/${figureLoss}/${mode}/`));
   const base = find('base');
   const aug = find('bgaugment');
   if (!base || !aug) return undefined;
-  const [b, g] = await Promise.all([store.getBuffer(base.attribution.mapsKey), store.getBuffer(aug.attribution.mapsKey)]);
+  const [b, g] = await Promise.all([
+    store.getBuffer(base.attribution.mapsKey),
+    store.getBuffer(aug.attribution.mapsKey),
+  ]);
   const bm = decodeTensorFile(b, base.attribution.mapsKey).tensors;
   const gm = decodeTensorFile(g, aug.attribution.mapsKey).tensors;
   const rows: AttentionFigureRow[] = [];
   for (let i = 0; bm.has(`map/${i}`) && gm.has(`map/${i}`) && i < figureImages; i++) {
     const img = bm.get(`image/${i}`)!;
     const size = img.shape[0];
-    rows.push({ image: { width: size, height: size, data: Uint8Array.from(img.data) }, baseMap: bm.get(`map/${i}`)!.data, bgaugmentMap: gm.get(`map/${i}`)!.data, size });
+    rows.push({
+      image: { width: size, height: size, data: Uint8Array.from(img.data) },
+      baseMap: bm.get(`map/${i}`)!.data,
+      bgaugmentMap: gm.get(`map/${i}`)!.data,
+      size,
+    });
   }
   return rows.length ? renderAttentionFigure(rows) : undefined;
 }

@@ -32,8 +32,13 @@ function classSizes(rng: Rng): number[] {
   let total = sizes.reduce((a, b) => a + b, 0);
   while (total !== N) {
     const c = rng.int(1, CLASSES - 1);
-    if (total < N && sizes[c] < 12) { sizes[c]++; total++; }
-    else if (total > N && sizes[c] > 2) { sizes[c]--; total--; }
+    if (total < N && sizes[c] < 12) {
+      sizes[c]++;
+      total++;
+    } else if (total > N && sizes[c] > 2) {
+      sizes[c]--;
+      total--;
+    }
   }
   return sizes;
 }
@@ -73,10 +78,16 @@ async function writeInput(dir: string): Promise<void> {
 
 async function child(dir: string, engine: string): Promise<void> {
   const t0 = performance.now();
-  const r = await runEvaluate({ embeddings: join(dir, 'emb.npy'), labels: join(dir, 'labels.npy'), engine: engine as 'auto' });
+  const r = await runEvaluate({
+    embeddings: join(dir, 'emb.npy'),
+    labels: join(dir, 'labels.npy'),
+    engine: engine as 'auto',
+  });
   const seconds = (performance.now() - t0) / 1000;
   const { backendInfo } = await import('../lib/ml/backend');
-  console.log(JSON.stringify({ ...r, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: backendInfo()?.name }));
+  console.log(
+    JSON.stringify({ ...r, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024, backend: backendInfo()?.name }),
+  );
 }
 
 async function main(): Promise<void> {
@@ -86,16 +97,41 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'evaluate-sop-'));
   try {
     await writeInput(dir);
-    const env = { ...process.env, TF_NUM_INTRAOP_THREADS: threads, OMP_NUM_THREADS: threads, OPENBLAS_NUM_THREADS: threads };
-    const ours = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', dir, engine], { env, encoding: 'utf8' }).trim().split('\n').pop()!);
-    console.log(`bgbias evaluate (engine ${engine}, backend ${ours.backend}, ${threads} thread(s)): ${ours.seconds.toFixed(1)} s, ` +
-      `peak RSS ${ours.peakRssMB.toFixed(0)} MB; MAP@R ${ours.mapAtR.toFixed(6)} R-P ${ours.rPrecision.toFixed(6)} P@1 ${ours.precisionAt1.toFixed(6)} k ${ours.k}`);
+    const env = {
+      ...process.env,
+      TF_NUM_INTRAOP_THREADS: threads,
+      OMP_NUM_THREADS: threads,
+      OPENBLAS_NUM_THREADS: threads,
+    };
+    const ours = JSON.parse(
+      execFileSync(process.execPath, ['--import', 'tsx', __filename, '--child', dir, engine], { env, encoding: 'utf8' })
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
+    console.log(
+      `bgbias evaluate (engine ${engine}, backend ${ours.backend}, ${threads} thread(s)): ${ours.seconds.toFixed(1)} s, ` +
+        `peak RSS ${ours.peakRssMB.toFixed(0)} MB; MAP@R ${ours.mapAtR.toFixed(6)} R-P ${ours.rPrecision.toFixed(6)} P@1 ${ours.precisionAt1.toFixed(6)} k ${ours.k}`,
+    );
     if (hasFlag('skip-pml')) return;
-    const pml = JSON.parse(execFileSync('/usr/bin/python3', [join(__dirname, 'pml_evaluate_sop.py'), join(dir, 'emb.npy'), join(dir, 'labels.npy')], { env, encoding: 'utf8' }).trim().split('\n').pop()!);
-    console.log(`PML 1.7.3 AccuracyCalculator (faiss, ${threads} thread(s)): ${pml.seconds.toFixed(1)} s, peak RSS ${pml.peakRssMB.toFixed(0)} MB; ` +
-      `MAP@R ${pml.mapAtR.toFixed(6)} R-P ${pml.rPrecision.toFixed(6)} P@1 ${pml.precisionAt1.toFixed(6)} k ${pml.k}`);
-    console.log(`time ratio ours/PML: ${(ours.seconds / pml.seconds).toFixed(2)}; ` +
-      `max |metric difference|: ${Math.max(...(['mapAtR', 'rPrecision', 'precisionAt1'] as const).map((k) => Math.abs(ours[k] - pml[k]))).toExponential(2)}`);
+    const pml = JSON.parse(
+      execFileSync(
+        '/usr/bin/python3',
+        [join(__dirname, 'pml_evaluate_sop.py'), join(dir, 'emb.npy'), join(dir, 'labels.npy')],
+        { env, encoding: 'utf8' },
+      )
+        .trim()
+        .split('\n')
+        .pop()!,
+    );
+    console.log(
+      `PML 1.7.3 AccuracyCalculator (faiss, ${threads} thread(s)): ${pml.seconds.toFixed(1)} s, peak RSS ${pml.peakRssMB.toFixed(0)} MB; ` +
+        `MAP@R ${pml.mapAtR.toFixed(6)} R-P ${pml.rPrecision.toFixed(6)} P@1 ${pml.precisionAt1.toFixed(6)} k ${pml.k}`,
+    );
+    console.log(
+      `time ratio ours/PML: ${(ours.seconds / pml.seconds).toFixed(2)}; ` +
+        `max |metric difference|: ${Math.max(...(['mapAtR', 'rPrecision', 'precisionAt1'] as const).map((k) => Math.abs(ours[k] - pml[k]))).toExponential(2)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -17,7 +17,8 @@ export function flag(name: string, fallback: string): string {
 export function positiveIntFlag(name: string, fallback: number): number {
   const raw = flag(name, String(fallback));
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`--${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return n;
 }
 

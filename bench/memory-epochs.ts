@@ -23,15 +23,24 @@ async function main(): Promise<void> {
   const batch = positiveIntFlag('batch', 32);
   const info = await initBackend(flag('backend', 'auto') as 'auto');
   const which = flag('model', 'small');
-  if (which !== 'small' && which !== 'bninception') throw new Error(`--model must be small or bninception, got ${JSON.stringify(which)}`);
+  if (which !== 'small' && which !== 'bninception')
+    throw new Error(`--model must be small or bninception, got ${JSON.stringify(which)}`);
   if (batch % 4 !== 0) throw new Error(`--batch must be a multiple of 4 (4 images per class), got ${batch}`);
-  const model = which === 'small' ? createSmallCnn({ seed: 'memory-bench' }) : createBnInception({ seed: 'memory-bench' });
+  const model =
+    which === 'small' ? createSmallCnn({ seed: 'memory-bench' }) : createBnInception({ seed: 'memory-bench' });
   const size = model.inputSize;
   const vars = model.trainableVariables();
   const lossFn = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
-  const optimizer = new TorchRMSprop([{ params: vars, lr: 1e-6 }], { alpha: 0.99, eps: 1e-8, weightDecay: 1e-4, momentum: 0.9 });
+  const optimizer = new TorchRMSprop([{ params: vars, lr: 1e-6 }], {
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 1e-4,
+    momentum: 0.9,
+  });
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
-  console.log(`backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, batch ${batch}, ${size}x${size}`);
+  console.log(
+    `backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, batch ${batch}, ${size}x${size}`,
+  );
   console.log('epoch  seconds  loss     rss_MiB  heap_MiB  tf_numTensors  tf_MiB');
   const counts: number[] = [];
   let seed = 100;
@@ -42,7 +51,10 @@ async function main(): Promise<void> {
       // A fresh random batch every step (like a real input pipeline), 4 images per class.
       const { x, labels } = tf.tidy(() => ({
         x: tf.randomNormal([batch, size, size, 3], 0, 60, 'float32', seed++) as tf.Tensor4D,
-        labels: tf.tensor1d(Array.from({ length: batch }, (_, i) => Math.floor(i / 4)), 'int32'),
+        labels: tf.tensor1d(
+          Array.from({ length: batch }, (_, i) => Math.floor(i / 4)),
+          'int32',
+        ),
       }));
       // lib/ml/train/trainer.ts's step.
       const { value: cost, grads } = tf.variableGrads(() => lossFn.compute(model.embed(x), labels), vars);

@@ -26,7 +26,12 @@ import { decodeRgb } from '../lib/data/decodeShards';
 import type { RgbImage } from '../lib/data/images';
 import { decodeShard } from '../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
-import { encodeSyntheticSplit, generateSyntheticDataset, renderBackground, type SyntheticItem } from '../lib/data/synthetic';
+import {
+  encodeSyntheticSplit,
+  generateSyntheticDataset,
+  renderBackground,
+  type SyntheticItem,
+} from '../lib/data/synthetic';
 import { sampleInstance } from '../lib/data/synthetic/instance';
 import { initBackend } from '../lib/ml/backend';
 import { buildCell, transformOf } from '../lib/ml/train/buildCell';
@@ -51,13 +56,23 @@ const REPETITIONS = 3;
 
 async function splitOf(items: readonly SyntheticItem[], name: string, cache: DecodedCache): Promise<SplitData> {
   const shards = await encodeSyntheticSplit(items);
-  return new SplitData(shards.flatMap((s, k) => decodeShard(s, `${name}#${k}`)), name, cache);
+  return new SplitData(
+    shards.flatMap((s, k) => decodeShard(s, `${name}#${k}`)),
+    name,
+    cache,
+  );
 }
 
 async function pool(dir: string, shortSide: number): Promise<RgbImage[]> {
-  if (!fs.existsSync(dir)) throw new Error(`backgrounds folder ${dir} not found (set BGBIAS_DATA_DIR to the paper data folder)`);
-  const files = fs.readdirSync(dir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
-  return Promise.all(files.map(async (f) => resizeShorterSide(await decodeRgb(fs.readFileSync(path.join(dir, f)), f), shortSide, 3)));
+  if (!fs.existsSync(dir))
+    throw new Error(`backgrounds folder ${dir} not found (set BGBIAS_DATA_DIR to the paper data folder)`);
+  const files = fs
+    .readdirSync(dir)
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
+  return Promise.all(
+    files.map(async (f) => resizeShorterSide(await decodeRgb(fs.readFileSync(path.join(dir, f)), f), shortSide, 3)),
+  );
 }
 
 /** One (loss, seed): both modes trained as the trainCell activity does, best checkpoint tested. */
@@ -78,10 +93,18 @@ async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): 
   // but carrying no information about the test classes.
   const rng = Rng.fromSeed('smoke-effect/settings');
   const otherSettings = Array.from({ length: 100 }, (_, k) =>
-    renderBackground(sampleInstance(data.classes[k % data.numClasses.train], size, rng.derive('setting', k)).background, size),
+    renderBackground(
+      sampleInstance(data.classes[k % data.numClasses.train], size, rng.derive('setting', k)).background,
+      size,
+    ),
   );
   const grey: RgbImage[] = [{ width: size, height: size, data: new Uint8Array(size * size * 3).fill(120) }];
-  const pools: Record<Exclude<Condition, 'clean'>, RgbImage[]> = { unsplashTest: testPool, unsplashVal: valPool, otherSettings, grey };
+  const pools: Record<Exclude<Condition, 'clean'>, RgbImage[]> = {
+    unsplashTest: testPool,
+    unsplashVal: valPool,
+    otherSettings,
+    grey,
+  };
   const cfg = transformOf(config);
   const numClasses = contiguousLabels(train.labels).size;
   const result: Partial<JobResult> = { loss, seed };
@@ -91,9 +114,21 @@ async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): 
       let best: Buffer | undefined;
       const t0 = Date.now();
       const state = await trainModel({
-        model: built.model, loss: built.loss, applyGradients: (g) => built.optimizer.step(g), train, val, valBackgrounds: valPool, mode,
-        transform: cfg, seed, batchSize: config.sampler.batchSize, m: built.m, iterationsPerEpoch: config.sampler.iterationsPerEpoch,
-        maxEpochs: config.training.maxEpochs, patience: config.training.patience, validateBeforeTraining: config.training.validateBeforeTraining,
+        model: built.model,
+        loss: built.loss,
+        applyGradients: (g) => built.optimizer.step(g),
+        train,
+        val,
+        valBackgrounds: valPool,
+        mode,
+        transform: cfg,
+        seed,
+        batchSize: config.sampler.batchSize,
+        m: built.m,
+        iterationsPerEpoch: config.sampler.iterationsPerEpoch,
+        maxEpochs: config.training.maxEpochs,
+        patience: config.training.patience,
+        validateBeforeTraining: config.training.validateBeforeTraining,
         endOfEpoch: async (_state, improved) => {
           if (improved) best = await encodeWeights(built.model, built.loss);
         },
@@ -103,7 +138,8 @@ async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): 
       r.clean = (await scoreSplit(built.model, test, cfg)).mapAtR;
       for (const [name, backgrounds] of Object.entries(pools) as Array<[Exclude<Condition, 'clean'>, RgbImage[]]>) {
         let sum = 0;
-        for (let k = 0; k < REPETITIONS; k++) sum += (await scoreSplit(built.model, test, cfg, { backgrounds, seed: `smoke-effect/${k}` })).mapAtR;
+        for (let k = 0; k < REPETITIONS; k++)
+          sum += (await scoreSplit(built.model, test, cfg, { backgrounds, seed: `smoke-effect/${k}` })).mapAtR;
         r[name] = sum / REPETITIONS;
       }
       result[mode] = r;
@@ -116,7 +152,9 @@ async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): 
 
 function runChild(loss: string, seed: number, overrides: string[]): Promise<JobResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--job', `${loss}:${seed}`, ...overrides], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', __filename, '--job', `${loss}:${seed}`, ...overrides], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -141,12 +179,16 @@ async function main(): Promise<void> {
     return;
   }
   const losses = flag('losses', 'multi_similarity,triplet').split(',');
-  for (const l of losses) if (!(LOSS_NAMES as readonly string[]).includes(l)) throw new Error(`--losses: unknown loss ${JSON.stringify(l)} (one of ${LOSS_NAMES.join(', ')})`);
+  for (const l of losses)
+    if (!(LOSS_NAMES as readonly string[]).includes(l))
+      throw new Error(`--losses: unknown loss ${JSON.stringify(l)} (one of ${LOSS_NAMES.join(', ')})`);
   const seeds = flag('seeds', '1,2,3').split(',').map(Number);
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got ${flag('seeds', '')}`);
   const jobs = positiveIntFlag('jobs', os.availableParallelism());
   const queue = losses.flatMap((loss) => seeds.map((seed) => ({ loss, seed })));
-  console.log(`smoke effect: ${queue.length} (loss, seed) jobs, ${jobs} at a time; overrides ${overrides.join(' ') || '(none)'}`);
+  console.log(
+    `smoke effect: ${queue.length} (loss, seed) jobs, ${jobs} at a time; overrides ${overrides.join(' ') || '(none)'}`,
+  );
   const results: JobResult[] = [];
   const worker = async () => {
     for (let next = queue.shift(); next; next = queue.shift()) {
@@ -154,7 +196,11 @@ async function main(): Promise<void> {
       results.push(r);
       for (const mode of ['base', 'bgaugment'] as const) {
         const m = r[mode];
-        console.log(`  ${r.loss.padEnd(18)} seed ${r.seed} ${mode.padEnd(9)} ` + CONDITIONS.map((c) => `${c} ${f3(m[c])}`).join('  ') + `  (best epoch ${m.bestEpoch}/${m.epochs}, ${m.seconds.toFixed(0)} s)`);
+        console.log(
+          `  ${r.loss.padEnd(18)} seed ${r.seed} ${mode.padEnd(9)} ` +
+            CONDITIONS.map((c) => `${c} ${f3(m[c])}`).join('  ') +
+            `  (best epoch ${m.bestEpoch}/${m.epochs}, ${m.seconds.toFixed(0)} s)`,
+        );
       }
     }
   };
@@ -163,8 +209,13 @@ async function main(): Promise<void> {
   const meanOf = (f: (r: JobResult) => number) => results.reduce((s, r) => s + f(r), 0) / results.length;
   const base = meanOf((r) => drop(r.base));
   const bgaug = meanOf((r) => drop(r.bgaugment));
-  console.log(`mean drop (clean - Unsplash test) over ${results.length} jobs: base ${f3(base)}, BGAugment ${f3(bgaug)}, ratio ${(base / bgaug).toFixed(2)}`);
-  for (const c of CONDITIONS) console.log(`  mean MAP@R ${c.padEnd(13)} base ${f3(meanOf((r) => r.base[c]))}  BGAugment ${f3(meanOf((r) => r.bgaugment[c]))}`);
+  console.log(
+    `mean drop (clean - Unsplash test) over ${results.length} jobs: base ${f3(base)}, BGAugment ${f3(bgaug)}, ratio ${(base / bgaug).toFixed(2)}`,
+  );
+  for (const c of CONDITIONS)
+    console.log(
+      `  mean MAP@R ${c.padEnd(13)} base ${f3(meanOf((r) => r.base[c]))}  BGAugment ${f3(meanOf((r) => r.bgaugment[c]))}`,
+    );
 }
 
 main().then(

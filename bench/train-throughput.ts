@@ -52,16 +52,31 @@ function createModel(model: ModelName): EmbeddingModel {
 }
 
 /** Worker: times `steps` training steps of one model on the tensorflow backend; prints one JSON line. */
-async function worker(model: ModelName, threads: number, batch: number, steps: number, warmup: number, profile: boolean): Promise<void> {
+async function worker(
+  model: ModelName,
+  threads: number,
+  batch: number,
+  steps: number,
+  warmup: number,
+  profile: boolean,
+): Promise<void> {
   if (batch % PER_CLASS !== 0) throw new Error(`--batch must be a multiple of ${PER_CLASS}, got ${batch}`);
   const info = await initBackend('tensorflow', { threads });
   const size = INPUT[model];
   const net = createModel(model);
   const vars = net.trainableVariables();
   const x = tf.randomNormal([batch, size, size, 3], 0, 60, 'float32', 1) as tf.Tensor4D;
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => Math.floor(i / PER_CLASS)), 'int32');
+  const labels = tf.tensor1d(
+    Array.from({ length: batch }, (_, i) => Math.floor(i / PER_CLASS)),
+    'int32',
+  );
   const loss = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
-  const opt = new TorchRMSprop([{ params: vars, lr: 1e-6 }], { alpha: 0.99, eps: 1e-8, weightDecay: 1e-4, momentum: 0.9 });
+  const opt = new TorchRMSprop([{ params: vars, lr: 1e-6 }], {
+    alpha: 0.99,
+    eps: 1e-8,
+    weightDecay: 1e-4,
+    momentum: 0.9,
+  });
   // Exactly lib/ml/train/trainer.ts's step.
   const step = () => {
     const { value, grads } = tf.variableGrads(() => loss.compute(net.embed(x), labels), vars);
@@ -114,10 +129,14 @@ async function profileStep(step: () => void): Promise<void> {
     byKernel.set(k.name, e);
     total += ms;
   }
-  console.log(`tfjs step: ${info.kernels.length} kernels, ${total.toFixed(0)} ms in kernels, ${wall} ms wall (profiled), ` +
-    `peak tensor memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `tfjs step: ${info.kernels.length} kernels, ${total.toFixed(0)} ms in kernels, ${wall} ms wall (profiled), ` +
+      `peak tensor memory ${(info.peakBytes / 2 ** 20).toFixed(0)} MiB`,
+  );
   for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
-    console.log(`  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(5)} calls`);
+    console.log(
+      `  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(5)} calls`,
+    );
   }
 }
 
@@ -131,16 +150,35 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Result {
 }
 
 /** Runs both sides with --profile, each printing its own table (no timing comparison: profiling adds overhead). */
-function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string, torchScript: string, threads: number): void {
+function profileBoth(
+  models: ModelName[],
+  env: NodeJS.ProcessEnv,
+  python: string,
+  torchScript: string,
+  threads: number,
+): void {
   const batch = positiveIntFlag('batch', 32);
   for (const model of models) {
-    const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', '1', '--warmup', '1', '--profile'];
+    const common = [
+      '--model',
+      model,
+      '--threads',
+      String(threads),
+      '--batch',
+      String(batch),
+      '--steps',
+      '1',
+      '--warmup',
+      '1',
+      '--profile',
+    ];
     for (const [cmd, args] of [
       [process.execPath, ['--import', 'tsx', __filename, '--worker', ...common]],
       [python, [torchScript, ...common]],
     ] as Array<[string, string[]]>) {
       const r = spawnSync(cmd, args, { env, encoding: 'utf8', maxBuffer: 16 << 20 });
-      if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
+      if (r.status !== 0)
+        throw new Error(`${cmd} ${args.join(' ')} failed (exit ${r.status}):\n${(r.stderr ?? '').slice(-3000)}`);
       console.log(`== ${model}, batch ${batch}, ${threads} thread(s): ${path.basename(cmd)}\n${r.stdout.trim()}`);
     }
   }
@@ -148,17 +186,28 @@ function profileBoth(models: ModelName[], env: NodeJS.ProcessEnv, python: string
 
 async function driver(): Promise<void> {
   const models = flag('models', 'small,bninception').split(',') as ModelName[];
-  for (const m of models) if (!(m in INPUT)) throw new Error(`--models: unknown model ${JSON.stringify(m)} (small, bninception)`);
+  for (const m of models)
+    if (!(m in INPUT)) throw new Error(`--models: unknown model ${JSON.stringify(m)} (small, bninception)`);
   const threads = positiveIntFlag('threads', os.availableParallelism());
   const rounds = positiveIntFlag('rounds', 2);
   const batch = positiveIntFlag('batch', 32);
   const python = process.env.BGBIAS_TORCH_PYTHON ?? '/usr/bin/python3';
   const torchScript = path.join(__dirname, 'torch_train_throughput.py');
   // Same thread count everywhere: TF intra-op (TF_NUM_INTRAOP_THREADS), torch.set_num_threads, OpenMP.
-  const env = { ...process.env, TF_NUM_INTRAOP_THREADS: String(threads), OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  const env = {
+    ...process.env,
+    TF_NUM_INTRAOP_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+    MKL_NUM_THREADS: String(threads),
+  };
   if (hasFlag('profile')) return profileBoth(models, env, python, torchScript, threads);
-  console.log(`train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
-    `load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  console.log(
+    `train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+      `load average ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+  );
   for (const model of models) {
     // Steady state, as in a training run of thousands of steps: tfjs + TensorFlow gets faster over
     // its first ~30 small-CNN steps (~46 ms per step in the first ten, ~38 from the third ten on, at
@@ -167,7 +216,18 @@ async function driver(): Promise<void> {
     // step-by-step times. BN-Inception's steps take seconds, so one warm-up step is enough there.
     const steps = positiveIntFlag('steps', model === 'bninception' ? 3 : 30);
     const warmup = positiveIntFlag('warmup', model === 'bninception' ? 1 : 30);
-    const common = ['--model', model, '--threads', String(threads), '--batch', String(batch), '--steps', String(steps), '--warmup', String(warmup)];
+    const common = [
+      '--model',
+      model,
+      '--threads',
+      String(threads),
+      '--batch',
+      String(batch),
+      '--steps',
+      String(steps),
+      '--warmup',
+      String(warmup),
+    ];
     const tfRuns: Result[] = [];
     const torchRuns: Result[] = [];
     for (let r = 0; r < rounds; r++) {
@@ -198,7 +258,10 @@ async function driver(): Promise<void> {
       `${model}: tensorflow ${best(tfRuns).toFixed(1)} img/s (worst run ${worst(tfRuns).toFixed(1)}), ` +
         `torch ${best(torchRuns).toFixed(1)} img/s (worst run ${worst(torchRuns).toFixed(1)}), ` +
         `tensorflow/torch = ${(best(tfRuns) / best(torchRuns)).toFixed(2)}; peak RSS tensorflow ${rss(tfRuns).toFixed(0)} MiB, torch ${rss(torchRuns).toFixed(0)} MiB; ` +
-        `load average now ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+        `load average now ${os
+          .loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')}`,
     );
     console.log(
       `${model}: medians tensorflow ${median(tfRuns).toFixed(1)} img/s, torch ${median(torchRuns).toFixed(1)} img/s, ` +

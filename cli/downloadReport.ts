@@ -5,7 +5,12 @@ import { ArtifactStore } from '../lib/store/artifactStore';
 import type { S3Endpoint } from '../lib/store/s3Endpoint';
 
 /** Copies a report stage's files from the store into `dir`; returns Table 1 for the terminal. */
-export async function downloadReport(s3: S3Endpoint, bucket: string, prefix: string, dir: string): Promise<{ dir: string; names: string[]; table1: string }> {
+export async function downloadReport(
+  s3: S3Endpoint,
+  bucket: string,
+  prefix: string,
+  dir: string,
+): Promise<{ dir: string; names: string[]; table1: string }> {
   const store = await ArtifactStore.open(s3, bucket);
   const keys = (await store.list(`${prefix}/`)).filter((k) => !k.endsWith('/_manifest.json'));
   fs.mkdirSync(dir, { recursive: true });

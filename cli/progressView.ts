@@ -5,14 +5,20 @@ import type { Progress } from '../workflows/progress';
 export function describeRunning(p: Progress): string {
   const running = p.cells.filter((c) => c.state === 'running');
   if (p.stage === 'prepare') {
-    return `preparing ${Object.entries(p.datasets).map(([d, s]) => `${d}: ${s}`).join(', ')}`;
+    return `preparing ${Object.entries(p.datasets)
+      .map(([d, s]) => `${d}: ${s}`)
+      .join(', ')}`;
   }
-  if (p.stage === 'analyze' || p.stage === 'report') return `attribution ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`;
+  if (p.stage === 'analyze' || p.stage === 'report')
+    return `attribution ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`;
   return running
     .map((c) => {
       const epoch = c.epoch !== undefined ? ` epoch ${c.epoch}/${c.maxEpochs ?? '?'}` : '';
       const loss = c.trainLoss !== undefined ? ` loss ${c.trainLoss.toFixed(3)}` : '';
-      const val = c.valClean !== undefined ? ` val MAP@R ${(100 * c.valClean).toFixed(1)}/${(100 * (c.valCorrupted ?? NaN)).toFixed(1)}` : '';
+      const val =
+        c.valClean !== undefined
+          ? ` val MAP@R ${(100 * c.valClean).toFixed(1)}/${(100 * (c.valCorrupted ?? NaN)).toFixed(1)}`
+          : '';
       const resumed = c.resumedFromEpoch !== undefined ? ` (resumed from epoch ${c.resumedFromEpoch})` : '';
       return `${c.id}${epoch}${loss}${val}${resumed}`;
     })
@@ -39,11 +45,17 @@ export class ProgressView {
     const detail = describeRunning(p);
     if (this.tty) {
       if (!this.bar) {
-        this.bar = new cliProgress.SingleBar({ format: '{stage} |{bar}| {value}/{total} cells | {detail}', hideCursor: true, clearOnComplete: false }, cliProgress.Presets.shades_classic);
+        this.bar = new cliProgress.SingleBar(
+          { format: '{stage} |{bar}| {value}/{total} cells | {detail}', hideCursor: true, clearOnComplete: false },
+          cliProgress.Presets.shades_classic,
+        );
         this.bar.start(total, done, { stage: p.stage, detail });
       }
       this.bar.setTotal(total);
-      this.bar.update(done, { stage: p.stage.padEnd(7), detail: detail.slice(0, Math.max(20, (process.stdout.columns ?? 120) - 50)) });
+      this.bar.update(done, {
+        stage: p.stage.padEnd(7),
+        detail: detail.slice(0, Math.max(20, (process.stdout.columns ?? 120) - 50)),
+      });
       return;
     }
     const line = `[${p.stage}] ${done}/${p.cells.length} cells${detail ? ` | ${detail}` : ''}`;
@@ -64,7 +76,9 @@ export function summarise(p: Progress): string {
     for (const s of states) n.set(s, (n.get(s) ?? 0) + 1);
     return [...n].map(([s, k]) => `${k} ${s}`).join(', ') || 'none';
   };
-  const analysis = p.analysis.total ? `${p.analysis.total - p.analysis.cached} computed, ${p.analysis.cached} cached` : 'none';
+  const analysis = p.analysis.total
+    ? `${p.analysis.total - p.analysis.cached} computed, ${p.analysis.cached} cached`
+    : 'none';
   return [
     `data: ${[...Object.entries(p.datasets), ...(p.backgrounds ? [['backgrounds', p.backgrounds]] : [])].map(([d, s]) => `${d} ${s}`).join(', ') || 'none'}`,
     `training + test: ${count(p.cells.map((c) => c.state))}`,

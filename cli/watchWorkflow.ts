@@ -9,7 +9,11 @@ import { exitDescription, type WorkerProcess } from './workerProcess';
  * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
  * log tail if a local worker process dies.
  */
-export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHandle, worker?: WorkerProcess, intervalMs = 1000): Promise<{ result: R; progress?: Progress }> {
+export async function watchWorkflow<R = ReproducePaperResult>(
+  handle: WorkflowHandle,
+  worker?: WorkerProcess,
+  intervalMs = 1000,
+): Promise<{ result: R; progress?: Progress }> {
   const view = new ProgressView();
   let finished = false;
   const result = handle.result().finally(() => {
@@ -27,7 +31,9 @@ export async function watchWorkflow<R = ReproducePaperResult>(handle: WorkflowHa
       }
       const dead = worker?.exited();
       if (dead) {
-        throw new Error(`a worker process exited (${exitDescription(dead.child)}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`);
+        throw new Error(
+          `a worker process exited (${exitDescription(dead.child)}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`,
+        );
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
     }

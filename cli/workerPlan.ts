@@ -16,8 +16,10 @@ export interface WorkerPlan {
 }
 
 export function planLocalWorkers(o: { cells: number; cores: number; gpu: boolean }): WorkerPlan {
-  if (!Number.isInteger(o.cells) || o.cells < 1) throw new Error(`planLocalWorkers: cells must be a positive integer, got ${o.cells}`);
-  if (!Number.isInteger(o.cores) || o.cores < 1) throw new Error(`planLocalWorkers: cores must be a positive integer, got ${o.cores}`);
+  if (!Number.isInteger(o.cells) || o.cells < 1)
+    throw new Error(`planLocalWorkers: cells must be a positive integer, got ${o.cells}`);
+  if (!Number.isInteger(o.cores) || o.cores < 1)
+    throw new Error(`planLocalWorkers: cores must be a positive integer, got ${o.cores}`);
   if (o.gpu) return { processes: 1 };
   const processes = Math.min(o.cells, o.cores);
   if (processes === 1) return { processes };

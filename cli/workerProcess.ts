@@ -41,20 +41,28 @@ export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { proces
     const logFile = path.join(logDir, i === 0 ? 'worker.log' : `worker-${i + 1}.log`);
     const out = fs.openSync(logFile, 'a');
     const queues = i === 0 ? [] : ['--queues', 'gpu'];
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'workers', 'main.ts'), ...queues, ...threads], {
-      cwd: root,
-      env: { ...process.env, BGBIAS_STATE_DIR: stateDir },
-      stdio: ['ignore', out, out],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'workers', 'main.ts'), ...queues, ...threads],
+      {
+        cwd: root,
+        env: { ...process.env, BGBIAS_STATE_DIR: stateDir },
+        stdio: ['ignore', out, out],
+      },
+    );
     fs.closeSync(out);
     all.push({ child, logFile });
   }
-  const exitedPromises = all.map(({ child }) => new Promise<void>((resolve) => (isDone(child) ? resolve() : child.once('exit', () => resolve()))));
+  const exitedPromises = all.map(
+    ({ child }) => new Promise<void>((resolve) => (isDone(child) ? resolve() : child.once('exit', () => resolve()))),
+  );
   // Ctrl-C on the CLI stops its workers too (the workflow itself lives on in Temporal: running the
   // same command again joins it, and a new worker resumes the training from its checkpoint).
   const onSignal = (sig: NodeJS.Signals) => {
     for (const { child } of all) child.kill('SIGTERM');
-    console.error(`\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching (and working).`);
+    console.error(
+      `\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching (and working).`,
+    );
     process.exit(130);
   };
   process.once('SIGINT', onSignal);

@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListedFile, parseSha256Sums } from '../lib/data/download/checksumList';
 
-export const PAPER_REPO_RAW = 'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb/';
+export const PAPER_REPO_RAW =
+  'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb/';
 export const BACKGROUNDS_URL_PREFIX = `${PAPER_REPO_RAW}data/unsplash_backgrounds/`;
 export const GT_MASKS_URL_PREFIX = `${PAPER_REPO_RAW}notebooks/gt_masks/`;
 
@@ -18,6 +19,8 @@ function load(file: string): ListedFile[] {
 }
 
 /** All 200 backgrounds ('val/<name>' and 'test/<name>'), sorted by path. */
-export const UNSPLASH_BACKGROUNDS: readonly ListedFile[] = load('unsplash-backgrounds.sha256').sort((a, b) => (a.path < b.path ? -1 : 1));
+export const UNSPLASH_BACKGROUNDS: readonly ListedFile[] = load('unsplash-backgrounds.sha256').sort((a, b) =>
+  a.path < b.path ? -1 : 1,
+);
 /** The 180 files of the mask-quality set ('<dataset>/<idx>_{image.jpeg,mask.png,mask_pred.png}'). */
 export const GT_MASK_FILES: readonly ListedFile[] = load('gt-masks.sha256').sort((a, b) => (a.path < b.path ? -1 : 1));

@@ -19,7 +19,10 @@ export const DatasetFileSchema = z.strictObject({
   /** File name as published (also the key for mirrors and for the local download folder). */
   name: z.string().min(1),
   md5: md5.optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Original addresses, tried after any mirror. May be empty when only mirrors can serve it. */
   urls: z.array(z.string().min(1)),
   /** 'archive' is extracted into the dataset folder; 'file' is copied there as is. */
@@ -58,8 +61,20 @@ export type DatasetCounts = z.infer<typeof DatasetCountsSchema>;
 export const DATASET_SOURCES: DatasetSources = {
   cars196: {
     files: [
-      { name: 'car_ims.tgz', md5: 'd5c8f0aa497503f355e17dc7886c3f14', urls: ['http://imagenet.stanford.edu/internal/car196/car_ims.tgz'], kind: 'archive', optional: false },
-      { name: 'cars_annos.mat', md5: 'b407c6086d669747186bd1d764ff9dbc', urls: ['http://imagenet.stanford.edu/internal/car196/cars_annos.mat'], kind: 'file', optional: false },
+      {
+        name: 'car_ims.tgz',
+        md5: 'd5c8f0aa497503f355e17dc7886c3f14',
+        urls: ['http://imagenet.stanford.edu/internal/car196/car_ims.tgz'],
+        kind: 'archive',
+        optional: false,
+      },
+      {
+        name: 'cars_annos.mat',
+        md5: 'b407c6086d669747186bd1d764ff9dbc',
+        urls: ['http://imagenet.stanford.edu/internal/car196/cars_annos.mat'],
+        kind: 'file',
+        optional: false,
+      },
     ],
     // 16,185 images of 196 classes; test = classes 98-195: 8,131 images (PROTOCOL.md section 2).
     expected: { images: 16185, classes: 196, test: 8131, testClasses: 98 },
@@ -68,7 +83,13 @@ export const DATASET_SOURCES: DatasetSources = {
     files: [
       // The reference downloads this Google Drive id with gdown; a plain https address works for
       // small files only (large ones need a confirmation step): users should give a mirror.
-      { name: 'CUB_200_2011.tgz', md5: '97eceeb196236b17998738112f37df78', urls: ['https://drive.google.com/uc?id=1hbzc_P1FuxMkcabkgn9ZKinBwW683j45&export=download'], kind: 'archive', optional: false },
+      {
+        name: 'CUB_200_2011.tgz',
+        md5: '97eceeb196236b17998738112f37df78',
+        urls: ['https://drive.google.com/uc?id=1hbzc_P1FuxMkcabkgn9ZKinBwW683j45&export=download'],
+        kind: 'archive',
+        optional: false,
+      },
       // Official CUB segmentations (not used by the paper's training; used for the mask-quality
       // check on all CUB images). No published sum we could verify: only mirrors, unverified.
       { name: 'segmentations.tgz', urls: [], kind: 'archive', optional: true },
@@ -78,7 +99,13 @@ export const DATASET_SOURCES: DatasetSources = {
   sop: {
     files: [
       // ftp:// is not supported by the downloader: the original only documents provenance.
-      { name: 'Stanford_Online_Products.zip', md5: '7f73d41a2f44250d4779881525aea32e', urls: ['ftp://cs.stanford.edu/cs/cvgl/Stanford_Online_Products.zip'], kind: 'archive', optional: false },
+      {
+        name: 'Stanford_Online_Products.zip',
+        md5: '7f73d41a2f44250d4779881525aea32e',
+        urls: ['ftp://cs.stanford.edu/cs/cvgl/Stanford_Online_Products.zip'],
+        kind: 'archive',
+        optional: false,
+      },
     ],
     // 59,551 (Ebay_train, 11,318 classes) + 60,502 (Ebay_test, 11,316 classes) images.
     expected: { images: 120053, classes: 22634, test: 60502, testClasses: 11316 },
@@ -92,8 +119,15 @@ export const MIRRORS_ENV = 'BGBIAS_DATASET_MIRRORS';
  * The addresses to try for one file, in order: config mirrors for its name, env prefixes + name,
  * then the originals.
  */
-export function downloadUrlsFor(file: DatasetFile, mirrors: Record<string, readonly string[]> = {}, env: NodeJS.ProcessEnv = process.env): string[] {
-  const prefixes = (env[MIRRORS_ENV] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+export function downloadUrlsFor(
+  file: DatasetFile,
+  mirrors: Record<string, readonly string[]> = {},
+  env: NodeJS.ProcessEnv = process.env,
+): string[] {
+  const prefixes = (env[MIRRORS_ENV] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const fromEnv = prefixes.map((p) => (p.endsWith('/') ? p : `${p}/`) + file.name);
   return [...(mirrors[file.name] ?? []), ...fromEnv, ...file.urls];
 }

@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { PAPER_DATASETS, PAPER_HYPERPARAMETERS, type LossSettings, type PaperDataset } from '../lib/ml/losses/hyperparameters';
+import {
+  PAPER_DATASETS,
+  PAPER_HYPERPARAMETERS,
+  type LossSettings,
+  type PaperDataset,
+} from '../lib/ml/losses/hyperparameters';
 import { LOSS_NAMES } from '../lib/ml/losses/types';
 
 /**
@@ -42,7 +47,8 @@ export const PAPER_LOSS_PARAMS: Record<PaperDataset, LossParamsTable> = Object.f
 ) as Record<PaperDataset, LossParamsTable>;
 
 function lossParamsOf(settings: LossSettings): LossParamsTable {
-  const withLr = <P extends object>(s: { params: P; lrLoss: number | null }) => (s.lrLoss === null ? { ...s.params } : { ...s.params, lrLoss: s.lrLoss });
+  const withLr = <P extends object>(s: { params: P; lrLoss: number | null }) =>
+    s.lrLoss === null ? { ...s.params } : { ...s.params, lrLoss: s.lrLoss };
   return {
     contrastive: withLr(settings.contrastive),
     triplet: withLr(settings.triplet),

@@ -4,7 +4,8 @@ import { PAPER_LOSS_PARAMS, type LossParamsTable } from './lossParams';
  * Presets are complete experiment configurations (every field set), validated by
  * configs/schema.ts after the user's overrides are applied.
  */
-const PAPER_REPO_RAW = 'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb';
+const PAPER_REPO_RAW =
+  'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb';
 
 const common = {
   seeds: [42],
@@ -46,7 +47,13 @@ export function paperPreset(): Record<string, unknown> {
     optimizer: { lr: 1e-6, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
     sampler: { batchSize: 32, iterationsPerEpoch: 100 },
     training: { maxEpochs: 1000, patience: 15, validateBeforeTraining: true, heartbeatSeconds: 20 },
-    attribution: { copies: 25, noiseLevel: 0.15, figureImages: 10, figureLoss: 'normalized_softmax', figureDataset: 'cub200' },
+    attribution: {
+      copies: 25,
+      noiseLevel: 0.15,
+      figureImages: 10,
+      figureLoss: 'normalized_softmax',
+      figureDataset: 'cub200',
+    },
     lossParams: PAPER_LOSS_PARAMS,
     concurrency: { cells: 1 },
   });
@@ -100,7 +107,14 @@ export function smokePreset(): Record<string, unknown> {
     // Up to 30 epochs of 30 steps: BGAugment models were still improving at 15; base models stop
     // early (patience 5) whatever the cap.
     training: { maxEpochs: 30, patience: 5, validateBeforeTraining: true, heartbeatSeconds: 10 },
-    attribution: { copies: 25, noiseLevel: 0.15, maxImages: 48, figureImages: 10, figureLoss: 'normalized_softmax', figureDataset: 'synthetic' },
+    attribution: {
+      copies: 25,
+      noiseLevel: 0.15,
+      maxImages: 48,
+      figureImages: 10,
+      figureLoss: 'normalized_softmax',
+      figureDataset: 'synthetic',
+    },
     lossParams: { synthetic: SMOKE_LOSS_PARAMS },
     concurrency: { cells: 2 },
   });

@@ -19,7 +19,9 @@ export type Mode = z.infer<typeof Mode>;
 
 const positiveInt = z.int().positive();
 const unitInterval = z.number().min(0).max(1);
-const range = z.tuple([z.number().positive(), z.number().positive()]).refine(([a, b]) => a <= b, 'lower bound above upper bound');
+const range = z
+  .tuple([z.number().positive(), z.number().positive()])
+  .refine(([a, b]) => a <= b, 'lower bound above upper bound');
 
 export const SyntheticSchema = z.strictObject({
   seed: z.union([z.int(), z.string()]),
@@ -109,39 +111,59 @@ export const AttributionSchema = z.strictObject({
   figureDataset: DatasetName,
 });
 
-export const ExperimentSchema = z.strictObject({
-  /** Names the run; keys in the store start with it. */
-  experiment: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'letters, digits, . _ - (at most 64), starting with a letter or digit'),
-  preset: z.enum(['paper', 'smoke']),
-  seeds: z.array(z.int().min(0)).min(1),
-  datasets: z.array(DatasetName).min(1),
-  losses: z.array(LossName).min(1),
-  modes: z.array(Mode).min(1),
-  data: DataSchema,
-  model: ModelSchema,
-  transform: TransformSchema,
-  optimizer: OptimizerSchema,
-  sampler: SamplerSchema,
-  training: TrainingSchema,
-  evaluation: EvaluationSchema,
-  attribution: AttributionSchema,
-  /** Loss hyperparameters per dataset (PROTOCOL.md section 8 for the paper's three). */
-  lossParams: z.partialRecord(DatasetName, LossParamsSchema),
-  backend: z.enum(['auto', 'tensorflow', 'cpu']),
-  storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
-  /** Grid cells trained at the same time (each takes one GPU-worker slot). */
-  concurrency: z.strictObject({ cells: positiveInt }),
-}).superRefine((cfg, ctx) => {
-  for (const [i, d] of cfg.datasets.entries()) {
-    if (!cfg.lossParams[d]) ctx.addIssue({ code: 'custom', path: ['lossParams', d], message: `no loss hyperparameters for dataset ${d} (datasets.${i})` });
-  }
-  if (cfg.transform.crop > cfg.transform.resizeShort) {
-    ctx.addIssue({ code: 'custom', path: ['transform', 'crop'], message: `crop ${cfg.transform.crop} exceeds resizeShort ${cfg.transform.resizeShort}` });
-  }
-  if (!cfg.datasets.includes(cfg.attribution.figureDataset)) {
-    ctx.addIssue({ code: 'custom', path: ['attribution', 'figureDataset'], message: `${cfg.attribution.figureDataset} is not among datasets [${cfg.datasets.join(', ')}]` });
-  }
-});
+export const ExperimentSchema = z
+  .strictObject({
+    /** Names the run; keys in the store start with it. */
+    experiment: z
+      .string()
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+        'letters, digits, . _ - (at most 64), starting with a letter or digit',
+      ),
+    preset: z.enum(['paper', 'smoke']),
+    seeds: z.array(z.int().min(0)).min(1),
+    datasets: z.array(DatasetName).min(1),
+    losses: z.array(LossName).min(1),
+    modes: z.array(Mode).min(1),
+    data: DataSchema,
+    model: ModelSchema,
+    transform: TransformSchema,
+    optimizer: OptimizerSchema,
+    sampler: SamplerSchema,
+    training: TrainingSchema,
+    evaluation: EvaluationSchema,
+    attribution: AttributionSchema,
+    /** Loss hyperparameters per dataset (PROTOCOL.md section 8 for the paper's three). */
+    lossParams: z.partialRecord(DatasetName, LossParamsSchema),
+    backend: z.enum(['auto', 'tensorflow', 'cpu']),
+    storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
+    /** Grid cells trained at the same time (each takes one GPU-worker slot). */
+    concurrency: z.strictObject({ cells: positiveInt }),
+  })
+  .superRefine((cfg, ctx) => {
+    for (const [i, d] of cfg.datasets.entries()) {
+      if (!cfg.lossParams[d])
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lossParams', d],
+          message: `no loss hyperparameters for dataset ${d} (datasets.${i})`,
+        });
+    }
+    if (cfg.transform.crop > cfg.transform.resizeShort) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['transform', 'crop'],
+        message: `crop ${cfg.transform.crop} exceeds resizeShort ${cfg.transform.resizeShort}`,
+      });
+    }
+    if (!cfg.datasets.includes(cfg.attribution.figureDataset)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attribution', 'figureDataset'],
+        message: `${cfg.attribution.figureDataset} is not among datasets [${cfg.datasets.join(', ')}]`,
+      });
+    }
+  });
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
 export type GridCell = { dataset: DatasetName; loss: LossNameT; mode: Mode; seed: number };

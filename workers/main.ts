@@ -16,24 +16,33 @@ async function main(): Promise<void> {
     .option('--gpu-slots <n>', 'activities at a time on the gpu queue', '1')
     .option('--threads <n>', 'TensorFlow intra-op threads (default: every core)')
     .parse();
-  const opts = program.opts<{ queues: string; backend: 'auto' | 'tensorflow' | 'cpu'; gpuSlots: string; threads?: string }>();
+  const opts = program.opts<{
+    queues: string;
+    backend: 'auto' | 'tensorflow' | 'cpu';
+    gpuSlots: string;
+    threads?: string;
+  }>();
   const threads = opts.threads === undefined ? undefined : Number(opts.threads);
   if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
     throw new Error(`--threads must be a positive integer, got ${JSON.stringify(opts.threads)}`);
   }
   const queues = opts.queues.split(',').map((q) => q.trim()) as QueueName[];
-  for (const q of queues) if (q !== 'cpu' && q !== 'gpu') throw new Error(`--queues: unknown queue ${q} (expected cpu or gpu)`);
+  for (const q of queues)
+    if (q !== 'cpu' && q !== 'gpu') throw new Error(`--queues: unknown queue ${q} (expected cpu or gpu)`);
   const endpoints = await ensureServices({ log: (l) => console.log(l) });
   const controller = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => controller.abort());
-  await runWorkers({
-    endpoints,
-    queues,
-    cacheDir: path.join(resolveStateDir(), 'cache'),
-    backend: opts.backend,
-    gpuSlots: Number(opts.gpuSlots),
-    threads,
-  }, controller.signal);
+  await runWorkers(
+    {
+      endpoints,
+      queues,
+      cacheDir: path.join(resolveStateDir(), 'cache'),
+      backend: opts.backend,
+      gpuSlots: Number(opts.gpuSlots),
+      threads,
+    },
+    controller.signal,
+  );
 }
 
 main().catch((err) => {

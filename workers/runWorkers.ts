@@ -1,4 +1,11 @@
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
 import type { ServiceEndpoints } from '../lib/services/embedded';
@@ -56,27 +63,33 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   try {
     if (o.queues.includes('gpu')) {
       const info = await initBackend(o.backend ?? 'auto', { threads: o.threads });
-      log(`gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`);
-      workers.push(await Worker.create({
-        connection,
-        namespace: o.endpoints.temporal.namespace,
-        taskQueue: TASK_QUEUES.gpu,
-        activities,
-        maxConcurrentActivityTaskExecutions: o.gpuSlots ?? 1,
-        // Heartbeats reach the server at least this often, so the UI shows a live epoch/step.
-        maxHeartbeatThrottleInterval: '10s',
-        defaultHeartbeatThrottleInterval: '5s',
-      }));
+      log(
+        `gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+      );
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: o.endpoints.temporal.namespace,
+          taskQueue: TASK_QUEUES.gpu,
+          activities,
+          maxConcurrentActivityTaskExecutions: o.gpuSlots ?? 1,
+          // Heartbeats reach the server at least this often, so the UI shows a live epoch/step.
+          maxHeartbeatThrottleInterval: '10s',
+          defaultHeartbeatThrottleInterval: '5s',
+        }),
+      );
     }
     if (o.queues.includes('cpu')) {
-      workers.push(await Worker.create({
-        connection,
-        namespace: o.endpoints.temporal.namespace,
-        taskQueue: TASK_QUEUES.cpu,
-        workflowBundle: await workflowBundle(),
-        activities,
-        maxConcurrentActivityTaskExecutions: 2,
-      }));
+      workers.push(
+        await Worker.create({
+          connection,
+          namespace: o.endpoints.temporal.namespace,
+          taskQueue: TASK_QUEUES.cpu,
+          workflowBundle: await workflowBundle(),
+          activities,
+          maxConcurrentActivityTaskExecutions: 2,
+        }),
+      );
     }
     log(`workers polling ${o.queues.map((q) => TASK_QUEUES[q]).join(', ')} at ${o.endpoints.temporal.address}`);
     const stop = () => workers.forEach((w) => w.getState() === 'RUNNING' && w.shutdown());

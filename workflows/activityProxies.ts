@@ -10,7 +10,11 @@ export const cpu = proxyActivities<Activities>({
   taskQueue: TASK_QUEUES.cpu,
   startToCloseTimeout: '2 hours',
   heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '2s', nonRetryableErrorTypes: ['InvalidConfigError', 'ChecksumMismatchError', 'BadInputError'] },
+  retry: {
+    maximumAttempts: 5,
+    initialInterval: '2s',
+    nonRetryableErrorTypes: ['InvalidConfigError', 'ChecksumMismatchError', 'BadInputError'],
+  },
 });
 
 /**
@@ -23,6 +27,11 @@ export function gpu(heartbeatSeconds: number) {
     taskQueue: TASK_QUEUES.gpu,
     startToCloseTimeout: '14 days',
     heartbeatTimeout: `${Math.max(15, Math.round(heartbeatSeconds * 3))}s`,
-    retry: { maximumAttempts: 10, initialInterval: '5s', maximumInterval: '5 minutes', nonRetryableErrorTypes: ['InvalidConfigError', 'BadInputError'] },
+    retry: {
+      maximumAttempts: 10,
+      initialInterval: '5s',
+      maximumInterval: '5 minutes',
+      nonRetryableErrorTypes: ['InvalidConfigError', 'BadInputError'],
+    },
   });
 }

@@ -39,13 +39,21 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
 
   const { config, cells } = await cpu.listTrainedCells(input.experiment, input.bucket ?? 'bgbias');
   if (cells.length === 0) {
-    throw ApplicationFailure.nonRetryable(`experiment ${input.experiment}: no trained models in the store (nothing to analyze)`, 'BadInputError');
+    throw ApplicationFailure.nonRetryable(
+      `experiment ${input.experiment}: no trained models in the store (nothing to analyze)`,
+      'BadInputError',
+    );
   }
   progress.preset = config.preset;
   progress.analysis.total = cells.length;
   progress.cells = cells.map((r: CellRecord) => ({
-    id: r.cellId, dataset: r.cell.dataset, loss: r.cell.loss, mode: r.cell.mode, seed: r.cell.seed,
-    state: 'pending' as StageState, test: { clean: r.evaluation.clean, corruptedMapAtR: r.evaluation.corrupted.mapAtR.mean },
+    id: r.cellId,
+    dataset: r.cell.dataset,
+    loss: r.cell.loss,
+    mode: r.cell.mode,
+    seed: r.cell.seed,
+    state: 'pending' as StageState,
+    test: { clean: r.evaluation.clean, corruptedMapAtR: r.evaluation.corrupted.mapAtR.mean },
   }));
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
   const g = gpu(config.training.heartbeatSeconds);
@@ -61,14 +69,21 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
     progress.analysis.done++;
     if (result.cached) progress.analysis.cached++;
     attributions.push({ cellId: record.cellId, result });
-    await parent?.signal(analysisProgressSignal, { cellId: record.cellId, state: progress.cells[i].state, attention: result.attention.mean });
+    await parent?.signal(analysisProgressSignal, {
+      cellId: record.cellId,
+      state: progress.cells[i].state,
+      attention: result.attention.mean,
+    });
   }
   progress.stages.analyze = 'done';
   progress.analysis.state = 'done';
   progress.stages.report = 'running';
   progress.stage = 'report';
   markStage('report');
-  const report = await cpu.writeReport(config, attributions.map((a) => ({ cellId: a.cellId, attribution: a.result })));
+  const report = await cpu.writeReport(
+    config,
+    attributions.map((a) => ({ cellId: a.cellId, attribution: a.result })),
+  );
   progress.stages.report = report.cached ? 'cached' : 'done';
   progress.stage = 'done';
   progress.reportPrefix = report.prefix;

@@ -12,14 +12,27 @@ import { cpu } from './activityProxies';
 import { analyze } from './analyze';
 import { analyzeId, cellId, cellWorkflowId, prepareId } from './ids';
 import { prepareDataset } from './prepareDataset';
-import { analysisProgressSignal, cellProgressSignal, progressQuery, type CellProgress, type Progress } from './progress';
+import {
+  analysisProgressSignal,
+  cellProgressSignal,
+  progressQuery,
+  type CellProgress,
+  type Progress,
+} from './progress';
 import { inheritedSearchAttributes, markStage } from './searchAttributes';
 import { trainAndEvaluate } from './trainAndEvaluate';
 
 /** Small on purpose: the full records live in the store (`<experiment>/cells/*.json`). */
 export interface ReproducePaperResult {
   experiment: string;
-  cells: Array<{ cellId: string; trainCached: boolean; evaluationCached: boolean; resumedFromEpoch?: number; clean: RetrievalScores; corruptedMapAtR: number }>;
+  cells: Array<{
+    cellId: string;
+    trainCached: boolean;
+    evaluationCached: boolean;
+    resumedFromEpoch?: number;
+    clean: RetrievalScores;
+    corruptedMapAtR: number;
+  }>;
   reportPrefix: string;
   reportCached: boolean;
 }
@@ -43,7 +56,14 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
   setHandler(cellProgressSignal, (s) => {
     const c = cellsById.get(s.cellId);
     if (!c || c.state === 'done' || c.state === 'cached') return;
-    Object.assign(c, { state: 'running', epoch: s.epoch, maxEpochs: s.maxEpochs, trainLoss: s.trainLoss, valClean: s.valClean, valCorrupted: s.valCorrupted });
+    Object.assign(c, {
+      state: 'running',
+      epoch: s.epoch,
+      maxEpochs: s.maxEpochs,
+      trainLoss: s.trainLoss,
+      valClean: s.valClean,
+      valCorrupted: s.valCorrupted,
+    });
     if (s.resumedFromEpoch !== undefined) c.resumedFromEpoch = s.resumedFromEpoch;
   });
   setHandler(analysisProgressSignal, (s) => {
@@ -86,7 +106,14 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     markStage('train');
     const grid = gridCells(config);
     for (const cell of grid) {
-      const c: CellProgress = { id: cellId(cell), dataset: cell.dataset, loss: cell.loss, mode: cell.mode, seed: cell.seed, state: 'pending' };
+      const c: CellProgress = {
+        id: cellId(cell),
+        dataset: cell.dataset,
+        loss: cell.loss,
+        mode: cell.mode,
+        seed: cell.seed,
+        state: 'pending',
+      };
       progress.cells.push(c);
       cellsById.set(c.id, c);
     }
@@ -101,7 +128,12 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     progress.analysis = { state: 'running', done: 0, total: records.length, cached: 0 };
     markStage('analyze');
     const analysis = await runChild(analyze, analyzeId(config.experiment), 'analyze', [
-      { experiment: config.experiment, bucket: config.storage.bucket, force: false, progressWorkflowId: workflowInfo().workflowId },
+      {
+        experiment: config.experiment,
+        bucket: config.storage.bucket,
+        force: false,
+        progressWorkflowId: workflowInfo().workflowId,
+      },
     ]);
     progress.analysis.state = 'done';
     progress.stages.analyze = 'done';
@@ -124,13 +156,20 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     };
   } catch (err) {
     progress.stage = 'failed';
-    progress.error = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
+    progress.error =
+      err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);
     for (const [k, v] of Object.entries(progress.stages)) if (v === 'running') progress.stages[k] = 'failed';
     throw err;
   }
 }
 
-async function runCell(config: ExperimentConfig, cell: GridCell, dataset: DatasetRef, backgrounds: BackgroundsRef, c: CellProgress): Promise<CellRecord> {
+async function runCell(
+  config: ExperimentConfig,
+  cell: GridCell,
+  dataset: DatasetRef,
+  backgrounds: BackgroundsRef,
+  c: CellProgress,
+): Promise<CellRecord> {
   c.state = 'running';
   try {
     const record = await runChild(trainAndEvaluate, cellWorkflowId(config.experiment, cell), 'train', [
@@ -148,7 +187,12 @@ async function runCell(config: ExperimentConfig, cell: GridCell, dataset: Datase
 }
 
 /** Starts a child with a deterministic id; a failed earlier run of the same id may run again. */
-async function runChild<A extends unknown[], R>(fn: (...args: A) => Promise<R>, workflowId: string, stage: string, args: A): Promise<R> {
+async function runChild<A extends unknown[], R>(
+  fn: (...args: A) => Promise<R>,
+  workflowId: string,
+  stage: string,
+  args: A,
+): Promise<R> {
   const handle = await startChild(fn, {
     workflowId,
     args,
@@ -163,11 +207,13 @@ export function gridCells(config: ExperimentConfig): GridCell[] {
   const cells: GridCell[] = [];
   for (const dataset of config.datasets)
     for (const loss of config.losses)
-      for (const mode of config.modes)
-        for (const seed of config.seeds) cells.push({ dataset, loss, mode, seed });
+      for (const mode of config.modes) for (const seed of config.seeds) cells.push({ dataset, loss, mode, seed });
   if (cells.length > 1500) {
     // 2,000 pending children is Temporal's hard limit; a grid this large needs continue-as-new batches.
-    throw ApplicationFailure.nonRetryable(`grid of ${cells.length} cells is larger than one run supports (1500)`, 'InvalidConfigError');
+    throw ApplicationFailure.nonRetryable(
+      `grid of ${cells.length} cells is larger than one run supports (1500)`,
+      'InvalidConfigError',
+    );
   }
   return cells;
 }

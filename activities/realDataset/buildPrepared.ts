@@ -47,7 +47,8 @@ function testOnly(index: DatasetIndex): DatasetIndex {
 export function buildPreparedDataset(stores: Stores, cacheDir: string) {
   return async (config: ExperimentConfig, dataset: DatasetName, input: DatasetArchives): Promise<DatasetRef> => {
     if (!isRealDataset(dataset)) throw badInput(`buildPreparedDataset: '${dataset}' is not a downloadable dataset`);
-    if (input.dataset !== dataset) throw badInput(`buildPreparedDataset: archives of ${input.dataset} given for ${dataset}`);
+    if (input.dataset !== dataset)
+      throw badInput(`buildPreparedDataset: archives of ${input.dataset} given for ${dataset}`);
     const source = datasetSource(dataset);
     const store = await stores.get(config.storage.bucket);
     const archives = [...input.archives].sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -62,97 +63,149 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
       shardSize: SHARD_SIZE,
       jpegQuality: JPEG_QUALITY,
     };
-    const stage = await cachedStage(store, config.experiment, `dataset-${dataset}`, STAGE_VERSION, inputs, [], (writer) =>
-      withTicker(async (ticker) => {
-        const work = join(cacheDir, 'prepare', writer.ref.digest);
-        // 1. The archives, from the store into this worker's cache (reused when already there).
-        const files = [];
-        await fsp.mkdir(join(work, 'downloads'), { recursive: true });
-        for (const a of archives) {
-          ticker.update({ dataset, phase: 'fetch archive', file: a.name, bytes: a.bytes });
-          const local = await ensureLocalCopy(store, a, cacheDir, false); // acquire verifies the md5
-          await linkOrCopy(local, join(work, 'downloads', a.name));
-          const published = source.files.find((f) => f.name === a.name);
-          if (!published) throw badInput(`${dataset}: archive ${a.name} is not one of its files (${source.files.map((f) => f.name).join(', ')})`);
-          files.push({ ...published, md5: a.md5, urls: [pathToFileURL(local).href] });
-        }
-        // 2. Extract, index, split, check the counts.
-        ticker.update({ dataset, phase: 'extract + index' });
-        const sources: DatasetSources = { ...DATASET_SOURCES, [dataset]: { files, expected: source.expected } };
-        const acquired = await acquireDataset(dataset as RealDatasetName, { sources, downloadDir: join(work, 'downloads'), extractDir: join(work, 'extracted'), env: {} }).catch((e: Error) => {
-          // Wrong counts or a class in two splits: the archives are not the dataset; no retry helps.
-          throw /does not match the protocol|occurs in both/.test(e.message) ? badInput(e.message) : e;
-        });
-        const items = SPLIT_NAMES.flatMap((s) => acquired.index.splits[s]);
-        // 3. u2net masks of every image, resumable (local cache + parts in the store).
-        const modelRef = await ensureStored(store, 'models', { name: 'u2net.onnx', md5: config.data.masks.u2netMd5, urls: [config.data.masks.u2netUrl] }, cacheDir, (p) =>
-          ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
-        );
-        const maskDigest = stageDigest(`masks-${dataset}`, MASK_VERSION, { archives: inputs.archives, masks, partSize: MASK_PART_SIZE }, []);
-        const maskDir = join(cacheDir, 'masks', maskDigest);
-        let session: U2netSession | undefined;
-        const maskResult = await computeStoredMasks({
-          store,
-          prefix: `masks/${dataset}/${maskDigest}`,
-          root: acquired.root,
-          images: items.map((i) => i.path),
-          maskDir,
-          masker: async () => (session = await U2netSession.load(await ensureLocalCopy(store, modelRef, cacheDir), { intraOpThreads: Math.max(1, os.availableParallelism() - 1) })),
-          partSize: MASK_PART_SIZE,
-          batchSize: MASK_BATCH,
-          unreadable: config.data.unreadableImages,
-          onProgress: (p) => ticker.update({ dataset, phase: 'masks', masked: p.done, total: p.total, computed: p.computed, restored: p.restored }),
-        }).finally(() => session?.release());
-        logInfo(`${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, already local ${maskResult.existing}`);
-        // 4. Resized images + masks -> shards.
-        const outDir = join(work, 'shards');
-        await fsp.rm(outDir, { recursive: true, force: true });
-        const prepared = await prepareDataset({
-          index: acquired.index,
-          root: acquired.root,
-          maskDir,
-          outDir,
-          shardSize: SHARD_SIZE,
-          shortSide: config.data.preparedShortSide,
-          jpegQuality: JPEG_QUALITY,
-          unreadable: config.data.unreadableImages,
-          onProgress: (p) => ticker.update({ dataset, phase: `shards ${p.split}`, done: p.done, total: p.total }),
-        });
-        // 5. Official segmentations (CUB) against our masks, while images and masks are at hand.
-        let official;
-        if (acquired.index.splits.test.some((i) => i.officialMask)) {
-          ticker.update({ dataset, phase: 'official mask quality' });
-          const q = await maskQualityAgainstOfficial(testOnly(acquired.index), acquired.root, maskDir);
-          official = summaryRow(dataset, 'official', q);
-          await writer.putJson('official_mask_quality.json', q.perImage);
-        }
-        // 6. Upload shards, then the index; the manifest (written by cachedStage) comes last.
-        const skippedPaths = new Set(prepared.skipped.map((s) => s.path));
-        const splits = {} as Record<SplitName, SplitRef>;
-        for (const split of SPLIT_NAMES) {
-          const shardKeys = [];
-          for (const s of prepared.shards.filter((x) => x.split === split)) {
-            ticker.update({ dataset, phase: 'upload shards', file: s.file });
-            shardKeys.push((await writer.putFile(`shards/${s.file}`, join(outDir, s.file))).key);
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      `dataset-${dataset}`,
+      STAGE_VERSION,
+      inputs,
+      [],
+      (writer) =>
+        withTicker(async (ticker) => {
+          const work = join(cacheDir, 'prepare', writer.ref.digest);
+          // 1. The archives, from the store into this worker's cache (reused when already there).
+          const files = [];
+          await fsp.mkdir(join(work, 'downloads'), { recursive: true });
+          for (const a of archives) {
+            ticker.update({ dataset, phase: 'fetch archive', file: a.name, bytes: a.bytes });
+            const local = await ensureLocalCopy(store, a, cacheDir, false); // acquire verifies the md5
+            await linkOrCopy(local, join(work, 'downloads', a.name));
+            const published = source.files.find((f) => f.name === a.name);
+            if (!published)
+              throw badInput(
+                `${dataset}: archive ${a.name} is not one of its files (${source.files.map((f) => f.name).join(', ')})`,
+              );
+            files.push({ ...published, md5: a.md5, urls: [pathToFileURL(local).href] });
           }
-          const kept = acquired.index.splits[split].filter((i) => !skippedPaths.has(i.path));
-          splits[split] = { shardKeys, count: prepared.counts[split], numClasses: new Set(kept.map((i) => i.label)).size };
-        }
-        await writer.putFile('index.json', prepared.indexFile);
-        await fsp.rm(work, { recursive: true, force: true }); // extracted images: GBs, no longer needed
-        return {
-          metrics: {
-            dataset,
-            splits,
-            numTrainClasses: acquired.index.numTrainClasses,
-            maskSource: 'u2net',
-            skipped: prepared.skipped,
-            masks: { computed: maskResult.computed, restored: maskResult.restored, existing: maskResult.existing, skipped: maskResult.skipped.length },
-            ...(official ? { officialMaskQuality: official } : {}),
-          },
-        };
-      }),
+          // 2. Extract, index, split, check the counts.
+          ticker.update({ dataset, phase: 'extract + index' });
+          const sources: DatasetSources = { ...DATASET_SOURCES, [dataset]: { files, expected: source.expected } };
+          const acquired = await acquireDataset(dataset as RealDatasetName, {
+            sources,
+            downloadDir: join(work, 'downloads'),
+            extractDir: join(work, 'extracted'),
+            env: {},
+          }).catch((e: Error) => {
+            // Wrong counts or a class in two splits: the archives are not the dataset; no retry helps.
+            throw /does not match the protocol|occurs in both/.test(e.message) ? badInput(e.message) : e;
+          });
+          const items = SPLIT_NAMES.flatMap((s) => acquired.index.splits[s]);
+          // 3. u2net masks of every image, resumable (local cache + parts in the store).
+          const modelRef = await ensureStored(
+            store,
+            'models',
+            { name: 'u2net.onnx', md5: config.data.masks.u2netMd5, urls: [config.data.masks.u2netUrl] },
+            cacheDir,
+            (p) => ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
+          );
+          const maskDigest = stageDigest(
+            `masks-${dataset}`,
+            MASK_VERSION,
+            { archives: inputs.archives, masks, partSize: MASK_PART_SIZE },
+            [],
+          );
+          const maskDir = join(cacheDir, 'masks', maskDigest);
+          let session: U2netSession | undefined;
+          const maskResult = await computeStoredMasks({
+            store,
+            prefix: `masks/${dataset}/${maskDigest}`,
+            root: acquired.root,
+            images: items.map((i) => i.path),
+            maskDir,
+            masker: async () =>
+              (session = await U2netSession.load(await ensureLocalCopy(store, modelRef, cacheDir), {
+                intraOpThreads: Math.max(1, os.availableParallelism() - 1),
+              })),
+            partSize: MASK_PART_SIZE,
+            batchSize: MASK_BATCH,
+            unreadable: config.data.unreadableImages,
+            onProgress: (p) =>
+              ticker.update({
+                dataset,
+                phase: 'masks',
+                masked: p.done,
+                total: p.total,
+                computed: p.computed,
+                restored: p.restored,
+              }),
+          }).finally(() => session?.release());
+          logInfo(
+            `${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, already local ${maskResult.existing}`,
+          );
+          // 4. Resized images + masks -> shards.
+          const outDir = join(work, 'shards');
+          await fsp.rm(outDir, { recursive: true, force: true });
+          const prepared = await prepareDataset({
+            index: acquired.index,
+            root: acquired.root,
+            maskDir,
+            outDir,
+            shardSize: SHARD_SIZE,
+            shortSide: config.data.preparedShortSide,
+            jpegQuality: JPEG_QUALITY,
+            unreadable: config.data.unreadableImages,
+            onProgress: (p) => ticker.update({ dataset, phase: `shards ${p.split}`, done: p.done, total: p.total }),
+          });
+          // 5. Official segmentations (CUB) against our masks, while images and masks are at hand.
+          let official;
+          if (acquired.index.splits.test.some((i) => i.officialMask)) {
+            ticker.update({ dataset, phase: 'official mask quality' });
+            const q = await maskQualityAgainstOfficial(testOnly(acquired.index), acquired.root, maskDir);
+            official = summaryRow(dataset, 'official', q);
+            await writer.putJson('official_mask_quality.json', q.perImage);
+          }
+          // 6. Upload shards, then the index; the manifest (written by cachedStage) comes last.
+          const skippedPaths = new Set(prepared.skipped.map((s) => s.path));
+          const splits = {} as Record<SplitName, SplitRef>;
+          for (const split of SPLIT_NAMES) {
+            const shardKeys = [];
+            for (const s of prepared.shards.filter((x) => x.split === split)) {
+              ticker.update({ dataset, phase: 'upload shards', file: s.file });
+              shardKeys.push((await writer.putFile(`shards/${s.file}`, join(outDir, s.file))).key);
+            }
+            const kept = acquired.index.splits[split].filter((i) => !skippedPaths.has(i.path));
+            splits[split] = {
+              shardKeys,
+              count: prepared.counts[split],
+              numClasses: new Set(kept.map((i) => i.label)).size,
+            };
+          }
+          await writer.putFile('index.json', prepared.indexFile);
+          await fsp.rm(work, { recursive: true, force: true }); // extracted images: GBs, no longer needed
+          return {
+            metrics: {
+              dataset,
+              splits,
+              numTrainClasses: acquired.index.numTrainClasses,
+              maskSource: 'u2net',
+              skipped: prepared.skipped,
+              masks: {
+                computed: maskResult.computed,
+                restored: maskResult.restored,
+                existing: maskResult.existing,
+                skipped: maskResult.skipped.length,
+              },
+              ...(official ? { officialMaskQuality: official } : {}),
+            },
+          };
+        }),
     );
-    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, dataset, splits: stage.manifest.metrics.splits as DatasetRef['splits'] };
+    return {
+      prefix: stage.prefix,
+      digest: stage.digest,
+      cached: stage.cached,
+      dataset,
+      splits: stage.manifest.metrics.splits as DatasetRef['splits'],
+    };
   };
 }

@@ -24,8 +24,16 @@ export function downloadDatasetArchives(stores: Stores, cacheDir: string) {
           continue;
         }
         try {
-          const ref = await ensureStored(store, 'archives', { name: file.name, md5: file.md5, sha256: file.sha256, urls }, cacheDir, (p) => ticker.update({ dataset, ...p }));
-          logInfo(`${dataset}: ${file.name} ${ref.origin === 'store' ? 'already in the store' : 'downloaded and stored'} as ${ref.key}`);
+          const ref = await ensureStored(
+            store,
+            'archives',
+            { name: file.name, md5: file.md5, sha256: file.sha256, urls },
+            cacheDir,
+            (p) => ticker.update({ dataset, ...p }),
+          );
+          logInfo(
+            `${dataset}: ${file.name} ${ref.origin === 'store' ? 'already in the store' : 'downloaded and stored'} as ${ref.key}`,
+          );
           archives.push({ name: ref.name, key: ref.key, md5: ref.md5, bytes: ref.bytes });
         } catch (e) {
           if (!file.optional) throw e;

@@ -31,23 +31,32 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
     const files = GT_MASK_FILES.filter((f) => f.path.startsWith(`${dataset}/`));
     if (files.length === 0) throw badInput(`mask quality: the paper published no hand-labelled masks for '${dataset}'`);
     const inputs = { dataset, files: files.map((f) => [f.path, f.sha256]) };
-    const stage = await cachedStage(store, config.experiment, `mask-quality-${dataset}`, STAGE_VERSION, inputs, [prepared.digest], async (writer) => {
-      const dir = join(cacheDir, 'downloads', 'gt_masks', dataset);
-      await fetchGtMasks({
-        source: paperDataSource(config, config.data.localDataDir ? 'gt_masks' : 'notebooks/gt_masks'),
-        destDir: dir,
-        files,
-        onProgress: (done, total, file) => heartbeat({ dataset, phase: 'gt masks', done, total, file }),
-      });
-      const published = (await maskQualityOfFolder(dir))[dataset];
-      await writer.putJson('published_per_image.json', published.perImage);
-      const rows = [summaryRow(dataset, 'published', published)];
-      const upstream = await readManifest(store, prepared.prefix);
-      if (!upstream) throw new Error(`mask quality of ${dataset}: the prepared dataset ${prepared.prefix} has no manifest`);
-      const official = upstream.metrics.officialMaskQuality as MaskQualityRow | undefined;
-      if (official) rows.push(official);
-      return { metrics: { rows } };
-    });
+    const stage = await cachedStage(
+      store,
+      config.experiment,
+      `mask-quality-${dataset}`,
+      STAGE_VERSION,
+      inputs,
+      [prepared.digest],
+      async (writer) => {
+        const dir = join(cacheDir, 'downloads', 'gt_masks', dataset);
+        await fetchGtMasks({
+          source: paperDataSource(config, config.data.localDataDir ? 'gt_masks' : 'notebooks/gt_masks'),
+          destDir: dir,
+          files,
+          onProgress: (done, total, file) => heartbeat({ dataset, phase: 'gt masks', done, total, file }),
+        });
+        const published = (await maskQualityOfFolder(dir))[dataset];
+        await writer.putJson('published_per_image.json', published.perImage);
+        const rows = [summaryRow(dataset, 'published', published)];
+        const upstream = await readManifest(store, prepared.prefix);
+        if (!upstream)
+          throw new Error(`mask quality of ${dataset}: the prepared dataset ${prepared.prefix} has no manifest`);
+        const official = upstream.metrics.officialMaskQuality as MaskQualityRow | undefined;
+        if (official) rows.push(official);
+        return { metrics: { rows } };
+      },
+    );
     return stage.manifest.metrics.rows as MaskQualityRow[];
   };
 }

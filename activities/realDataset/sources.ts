@@ -11,14 +11,26 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DATASET_SOURCES, DatasetCountsSchema, type DatasetSource, type DatasetSources, type RealDatasetName } from '../../configs/datasets';
+import {
+  DATASET_SOURCES,
+  DatasetCountsSchema,
+  type DatasetSource,
+  type DatasetSources,
+  type RealDatasetName,
+} from '../../configs/datasets';
 import type { DatasetName } from '../../configs/schema';
 
 export const SOURCES_ENV = 'BGBIAS_DATASET_SOURCES';
 
 const FileOverride = z.strictObject({
-  md5: z.string().regex(/^[0-9a-f]{32}$/).optional(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  md5: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   /** Replaces the published addresses (a repackaged copy has its own; mirrors still come first). */
   urls: z.array(z.string().min(1)).optional(),
 });
@@ -38,7 +50,8 @@ export function isRealDataset(dataset: DatasetName): dataset is RealDatasetName 
 
 /** The sources of one dataset after the override file (if any) is applied. */
 export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = process.env): DatasetSource {
-  if (!isRealDataset(dataset)) throw new Error(`'${dataset}' is not a downloadable dataset (expected cars196, cub200 or sop)`);
+  if (!isRealDataset(dataset))
+    throw new Error(`'${dataset}' is not a downloadable dataset (expected cars196, cub200 or sop)`);
   const sources: DatasetSources = structuredClone(DATASET_SOURCES);
   const file = env[SOURCES_ENV];
   if (file) {
@@ -50,12 +63,17 @@ export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = pro
     }
     const parsed = SourcesOverride.safeParse(raw);
     if (!parsed.success) {
-      throw new Error(`${SOURCES_ENV}=${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `${SOURCES_ENV}=${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      );
     }
     for (const [ds, o] of Object.entries(parsed.data) as [RealDatasetName, z.infer<typeof SourceOverride>][]) {
       for (const [name, sums] of Object.entries(o.files ?? {})) {
         const f = sources[ds].files.find((x) => x.name === name);
-        if (!f) throw new Error(`${SOURCES_ENV}=${file}: ${ds} has no file '${name}' (files: ${sources[ds].files.map((x) => x.name).join(', ')})`);
+        if (!f)
+          throw new Error(
+            `${SOURCES_ENV}=${file}: ${ds} has no file '${name}' (files: ${sources[ds].files.map((x) => x.name).join(', ')})`,
+          );
         Object.assign(f, sums);
       }
       if (o.expected) sources[ds].expected = o.expected;

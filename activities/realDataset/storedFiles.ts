@@ -57,8 +57,15 @@ export function localCopyPath(cacheDir: string, key: string): string {
  * with the wrong checksum: a mirror with the wrong file needs a person, not another attempt.
  * Only plain network trouble (after the downloader's own retries) is left to Temporal's retries.
  */
-async function downloadVerified(spec: FileSpec, dest: string, onProgress?: (p: DownloadProgress) => void): Promise<{ md5: string; bytes: number }> {
-  if (spec.urls.length === 0) throw badInput(`no download address configured for ${spec.name}; add a mirror (data.mirrors["${spec.name}"] or BGBIAS_DATASET_MIRRORS)`);
+async function downloadVerified(
+  spec: FileSpec,
+  dest: string,
+  onProgress?: (p: DownloadProgress) => void,
+): Promise<{ md5: string; bytes: number }> {
+  if (spec.urls.length === 0)
+    throw badInput(
+      `no download address configured for ${spec.name}; add a mirror (data.mirrors["${spec.name}"] or BGBIAS_DATASET_MIRRORS)`,
+    );
   const errors: string[] = [];
   let allPermanent = true;
   let wrongBytes = false;
@@ -86,7 +93,8 @@ export async function ensureStored(
   area: StoreArea,
   spec: FileSpec,
   cacheDir: string,
-  progress: (p: { phase: 'download' | 'upload'; file: string; bytes: number; total?: number }) => void = () => undefined,
+  progress: (p: { phase: 'download' | 'upload'; file: string; bytes: number; total?: number }) => void = () =>
+    undefined,
 ): Promise<StoredFileRef & { origin: 'store' | 'download' }> {
   let md5 = spec.md5;
   if (md5 === undefined) {
@@ -98,8 +106,13 @@ export async function ensureStored(
     const stat = await store.stat(key);
     if (stat) return { name: spec.name, key, md5, bytes: stat.size, origin: 'store' };
   }
-  const dest = md5 !== undefined ? localCopyPath(cacheDir, storedFileKey(area, md5, spec.name)) : join(cacheDir, 'stored', area, 'unverified', spec.name);
-  const got = await downloadVerified({ ...spec, md5 }, dest, (p) => progress({ phase: 'download', file: spec.name, bytes: p.received, total: p.total }));
+  const dest =
+    md5 !== undefined
+      ? localCopyPath(cacheDir, storedFileKey(area, md5, spec.name))
+      : join(cacheDir, 'stored', area, 'unverified', spec.name);
+  const got = await downloadVerified({ ...spec, md5 }, dest, (p) =>
+    progress({ phase: 'download', file: spec.name, bytes: p.received, total: p.total }),
+  );
   const key = storedFileKey(area, got.md5, spec.name);
   let local = dest;
   if (md5 === undefined) {
@@ -109,7 +122,8 @@ export async function ensureStored(
   }
   progress({ phase: 'upload', file: spec.name, bytes: got.bytes, total: got.bytes });
   await store.putFile(key, local);
-  if (spec.md5 === undefined) await store.putJson(pointerKey(area, spec.name), { md5: got.md5, bytes: got.bytes, firstSource: spec.urls });
+  if (spec.md5 === undefined)
+    await store.putJson(pointerKey(area, spec.name), { md5: got.md5, bytes: got.bytes, firstSource: spec.urls });
   return { name: spec.name, key, md5: got.md5, bytes: got.bytes, origin: 'download' };
 }
 
@@ -117,10 +131,20 @@ export async function ensureStored(
  * A local, verified copy of a stored file: reused when present and whole, else downloaded from
  * the store. A copy whose md5 differs from its key (a damaged disk or store) is an error naming both.
  */
-export async function ensureLocalCopy(store: ArtifactStore, ref: StoredFileRef, cacheDir: string, verify = true): Promise<string> {
+export async function ensureLocalCopy(
+  store: ArtifactStore,
+  ref: StoredFileRef,
+  cacheDir: string,
+  verify = true,
+): Promise<string> {
   const path = localCopyPath(cacheDir, ref.key);
   let fresh = false;
-  if (!(await fsp.stat(path).then((s) => s.isFile(), () => false))) {
+  if (
+    !(await fsp.stat(path).then(
+      (s) => s.isFile(),
+      () => false,
+    ))
+  ) {
     await store.download(ref.key, path);
     fresh = true;
   }

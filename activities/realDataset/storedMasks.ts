@@ -39,7 +39,11 @@ export interface StoredMasksResult {
   skipped: { path: string; reason: string }[];
 }
 
-const exists = (p: string) => fsp.stat(p).then(() => true, () => false);
+const exists = (p: string) =>
+  fsp.stat(p).then(
+    () => true,
+    () => false,
+  );
 
 export function maskPartKey(prefix: string, part: number): string {
   return `${prefix}/part-${String(part).padStart(5, '0')}.bgsh`;
@@ -83,7 +87,8 @@ export async function computeStoredMasks(o: StoredMasksOptions): Promise<StoredM
         masker,
         batchSize: o.batchSize,
         unreadable: o.unreadable,
-        onProgress: (p) => o.onProgress?.({ done: done + p.done, total, computed: res.computed + p.computed, restored: res.restored }),
+        onProgress: (p) =>
+          o.onProgress?.({ done: done + p.done, total, computed: res.computed + p.computed, restored: res.restored }),
       });
       res.computed += r.computed;
       res.existing += r.existing;

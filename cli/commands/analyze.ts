@@ -16,14 +16,19 @@ import { startWorkerProcess } from '../workerProcess';
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
-    .description('rerun only the analysis (attribution, attention scores, figure, report) of a finished experiment; never trains')
+    .description(
+      'rerun only the analysis (attribution, attention scores, figure, report) of a finished experiment; never trains',
+    )
     .requiredOption('--experiment <id>', 'experiment id (the `experiment` setting of the run)')
     .option('--bucket <name>', 'S3 bucket of the experiment', 'bgbias')
     .option('--no-force', 'reuse attribution results already in the store')
     .option('--out <dir>', 'where the report goes (default out/<experiment>)')
     .option('--no-workers', 'do not start a local worker')
     .action(async (opts: { experiment: string; bucket: string; force: boolean; out?: string; workers: boolean }) => {
-      const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
+      const endpoints = await ensureServices({
+        searchAttributes: BGBIAS_SEARCH_ATTRIBUTES,
+        log: (l) => console.log(l),
+      });
       const worker = opts.workers ? startWorkerProcess(resolveStateDir()) : undefined;
       const { client, close } = await connectClient(endpoints);
       try {
@@ -33,12 +38,20 @@ export function registerAnalyze(program: Command): void {
           args: [{ experiment: opts.experiment, force: opts.force, bucket: opts.bucket }],
           workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
           workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-          typedSearchAttributes: [{ key: EXPERIMENT, value: opts.experiment }, { key: STAGE, value: 'analyze' }],
+          typedSearchAttributes: [
+            { key: EXPERIMENT, value: opts.experiment },
+            { key: STAGE, value: 'analyze' },
+          ],
         });
         console.log(`started ${handle.workflowId}`);
         const { result, progress } = await watchWorkflow<AnalyzeResult>(handle, worker);
         if (progress) console.log(summarise(progress));
-        const files = await downloadReport(endpoints.s3, opts.bucket, result.reportPrefix, path.resolve(opts.out ?? path.join('out', opts.experiment)));
+        const files = await downloadReport(
+          endpoints.s3,
+          opts.bucket,
+          result.reportPrefix,
+          path.resolve(opts.out ?? path.join('out', opts.experiment)),
+        );
         console.log(`\n${files.table1}\n\nreport: ${files.dir}`);
       } finally {
         await worker?.stop();

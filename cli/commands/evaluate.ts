@@ -33,7 +33,9 @@ export async function runEvaluate(opts: EvaluateOptions): Promise<EvaluateResult
   if (n < 1 || dim < 1) throw new Error(`${opts.embeddings}: empty embeddings, shape (${n}, ${dim})`);
   const labels = integerLabels(lab, opts.labels);
   if (labels.length !== n) {
-    throw new Error(`${opts.labels}: ${labels.length} labels, but ${opts.embeddings} has ${n} embeddings (shape (${n}, ${dim}))`);
+    throw new Error(
+      `${opts.labels}: ${labels.length} labels, but ${opts.embeddings} has ${n} embeddings (shape (${n}, ${dim}))`,
+    );
   }
   if (opts.blockSize !== undefined && (!Number.isInteger(opts.blockSize) || opts.blockSize < 1)) {
     throw new Error(`--block-size must be a positive integer, got ${opts.blockSize}`);
@@ -48,14 +50,16 @@ export async function runEvaluate(opts: EvaluateOptions): Promise<EvaluateResult
 }
 
 function integerLabels(a: NpyArray, path: string): Int32Array {
-  if (a.shape.length !== 1) throw new Error(`${path}: labels must be a 1-D array of N integers, got shape (${a.shape.join(', ')})`);
+  if (a.shape.length !== 1)
+    throw new Error(`${path}: labels must be a 1-D array of N integers, got shape (${a.shape.join(', ')})`);
   if (a.dtype === 'int32') return a.data as Int32Array;
   if (a.dtype === 'uint8') return Int32Array.from(a.data as Uint8Array);
   if (a.dtype === 'int64') {
     const src = a.data as BigInt64Array;
     const out = new Int32Array(src.length);
     for (let i = 0; i < src.length; i++) {
-      if (src[i] < -2147483648n || src[i] > 2147483647n) throw new Error(`${path}: label ${i} (${src[i]}) does not fit in 32 bits`);
+      if (src[i] < -2147483648n || src[i] > 2147483647n)
+        throw new Error(`${path}: label ${i} (${src[i]}) does not fit in 32 bits`);
       out[i] = Number(src[i]);
     }
     return out;
@@ -75,21 +79,30 @@ export function formatEvaluate(r: EvaluateResult): string {
 export function registerEvaluate(program: Command): void {
   program
     .command('evaluate')
-    .description('retrieval metrics (MAP@R, R-Precision, P@1; PML AccuracyCalculator semantics) of embeddings against themselves')
+    .description(
+      'retrieval metrics (MAP@R, R-Precision, P@1; PML AccuracyCalculator semantics) of embeddings against themselves',
+    )
     .requiredOption('--embeddings <file>', '.npy float32 array N x D')
     .requiredOption('--labels <file>', '.npy integer array of N class labels')
     .option('--json', 'print the result as JSON')
     .option('--block-size <n>', 'query rows per block (memory/speed trade-off)', (v) => {
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) throw new Error(`--block-size must be a positive integer, got ${JSON.stringify(v)}`);
+      if (!Number.isInteger(n) || n < 1)
+        throw new Error(`--block-size must be a positive integer, got ${JSON.stringify(v)}`);
       return n;
     })
     .action(async (opts: { embeddings: string; labels: string; json?: boolean; blockSize?: number }) => {
       // SOP's test split takes tens of seconds: show progress on an interactive terminal only.
       const onProgress = process.stderr.isTTY
-        ? (done: number, total: number) => process.stderr.write(`\revaluate: block ${done}/${total}${done === total ? '\n' : ''}`)
+        ? (done: number, total: number) =>
+            process.stderr.write(`\revaluate: block ${done}/${total}${done === total ? '\n' : ''}`)
         : undefined;
-      const result = await runEvaluate({ embeddings: opts.embeddings, labels: opts.labels, blockSize: opts.blockSize, onProgress });
+      const result = await runEvaluate({
+        embeddings: opts.embeddings,
+        labels: opts.labels,
+        blockSize: opts.blockSize,
+        onProgress,
+      });
       console.log(opts.json ? JSON.stringify(result, null, 2) : formatEvaluate(result));
     });
 }

@@ -10,7 +10,9 @@ import type { MaskQualityResult, Summary } from '../../lib/data/maskQuality/mask
 export function registerMaskQuality(program: Command): void {
   program
     .command('mask-quality')
-    .description('IoU and overlap of automatic masks against hand-labelled masks (folder layout of the paper\'s gt_masks)')
+    .description(
+      "IoU and overlap of automatic masks against hand-labelled masks (folder layout of the paper's gt_masks)",
+    )
     .argument('<dir>', 'folder with <dataset>/<idx>_mask.png and <idx>_mask_pred.png')
     .option('--json', 'print the full result (summaries and per-image scores) as JSON')
     .action(async (dir: string, opts: { json?: boolean }) => {
@@ -18,7 +20,10 @@ export function registerMaskQuality(program: Command): void {
     });
 }
 
-export async function runMaskQuality(dir: string, opts: { json?: boolean; print?: (s: string) => void } = {}): Promise<Record<string, MaskQualityResult>> {
+export async function runMaskQuality(
+  dir: string,
+  opts: { json?: boolean; print?: (s: string) => void } = {},
+): Promise<Record<string, MaskQualityResult>> {
   const result = await maskQualityOfFolder(dir);
   const print = opts.print ?? ((s: string) => console.log(s));
   print(opts.json ? JSON.stringify(result, null, 2) : formatMaskQuality(result));
@@ -27,10 +32,20 @@ export async function runMaskQuality(dir: string, opts: { json?: boolean; print?
 
 const f = (v: number) => v.toFixed(4);
 const row = (ds: string, n: number, metric: string, s: Summary) =>
-  [ds.padEnd(8), String(n).padStart(3), metric.padEnd(8), ...[s.mean, s.std, s.median, s.q25, s.q75, s.min, s.max].map(f)].join('  ');
+  [
+    ds.padEnd(8),
+    String(n).padStart(3),
+    metric.padEnd(8),
+    ...[s.mean, s.std, s.median, s.q25, s.q75, s.min, s.max].map(f),
+  ].join('  ');
 
 export function formatMaskQuality(result: Record<string, MaskQualityResult>): string {
-  const head = ['dataset '.padEnd(8), '  n', 'metric  ', ...['mean', 'std', 'median', 'q25', 'q75', 'min', 'max'].map((h) => h.padStart(6))].join('  ');
+  const head = [
+    'dataset '.padEnd(8),
+    '  n',
+    'metric  ',
+    ...['mean', 'std', 'median', 'q25', 'q75', 'min', 'max'].map((h) => h.padStart(6)),
+  ].join('  ');
   const lines = [head];
   for (const [ds, r] of Object.entries(result)) {
     lines.push(row(ds, r.images, 'IoU', r.iou));

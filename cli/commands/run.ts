@@ -25,8 +25,14 @@ export interface RunOptions {
 export function registerRun(program: Command): void {
   program
     .command('run')
-    .description('run the whole study (reproducePaper): starts embedded services and a worker when needed, shows progress, writes the report')
-    .option('--preset <name>', 'smoke (minutes on a laptop) or paper (PROTOCOL.md, needs GPUs and the datasets)', 'smoke')
+    .description(
+      'run the whole study (reproducePaper): starts embedded services and a worker when needed, shows progress, writes the report',
+    )
+    .option(
+      '--preset <name>',
+      'smoke (minutes on a laptop) or paper (PROTOCOL.md, needs GPUs and the datasets)',
+      'smoke',
+    )
     .option('--out <dir>', 'where report.json, tables and report.html go (default out/<experiment>)')
     .option('--no-workers', 'do not start a local worker (use workers running elsewhere)')
     .argument('[overrides...]', 'settings as key.path=value, e.g. training.maxEpochs=5 losses=arcface,triplet')
@@ -42,11 +48,18 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const config = resolveExperiment(input);
   const stateDir = resolveStateDir();
   const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
-  if (endpoints.temporal.uiUrl) console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
-  const plan = planLocalWorkers({ cells: config.concurrency.cells, cores: os.availableParallelism(), gpu: gpuPackageInstalled() });
+  if (endpoints.temporal.uiUrl)
+    console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
+  const plan = planLocalWorkers({
+    cells: config.concurrency.cells,
+    cores: os.availableParallelism(),
+    gpu: gpuPackageInstalled(),
+  });
   const worker = o.workers ? startWorkerProcess(stateDir, plan) : undefined;
   for (const w of worker?.all ?? []) {
-    console.log(`worker started (pid ${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, log ${w.logFile})`);
+    console.log(
+      `worker started (pid ${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, log ${w.logFile})`,
+    );
   }
   const { client, close } = await connectClient(endpoints);
   try {

@@ -7,11 +7,15 @@ import { describeS3Endpoint } from '../../lib/store/s3Endpoint';
 export function registerServices(program: Command): void {
   const services = program
     .command('services')
-    .description('start, stop or inspect the embedded Temporal dev server and S3 server (state in BGBIAS_STATE_DIR, default .bgbias/)');
+    .description(
+      'start, stop or inspect the embedded Temporal dev server and S3 server (state in BGBIAS_STATE_DIR, default .bgbias/)',
+    );
 
   services
     .command('up')
-    .description('start both servers in the background (reuses running ones; with TEMPORAL_ADDRESS / S3_ENDPOINT set, only checks those)')
+    .description(
+      'start both servers in the background (reuses running ones; with TEMPORAL_ADDRESS / S3_ENDPOINT set, only checks those)',
+    )
     .option('--state-dir <dir>', 'state folder (default: BGBIAS_STATE_DIR or <repo>/.bgbias)')
     .option('--timeout <seconds>', 'how long each server may take to answer', '60')
     .action(async (o: { stateDir?: string; timeout: string }) => {
@@ -21,7 +25,9 @@ export function registerServices(program: Command): void {
         readyTimeoutMs: seconds('--timeout', o.timeout) * 1000,
         log: (line) => console.log(line),
       });
-      console.log(`Temporal: ${endpoints.temporal.address} (namespace ${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, UI ${endpoints.temporal.uiUrl}` : ''}`);
+      console.log(
+        `Temporal: ${endpoints.temporal.address} (namespace ${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, UI ${endpoints.temporal.uiUrl}` : ''}`,
+      );
       console.log(`S3:       ${describeS3Endpoint(endpoints.s3)} (access key ${endpoints.s3.accessKey})`);
     });
 

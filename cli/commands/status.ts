@@ -14,9 +14,11 @@ export function registerStatus(program: Command): void {
       const endpoints = await ensureServices();
       const { client, close } = await connectClient(endpoints);
       try {
-        const progress = await queryProgress(client.workflow.getHandle(reproduceId(opts.experiment)))
-          ?? await queryProgress(client.workflow.getHandle(analyzeId(opts.experiment)));
-        if (!progress) throw new Error(`no run of experiment ${opts.experiment} found on ${endpoints.temporal.address}`);
+        const progress =
+          (await queryProgress(client.workflow.getHandle(reproduceId(opts.experiment)))) ??
+          (await queryProgress(client.workflow.getHandle(analyzeId(opts.experiment))));
+        if (!progress)
+          throw new Error(`no run of experiment ${opts.experiment} found on ${endpoints.temporal.address}`);
         console.log(opts.json ? JSON.stringify(progress, null, 2) : formatProgress(progress));
       } finally {
         await close();
@@ -37,22 +39,37 @@ const pct = (v: number | undefined) => (v === undefined ? '-' : (100 * v).toFixe
 export function formatProgress(p: Progress): string {
   const lines = [
     `experiment ${p.experiment} (${p.preset ?? '?'}): ${p.stage}${p.error ? ` - ${p.error}` : ''}`,
-    `stages: ${Object.entries(p.stages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    `stages: ${Object.entries(p.stages)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ')}`,
   ];
-  if (Object.keys(p.datasets).length) lines.push(`datasets: ${Object.entries(p.datasets).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+  if (Object.keys(p.datasets).length)
+    lines.push(
+      `datasets: ${Object.entries(p.datasets)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}`,
+    );
   if (p.cells.length) {
-    lines.push('', 'cell                                              state    epoch   val clean/corr   test clean/swapped  attention');
+    lines.push(
+      '',
+      'cell                                              state    epoch   val clean/corr   test clean/swapped  attention',
+    );
     for (const c of p.cells) {
-      lines.push([
-        c.id.padEnd(50),
-        c.state.padEnd(8),
-        (c.epoch !== undefined ? `${c.epoch}/${c.maxEpochs ?? '?'}` : '-').padEnd(7),
-        `${pct(c.valClean)}/${pct(c.valCorrupted)}`.padEnd(16),
-        (c.test ? `${pct(c.test.clean.mapAtR)}/${pct(c.test.corruptedMapAtR)}` : '-').padEnd(19),
-        c.attention !== undefined ? c.attention.toFixed(3) : '-',
-      ].join(' '));
+      lines.push(
+        [
+          c.id.padEnd(50),
+          c.state.padEnd(8),
+          (c.epoch !== undefined ? `${c.epoch}/${c.maxEpochs ?? '?'}` : '-').padEnd(7),
+          `${pct(c.valClean)}/${pct(c.valCorrupted)}`.padEnd(16),
+          (c.test ? `${pct(c.test.clean.mapAtR)}/${pct(c.test.corruptedMapAtR)}` : '-').padEnd(19),
+          c.attention !== undefined ? c.attention.toFixed(3) : '-',
+        ].join(' '),
+      );
     }
   }
-  lines.push('', `analysis: ${p.analysis.state} ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`);
+  lines.push(
+    '',
+    `analysis: ${p.analysis.state} ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`,
+  );
   return lines.join('\n');
 }

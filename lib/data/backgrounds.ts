@@ -3,7 +3,12 @@
  * local copy of it), every file verified against its published sha256, then listed per pool sorted
  * by name (the reference used unsorted glob order, which is not reproducible).
  */
-import { BACKGROUNDS_URL_PREFIX, GT_MASK_FILES, GT_MASKS_URL_PREFIX, UNSPLASH_BACKGROUNDS } from '../../configs/backgrounds';
+import {
+  BACKGROUNDS_URL_PREFIX,
+  GT_MASK_FILES,
+  GT_MASKS_URL_PREFIX,
+  UNSPLASH_BACKGROUNDS,
+} from '../../configs/backgrounds';
 import { downloadListedFiles, ListedFile } from './download/checksumList';
 
 export type BackgroundPool = 'val' | 'test';

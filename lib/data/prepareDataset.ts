@@ -58,7 +58,12 @@ export interface PreparedDataset extends PreparedIndex {
   indexFile: string;
 }
 
-async function prepareItem(item: IndexItem, opts: PrepareOptions, shortSide: number, quality: number): Promise<ShardItem> {
+async function prepareItem(
+  item: IndexItem,
+  opts: PrepareOptions,
+  shortSide: number,
+  quality: number,
+): Promise<ShardItem> {
   const imagePath = join(opts.root, item.path);
   let maskPath: string;
   if (opts.useOfficialMasks) {
@@ -76,13 +81,24 @@ async function prepareItem(item: IndexItem, opts: PrepareOptions, shortSide: num
     throw new Error(`mask of ${imagePath}: ${(e as Error).message}`);
   }
   if (mask.width !== img.width || mask.height !== img.height) {
-    throw new Error(`mask ${maskPath} is ${mask.width}x${mask.height} but image ${imagePath} is ${img.width}x${img.height}`);
+    throw new Error(
+      `mask ${maskPath} is ${mask.width}x${mask.height} but image ${imagePath} is ${img.width}x${img.height}`,
+    );
   }
   const { width: w, height: h } = resizedSize(img.width, img.height, shortSide);
   const rImg = pilResize(img, 3, w, h, 'bilinear');
   const rMask = pilResize(mask, 1, w, h, 'bilinear');
-  const image = await sharp(Buffer.from(rImg.buffer, rImg.byteOffset, rImg.length), { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality }).toBuffer();
-  const maskPng = await sharp(Buffer.from(rMask.buffer, rMask.byteOffset, rMask.length), { raw: { width: w, height: h, channels: 1 } }).toColourspace('b-w').png().toBuffer();
+  const image = await sharp(Buffer.from(rImg.buffer, rImg.byteOffset, rImg.length), {
+    raw: { width: w, height: h, channels: 3 },
+  })
+    .jpeg({ quality })
+    .toBuffer();
+  const maskPng = await sharp(Buffer.from(rMask.buffer, rMask.byteOffset, rMask.length), {
+    raw: { width: w, height: h, channels: 1 },
+  })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
   return { id: item.path, label: item.label, image, mask: maskPng };
 }
 
@@ -92,7 +108,13 @@ async function writeShard(outDir: string, split: SplitName, n: number, items: Sh
   const tmp = join(outDir, `${file}.tmp`);
   await fsp.writeFile(tmp, buf);
   await fsp.rename(tmp, join(outDir, file));
-  return { split, file, items: items.length, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
+  return {
+    split,
+    file,
+    items: items.length,
+    bytes: buf.length,
+    sha256: createHash('sha256').update(buf).digest('hex'),
+  };
 }
 
 export async function prepareDataset(opts: PrepareOptions): Promise<PreparedDataset> {

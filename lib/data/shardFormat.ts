@@ -31,7 +31,12 @@ export function encodeShard(items: readonly ShardItem[]): Buffer {
   let offset = 0;
   for (const it of items) {
     if (!Number.isInteger(it.label) || it.label < 0) throw new Error(`shard item ${it.id}: invalid label ${it.label}`);
-    entries.push({ id: it.id, label: it.label, image: [offset, it.image.length], mask: [offset + it.image.length, it.mask.length] });
+    entries.push({
+      id: it.id,
+      label: it.label,
+      image: [offset, it.image.length],
+      mask: [offset + it.image.length, it.mask.length],
+    });
     offset += it.image.length + it.mask.length;
   }
   const header = Buffer.from(JSON.stringify(entries), 'utf8');

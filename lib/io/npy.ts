@@ -58,20 +58,24 @@ export function parseNpy(bytes: Uint8Array, source = '<buffer>'): NpyArray {
   if (bytes.length < 8 + lenBytes) fail('truncated header');
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const dataStart = 8 + lenBytes + headerLen;
-  if (bytes.length < dataStart) fail(`truncated header: header says ${headerLen} bytes, file has ${bytes.length - 8 - lenBytes}`);
+  if (bytes.length < dataStart)
+    fail(`truncated header: header says ${headerLen} bytes, file has ${bytes.length - 8 - lenBytes}`);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(8 + lenBytes, dataStart));
   const { descr, fortranOrder, shape } = parseHeaderDict(header, fail);
 
-  if (fortranOrder) fail("Fortran-order arrays are not supported: save with np.ascontiguousarray (C order)");
-  if (descr.startsWith('>')) fail(`big-endian dtype '${descr}' is not supported: save as little-endian (arr.astype('<${descr.slice(1)}'))`);
+  if (fortranOrder) fail('Fortran-order arrays are not supported: save with np.ascontiguousarray (C order)');
+  if (descr.startsWith('>'))
+    fail(`big-endian dtype '${descr}' is not supported: save as little-endian (arr.astype('<${descr.slice(1)}'))`);
   const dtype = DESCR_TO_DTYPE[descr];
   if (!dtype) fail(`unsupported dtype '${descr}' (supported: float32, float64, int32, int64, uint8, little-endian)`);
 
   const count = shape.reduce((a, b) => a * b, 1);
   const need = count * BYTES_PER_ELEMENT[dtype];
   const have = bytes.length - dataStart;
-  if (have < need) fail(`truncated data: shape (${shape.join(', ')}) of ${dtype} needs ${need} bytes, file has ${have}`);
-  if (have > need) fail(`${have - need} unexpected trailing bytes after the data of shape (${shape.join(', ')}) ${dtype}`);
+  if (have < need)
+    fail(`truncated data: shape (${shape.join(', ')}) of ${dtype} needs ${need} bytes, file has ${have}`);
+  if (have > need)
+    fail(`${have - need} unexpected trailing bytes after the data of shape (${shape.join(', ')}) ${dtype}`);
 
   // Copy into a fresh, aligned buffer (the data offset need not be a multiple of the element size;
   // and a Node Buffer's slice() would share its memory pool, so copy explicitly).
@@ -79,11 +83,15 @@ export function parseNpy(bytes: Uint8Array, source = '<buffer>'): NpyArray {
   copy.set(bytes.subarray(dataStart, dataStart + need));
   const raw = copy.buffer;
   const data: NpyData =
-    dtype === 'float32' ? new Float32Array(raw)
-    : dtype === 'float64' ? new Float64Array(raw)
-    : dtype === 'int32' ? new Int32Array(raw)
-    : dtype === 'int64' ? new BigInt64Array(raw)
-    : new Uint8Array(raw);
+    dtype === 'float32'
+      ? new Float32Array(raw)
+      : dtype === 'float64'
+        ? new Float64Array(raw)
+        : dtype === 'int32'
+          ? new Int32Array(raw)
+          : dtype === 'int64'
+            ? new BigInt64Array(raw)
+            : new Uint8Array(raw);
   return { dtype, shape, data };
 }
 
@@ -123,8 +131,15 @@ export function encodeNpy(array: NpyArray): Uint8Array {
   if (data.length !== count) {
     throw new Error(`encodeNpy: shape (${shape.join(', ')}) has ${count} elements but the data has ${data.length}`);
   }
-  const expectedCtor = { float32: Float32Array, float64: Float64Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array }[dtype];
-  if (!(data instanceof expectedCtor)) throw new Error(`encodeNpy: dtype ${dtype} needs a ${expectedCtor.name}, got ${data.constructor.name}`);
+  const expectedCtor = {
+    float32: Float32Array,
+    float64: Float64Array,
+    int32: Int32Array,
+    int64: BigInt64Array,
+    uint8: Uint8Array,
+  }[dtype];
+  if (!(data instanceof expectedCtor))
+    throw new Error(`encodeNpy: dtype ${dtype} needs a ${expectedCtor.name}, got ${data.constructor.name}`);
 
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   const dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${shapeText}, }`;

@@ -55,7 +55,9 @@ export function backendInfo(): BackendInfo | undefined {
 export async function initBackend(preference?: BackendPreference, options: BackendOptions = {}): Promise<BackendInfo> {
   const pref = preference ?? parsePreference(process.env.BGBIAS_BACKEND, 'env BGBIAS_BACKEND') ?? 'auto';
   if (!BACKEND_PREFERENCES.includes(pref)) {
-    throw new Error(`initBackend: unknown preference ${JSON.stringify(pref)}; expected one of ${BACKEND_PREFERENCES.join(', ')}`);
+    throw new Error(
+      `initBackend: unknown preference ${JSON.stringify(pref)}; expected one of ${BACKEND_PREFERENCES.join(', ')}`,
+    );
   }
   if (chosen) return checkCompatible(chosen, pref);
   if (!pending) {
@@ -74,8 +76,14 @@ export async function initBackend(preference?: BackendPreference, options: Backe
   return checkCompatible(chosen!, pref);
 }
 
-function checkCompatible(current: { info: BackendInfo; preference: BackendPreference }, pref: BackendPreference): BackendInfo {
-  const ok = pref === 'auto' || pref === current.preference || (pref === 'tensorflow' && current.info.name === 'tensorflow') ||
+function checkCompatible(
+  current: { info: BackendInfo; preference: BackendPreference },
+  pref: BackendPreference,
+): BackendInfo {
+  const ok =
+    pref === 'auto' ||
+    pref === current.preference ||
+    (pref === 'tensorflow' && current.info.name === 'tensorflow') ||
     (pref === 'cpu' && current.info.name === 'cpu');
   if (!ok) {
     throw new Error(
@@ -122,7 +130,13 @@ async function select(pref: BackendPreference, options: BackendOptions): Promise
   }
   if (!(await tf.setBackend('cpu'))) throw new Error("initBackend: tfjs refused to start its 'cpu' backend");
   await tf.ready();
-  const info: BackendInfo = { name: 'cpu', package: '@tensorflow/tfjs', device: 'cpu', threads: 1, version: tf.version_core };
+  const info: BackendInfo = {
+    name: 'cpu',
+    package: '@tensorflow/tfjs',
+    device: 'cpu',
+    threads: 1,
+    version: tf.version_core,
+  };
   log(info, rejected);
   return info;
 }
@@ -139,7 +153,9 @@ async function tryNative(pkg: string, device: 'gpu' | 'cpu', rejected: string[])
   }
   // tfjs-node registers its backend with the tfjs-core it resolves; it must be ours.
   if (native.engine() !== tf.engine()) {
-    rejected.push(`${pkg}: loaded a second copy of @tensorflow/tfjs-core (versions must match @tensorflow/tfjs ${tf.version_core})`);
+    rejected.push(
+      `${pkg}: loaded a second copy of @tensorflow/tfjs-core (versions must match @tensorflow/tfjs ${tf.version_core})`,
+    );
     return undefined;
   }
   try {
@@ -150,7 +166,13 @@ async function tryNative(pkg: string, device: 'gpu' | 'cpu', rejected: string[])
     return undefined;
   }
   const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
-  return { name: 'tensorflow', package: pkg, device, threads: intraOpThreads(), version: binding?.TF_Version ?? 'unknown' };
+  return {
+    name: 'tensorflow',
+    package: pkg,
+    device,
+    threads: intraOpThreads(),
+    version: binding?.TF_Version ?? 'unknown',
+  };
 }
 
 function applyThreads(threads: number | undefined): void {

@@ -33,13 +33,20 @@ export class MPerClassSampler {
 
   constructor(labels: readonly number[], opts: MPerClassSamplerOptions) {
     const { m, batchSize, lengthBeforeNewIter } = opts;
-    for (const [key, v] of [['m', m], ['batchSize', batchSize], ['lengthBeforeNewIter', lengthBeforeNewIter]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`MPerClassSampler: ${key} must be a positive integer, got ${v}`);
+    for (const [key, v] of [
+      ['m', m],
+      ['batchSize', batchSize],
+      ['lengthBeforeNewIter', lengthBeforeNewIter],
+    ] as const) {
+      if (!Number.isInteger(v) || v < 1)
+        throw new Error(`MPerClassSampler: ${key} must be a positive integer, got ${v}`);
     }
-    if (!Array.isArray(labels) || labels.length === 0) throw new Error('MPerClassSampler: labels must be a non-empty array');
+    if (!Array.isArray(labels) || labels.length === 0)
+      throw new Error('MPerClassSampler: labels must be a non-empty array');
     const byClass = new Map<number, number[]>();
     labels.forEach((label, i) => {
-      if (!Number.isInteger(label)) throw new Error(`MPerClassSampler: label at index ${i} is ${label}, expected an integer`);
+      if (!Number.isInteger(label))
+        throw new Error(`MPerClassSampler: label at index ${i} is ${label}, expected an integer`);
       let list = byClass.get(label);
       if (!list) byClass.set(label, (list = []));
       list.push(i);
@@ -55,7 +62,9 @@ export class MPerClassSampler {
       );
     }
     if (lengthBeforeNewIter < batchSize) {
-      throw new Error(`MPerClassSampler: lengthBeforeNewIter ${lengthBeforeNewIter} is smaller than batchSize ${batchSize}`);
+      throw new Error(
+        `MPerClassSampler: lengthBeforeNewIter ${lengthBeforeNewIter} is smaller than batchSize ${batchSize}`,
+      );
     }
     this.m = m;
     this.batchSize = batchSize;
@@ -64,7 +73,11 @@ export class MPerClassSampler {
   }
 
   /** A sampler in exactly the state another one had (for resuming from a checkpoint). */
-  static fromState(labels: readonly number[], opts: Omit<MPerClassSamplerOptions, 'rng'>, state: RngState): MPerClassSampler {
+  static fromState(
+    labels: readonly number[],
+    opts: Omit<MPerClassSamplerOptions, 'rng'>,
+    state: RngState,
+  ): MPerClassSampler {
     return new MPerClassSampler(labels, { ...opts, rng: Rng.fromState(state) });
   }
 

@@ -31,7 +31,10 @@ const PAD = 4;
 const HEADER = 24;
 
 async function resizeRgb(data: Uint8Array, w: number, h: number, tw: number, th: number): Promise<Buffer> {
-  return sharp(data, { raw: { width: w, height: h, channels: 3 } }).resize(tw, th, { fit: 'fill' }).raw().toBuffer();
+  return sharp(data, { raw: { width: w, height: h, channels: 3 } })
+    .resize(tw, th, { fit: 'fill' })
+    .raw()
+    .toBuffer();
 }
 
 function mapPanel(map: Float32Array, grey: Uint8Array, size: number, overlay: boolean, alpha: number): Uint8Array {
@@ -46,18 +49,29 @@ function mapPanel(map: Float32Array, grey: Uint8Array, size: number, overlay: bo
   return out;
 }
 
-export async function renderAttentionFigure(rows: readonly AttentionFigureRow[], opts: AttentionFigureOptions = {}): Promise<Buffer> {
+export async function renderAttentionFigure(
+  rows: readonly AttentionFigureRow[],
+  opts: AttentionFigureOptions = {},
+): Promise<Buffer> {
   if (rows.length === 0) throw new Error('renderAttentionFigure: no rows');
   const overlay = opts.overlay ?? true;
   const alpha = opts.alpha ?? 0.7;
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`renderAttentionFigure: alpha ${alpha} must be in [0, 1]`);
-  const headers = opts.headers === undefined ? (['image', 'base', 'BGAugment'] as [string, string, string]) : opts.headers;
+  const headers =
+    opts.headers === undefined ? (['image', 'base', 'BGAugment'] as [string, string, string]) : opts.headers;
   rows.forEach((r, k) => {
     if (!Number.isInteger(r.size) || r.size < 1) throw new Error(`attention figure row ${k}: invalid size ${r.size}`);
-    for (const [name, m] of [['baseMap', r.baseMap], ['bgaugmentMap', r.bgaugmentMap]] as const) {
-      if (m.length !== r.size * r.size) throw new Error(`attention figure row ${k}: ${name} has ${m.length} values, expected ${r.size}x${r.size}`);
+    for (const [name, m] of [
+      ['baseMap', r.baseMap],
+      ['bgaugmentMap', r.bgaugmentMap],
+    ] as const) {
+      if (m.length !== r.size * r.size)
+        throw new Error(`attention figure row ${k}: ${name} has ${m.length} values, expected ${r.size}x${r.size}`);
     }
-    if (r.image.data.length !== r.image.width * r.image.height * 3) throw new Error(`attention figure row ${k}: image data length does not match ${r.image.width}x${r.image.height}x3`);
+    if (r.image.data.length !== r.image.width * r.image.height * 3)
+      throw new Error(
+        `attention figure row ${k}: image data length does not match ${r.image.width}x${r.image.height}x3`,
+      );
   });
   const cell = opts.cellSize ?? Math.max(160, ...rows.map((r) => r.size));
   const top = headers ? HEADER : 0;
@@ -72,7 +86,8 @@ export async function renderAttentionFigure(rows: readonly AttentionFigureRow[],
     const small = await resizeRgb(r.image.data, r.image.width, r.image.height, r.size, r.size);
     const grey = new Uint8Array(r.size * r.size);
     // a light, low-contrast grey so the colour map stays readable on top of it
-    for (let i = 0; i < grey.length; i++) grey[i] = Math.round(96 + 0.5 * (0.299 * small[i * 3] + 0.587 * small[i * 3 + 1] + 0.114 * small[i * 3 + 2]));
+    for (let i = 0; i < grey.length; i++)
+      grey[i] = Math.round(96 + 0.5 * (0.299 * small[i * 3] + 0.587 * small[i * 3 + 1] + 0.114 * small[i * 3 + 2]));
     const panels = [
       await resizeRgb(r.image.data, r.image.width, r.image.height, cell, cell),
       await resizeRgb(mapPanel(r.baseMap, grey, r.size, overlay, alpha), r.size, r.size, cell, cell),
@@ -83,10 +98,16 @@ export async function renderAttentionFigure(rows: readonly AttentionFigureRow[],
   let img = sharp(canvas, { raw: { width, height, channels: 3 } });
   if (headers) {
     const texts = headers.map(
-      (h, col) => `<text x="${PAD + col * (cell + PAD) + cell / 2}" y="${HEADER - 7}" text-anchor="middle" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="14" fill="#222">${htmlEscape(h)}</text>`,
+      (h, col) =>
+        `<text x="${PAD + col * (cell + PAD) + cell / 2}" y="${HEADER - 7}" text-anchor="middle" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="14" fill="#222">${htmlEscape(h)}</text>`,
     );
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEADER}">${texts.join('')}</svg>`;
-    img = sharp(await img.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]).png().toBuffer());
+    img = sharp(
+      await img
+        .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
+        .png()
+        .toBuffer(),
+    );
   }
   return img.png().toBuffer();
 }

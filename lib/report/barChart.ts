@@ -11,9 +11,16 @@ const SWAPPED = '#dd8452';
 export function renderBarChartSvg(cells: readonly ReportCell[]): string {
   if (cells.length === 0) return '<p class="note">No cells to plot.</p>';
   const datasets = [...new Set(cells.map((c) => c.dataset))];
-  const bar = 14, innerGap = 2, groupGap = 12, datasetGap = 28;
-  const left = 48, top = 40, plotH = 220, bottom = 110;
-  const maxValue = Math.max(...cells.map((c) => Math.max(c.clean.mapAtR, c.corrupted.mapAtR.mean + c.corrupted.mapAtR.std))) * 100;
+  const bar = 14,
+    innerGap = 2,
+    groupGap = 12,
+    datasetGap = 28;
+  const left = 48,
+    top = 40,
+    plotH = 220,
+    bottom = 110;
+  const maxValue =
+    Math.max(...cells.map((c) => Math.max(c.clean.mapAtR, c.corrupted.mapAtR.mean + c.corrupted.mapAtR.std))) * 100;
   const yMax = Math.max(10, Math.ceil(maxValue / 10) * 10);
   const y = (v: number) => top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
@@ -22,7 +29,9 @@ export function renderBarChartSvg(cells: readonly ReportCell[]): string {
     const own = cells.filter((c) => c.dataset === d);
     const start = x;
     for (const c of own) {
-      const clean = c.clean.mapAtR * 100, sw = c.corrupted.mapAtR.mean * 100, sd = c.corrupted.mapAtR.std * 100;
+      const clean = c.clean.mapAtR * 100,
+        sw = c.corrupted.mapAtR.mean * 100,
+        sd = c.corrupted.mapAtR.std * 100;
       const name = `${c.loss}${c.mode === 'bgaugment' ? ' + BGA' : ''}`;
       parts.push(
         `<rect x="${x}" y="${y(clean).toFixed(1)}" width="${bar}" height="${(y(0) - y(clean)).toFixed(1)}" fill="${CLEAN}"><title>${esc(`${d} ${name} clean ${clean.toFixed(2)}`)}</title></rect>`,
@@ -30,13 +39,20 @@ export function renderBarChartSvg(cells: readonly ReportCell[]): string {
       );
       if (sd > 0) {
         const cx = x + bar + innerGap + bar / 2;
-        parts.push(`<line x1="${cx}" x2="${cx}" y1="${y(sw + sd).toFixed(1)}" y2="${y(Math.max(0, sw - sd)).toFixed(1)}" stroke="#333" stroke-width="1.2"/>`);
+        parts.push(
+          `<line x1="${cx}" x2="${cx}" y1="${y(sw + sd).toFixed(1)}" y2="${y(Math.max(0, sw - sd)).toFixed(1)}" stroke="#333" stroke-width="1.2"/>`,
+        );
       }
-      const lx = x + bar + innerGap / 2, ly = y(0) + 10;
-      parts.push(`<text x="${lx}" y="${ly}" transform="rotate(-40 ${lx} ${ly})" text-anchor="end" class="tick">${esc(name)}</text>`);
+      const lx = x + bar + innerGap / 2,
+        ly = y(0) + 10;
+      parts.push(
+        `<text x="${lx}" y="${ly}" transform="rotate(-40 ${lx} ${ly})" text-anchor="end" class="tick">${esc(name)}</text>`,
+      );
       x += 2 * bar + innerGap + groupGap;
     }
-    parts.push(`<text x="${((start + x - groupGap) / 2).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="ds">${esc(d)}</text>`);
+    parts.push(
+      `<text x="${((start + x - groupGap) / 2).toFixed(1)}" y="${top - 8}" text-anchor="middle" class="ds">${esc(d)}</text>`,
+    );
     x += datasetGap;
   }
   const width = Math.max(x - datasetGap + 20, 300); // room for the legend even with one or two cells

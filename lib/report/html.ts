@@ -43,19 +43,48 @@ function effectSection(e: Effect | null): string {
     '<div class="effect">',
     card('Base: mean MAP@R drop', formatNumber(e.baseMeanDrop * 100, 2), 'clean − swapped, x100'),
     card('BGAugment: mean MAP@R drop', formatNumber(e.bgaugmentMeanDrop * 100, 2), 'clean − swapped, x100'),
-    card('Drop ratio base / BGAugment', e.ratio === null ? 'unbounded' : `${formatNumber(e.ratio, 2)}×`, e.ratio === null ? 'BGAugment did not drop' : undefined),
-    card('Mean attention score', `${att(e.baseMeanAttention)} / ${att(e.bgaugmentMeanAttention)}`, 'base / BGAugment (1 = all on the object)'),
+    card(
+      'Drop ratio base / BGAugment',
+      e.ratio === null ? 'unbounded' : `${formatNumber(e.ratio, 2)}×`,
+      e.ratio === null ? 'BGAugment did not drop' : undefined,
+    ),
+    card(
+      'Mean attention score',
+      `${att(e.baseMeanAttention)} / ${att(e.bgaugmentMeanAttention)}`,
+      'base / BGAugment (1 = all on the object)',
+    ),
     '</div>',
   ].join('\n');
 }
 
 function cellsTable(report: Report): string {
-  const head = ['dataset', 'loss', 'mode', 'seed', 'best epoch', 'epochs', 'clean MAP@R', 'clean P@1', 'clean R-Prec', 'swapped MAP@R', 'swapped P@1', 'swapped R-Prec', 'attention'];
+  const head = [
+    'dataset',
+    'loss',
+    'mode',
+    'seed',
+    'best epoch',
+    'epochs',
+    'clean MAP@R',
+    'clean P@1',
+    'clean R-Prec',
+    'swapped MAP@R',
+    'swapped P@1',
+    'swapped R-Prec',
+    'attention',
+  ];
   const pct = (v: number) => formatNumber(v * 100, 2);
   const rows = report.cells.map((c) => {
     const vals = [
-      c.dataset, c.loss, c.mode, String(c.seed), String(c.bestEpoch), String(c.epochsTrained),
-      pct(c.clean.mapAtR), pct(c.clean.precisionAt1), pct(c.clean.rPrecision),
+      c.dataset,
+      c.loss,
+      c.mode,
+      String(c.seed),
+      String(c.bestEpoch),
+      String(c.epochsTrained),
+      pct(c.clean.mapAtR),
+      pct(c.clean.precisionAt1),
+      pct(c.clean.rPrecision),
       `${pct(c.corrupted.mapAtR.mean)} ± ${pct(c.corrupted.mapAtR.std)}`,
       `${pct(c.corrupted.precisionAt1.mean)} ± ${pct(c.corrupted.precisionAt1.std)}`,
       `${pct(c.corrupted.rPrecision.mean)} ± ${pct(c.corrupted.rPrecision.std)}`,
@@ -90,7 +119,11 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
     `<div class="charts">${[...new Set(report.cells.map((c) => c.dataset))].map((d) => `<div class="chart">${renderBarChartSvg(report.cells.filter((c) => c.dataset === d))}</div>`).join('\n')}</div>`,
   ];
   if (hasAttention) {
-    sections.push('<h2>Table 2: attention score (mean ± std)</h2>', '<p class="note">1 = all attention on the object, 0 = chance, &lt; 0 = on the background.</p>', renderHtmlTable(table2Model(report)));
+    sections.push(
+      '<h2>Table 2: attention score (mean ± std)</h2>',
+      '<p class="note">1 = all attention on the object, 0 = chance, &lt; 0 = on the background.</p>',
+      renderHtmlTable(table2Model(report)),
+    );
   }
   if (figures.attentionFigurePng) {
     sections.push(

@@ -1,5 +1,12 @@
 export * from './schema';
-export { renderTable1, renderTable2, renderMaskQualityTable, table1Model, table2Model, maskQualityModel } from './tables';
+export {
+  renderTable1,
+  renderTable2,
+  renderMaskQualityTable,
+  table1Model,
+  table2Model,
+  maskQualityModel,
+} from './tables';
 export { TABLE_FORMATS, type TableFormat } from './tableModel';
 export { computeEffect } from './effect';
 export { renderHtml, type ReportFigures } from './html';

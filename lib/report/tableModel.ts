@@ -37,10 +37,14 @@ export function formatNumber(v: number, decimals: number): string {
 
 function plain(v: TableValue, decimals: number, pm: string, missing: string): string {
   switch (v.kind) {
-    case 'number': return formatNumber(v.value, decimals);
-    case 'pm': return `${formatNumber(v.mean, decimals)}${pm}${formatNumber(v.std, decimals)}`;
-    case 'text': return v.text;
-    case 'missing': return missing;
+    case 'number':
+      return formatNumber(v.value, decimals);
+    case 'pm':
+      return `${formatNumber(v.mean, decimals)}${pm}${formatNumber(v.std, decimals)}`;
+    case 'text':
+      return v.text;
+    case 'missing':
+      return missing;
   }
 }
 
@@ -57,11 +61,16 @@ function checkShape(t: TableModel): void {
 export function renderTable(t: TableModel, format: TableFormat): string {
   checkShape(t);
   switch (format) {
-    case 'md': return renderMarkdown(t);
-    case 'csv': return renderCsv(t);
-    case 'tex': return renderTex(t);
-    case 'text': return renderText(t);
-    default: throw new Error(`unknown table format '${String(format)}': expected one of ${TABLE_FORMATS.join(', ')}`);
+    case 'md':
+      return renderMarkdown(t);
+    case 'csv':
+      return renderCsv(t);
+    case 'tex':
+      return renderTex(t);
+    case 'text':
+      return renderText(t);
+    default:
+      throw new Error(`unknown table format '${String(format)}': expected one of ${TABLE_FORMATS.join(', ')}`);
   }
 }
 
@@ -83,7 +92,8 @@ export function csvField(s: string): string {
 
 function renderCsv(t: TableModel): string {
   const head = [t.stub];
-  for (const c of t.columns) head.push(...(c.pm ? c.csvLabels ?? [`${headerLabel(c)} mean`, `${headerLabel(c)} std`] : [headerLabel(c)]));
+  for (const c of t.columns)
+    head.push(...(c.pm ? (c.csvLabels ?? [`${headerLabel(c)} mean`, `${headerLabel(c)} std`]) : [headerLabel(c)]));
   const lines = [head.map(csvField).join(',')];
   for (const r of t.rows) {
     const cells = [r.label];
@@ -103,10 +113,14 @@ function renderCsv(t: TableModel): string {
 export function texEscape(s: string): string {
   return s.replace(/[\\&%$#_{}~^]/g, (ch) => {
     switch (ch) {
-      case '\\': return '\\textbackslash{}';
-      case '~': return '\\textasciitilde{}';
-      case '^': return '\\textasciicircum{}';
-      default: return `\\${ch}`;
+      case '\\':
+        return '\\textbackslash{}';
+      case '~':
+        return '\\textasciitilde{}';
+      case '^':
+        return '\\textasciicircum{}';
+      default:
+        return `\\${ch}`;
     }
   });
 }
@@ -128,7 +142,10 @@ function renderTex(t: TableModel): string {
   if (grouped) {
     const runs = groupRuns(t.columns);
     lines.push(
-      ['', ...runs.map(([g, , n]) => (n > 1 ? `\\multicolumn{${n}}{c}{${texEscape(g ?? '')}}` : texEscape(g ?? '')))].join(' & ') + ' \\\\',
+      [
+        '',
+        ...runs.map(([g, , n]) => (n > 1 ? `\\multicolumn{${n}}{c}{${texEscape(g ?? '')}}` : texEscape(g ?? ''))),
+      ].join(' & ') + ' \\\\',
     );
     const rules = runs.filter(([g]) => g !== undefined).map(([, i, n]) => `\\cmidrule(lr){${i + 2}-${i + n + 1}}`);
     if (rules.length) lines.push(rules.join(' '));
@@ -151,8 +168,13 @@ function renderText(t: TableModel): string {
     ...t.rows.map((r) => [r.label, ...r.values.map((v) => plain(v, t.decimals, ' ± ', '-'))]),
   ];
   const widths = grid[0].map((_, k) => Math.max(...grid.map((row) => [...row[k]].length)));
-  const pad = (s: string, w: number, left: boolean) => (left ? s + ' '.repeat(w - [...s].length) : ' '.repeat(w - [...s].length) + s);
-  const fmt = (row: string[]) => row.map((s, k) => pad(s, widths[k], k === 0)).join('  ').trimEnd();
+  const pad = (s: string, w: number, left: boolean) =>
+    left ? s + ' '.repeat(w - [...s].length) : ' '.repeat(w - [...s].length) + s;
+  const fmt = (row: string[]) =>
+    row
+      .map((s, k) => pad(s, widths[k], k === 0))
+      .join('  ')
+      .trimEnd();
   return [fmt(grid[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...grid.slice(1).map(fmt)].join('\n') + '\n';
 }
 
@@ -168,11 +190,22 @@ export function renderHtmlTable(t: TableModel): string {
   if (grouped) {
     const runs = groupRuns(t.columns);
     // a column without a group spans both header rows
-    const top = runs.map(([g, i, n]) => (g === undefined ? `<th rowspan="2">${htmlEscape(t.columns[i].label)}</th>` : `<th colspan="${n}">${htmlEscape(g)}</th>`));
+    const top = runs.map(([g, i, n]) =>
+      g === undefined
+        ? `<th rowspan="2">${htmlEscape(t.columns[i].label)}</th>`
+        : `<th colspan="${n}">${htmlEscape(g)}</th>`,
+    );
     out.push(`<tr><th rowspan="2">${htmlEscape(t.stub)}</th>${top.join('')}</tr>`);
-    out.push(`<tr>${t.columns.filter((c) => c.group !== undefined).map((c) => `<th>${htmlEscape(c.label)}</th>`).join('')}</tr>`);
+    out.push(
+      `<tr>${t.columns
+        .filter((c) => c.group !== undefined)
+        .map((c) => `<th>${htmlEscape(c.label)}</th>`)
+        .join('')}</tr>`,
+    );
   } else {
-    out.push(`<tr><th>${htmlEscape(t.stub)}</th>${t.columns.map((c) => `<th>${htmlEscape(c.label)}</th>`).join('')}</tr>`);
+    out.push(
+      `<tr><th>${htmlEscape(t.stub)}</th>${t.columns.map((c) => `<th>${htmlEscape(c.label)}</th>`).join('')}</tr>`,
+    );
   }
   out.push('</thead>', '<tbody>');
   for (const r of t.rows) {

@@ -14,7 +14,12 @@ function unique<T>(xs: T[]): T[] {
   return [...new Set(xs)];
 }
 
-interface RowKey { loss: string; mode: ReportCell['mode']; seed: number; label: string }
+interface RowKey {
+  loss: string;
+  mode: ReportCell['mode'];
+  seed: number;
+  label: string;
+}
 
 /** Rows (loss, mode, seed) in report order, base before BGAugment; the seed is named only when several appear. */
 function rowKeys(cells: ReportCell[]): RowKey[] {
@@ -34,9 +39,13 @@ function rowKeys(cells: ReportCell[]): RowKey[] {
 
 /** The one cell for (dataset, row), or undefined; duplicates are an error naming the cell. */
 function cellFor(cells: ReportCell[], dataset: string, row: RowKey): ReportCell | undefined {
-  const found = cells.filter((c) => c.dataset === dataset && c.loss === row.loss && c.mode === row.mode && c.seed === row.seed);
+  const found = cells.filter(
+    (c) => c.dataset === dataset && c.loss === row.loss && c.mode === row.mode && c.seed === row.seed,
+  );
   if (found.length > 1) {
-    throw new Error(`report has ${found.length} cells for dataset=${dataset} loss=${row.loss} mode=${row.mode} seed=${row.seed}: expected one`);
+    throw new Error(
+      `report has ${found.length} cells for dataset=${dataset} loss=${row.loss} mode=${row.mode} seed=${row.seed}: expected one`,
+    );
   }
   return found[0];
 }
@@ -49,7 +58,10 @@ export function table1Model(report: Report): TableModel {
   return {
     stub: 'Loss',
     decimals: 2,
-    columns: datasets.flatMap((d) => [{ label: 'clean', group: d }, { label: 'corrupted', group: d, pm: true }]),
+    columns: datasets.flatMap((d) => [
+      { label: 'clean', group: d },
+      { label: 'corrupted', group: d, pm: true },
+    ]),
     rows: rows.map((r) => ({
       label: r.label,
       values: datasets.flatMap((d): TableValue[] => {
@@ -83,13 +95,19 @@ export function table2Model(report: Report): TableModel {
 
 export function maskQualityModel(report: Report): TableModel {
   const stats = ['median', 'q1', 'q3', 'min', 'max'] as const;
-  const metrics = [['iou', 'IoU'], ['overlap', 'overlap']] as const;
+  const metrics = [
+    ['iou', 'IoU'],
+    ['overlap', 'overlap'],
+  ] as const;
   return {
     stub: 'Dataset',
     decimals: 2,
     columns: [
       { label: 'n' },
-      ...metrics.flatMap(([, name]) => [{ label: 'mean ± std', group: name, pm: true, csvLabels: [`${name} mean`, `${name} std`] as [string, string] }, ...stats.map((s) => ({ label: s, group: name }))]),
+      ...metrics.flatMap(([, name]) => [
+        { label: 'mean ± std', group: name, pm: true, csvLabels: [`${name} mean`, `${name} std`] as [string, string] },
+        ...stats.map((s) => ({ label: s, group: name })),
+      ]),
     ],
     rows: (report.maskQuality ?? []).map((m) => ({
       label: m.dataset,

@@ -16,7 +16,11 @@ export interface ReportFigureFiles {
 
 export const ATTENTION_FIGURE_FILE = 'attention.png';
 
-export async function writeReportFiles(dir: string, report: Report, figures: ReportFigureFiles = {}): Promise<string[]> {
+export async function writeReportFiles(
+  dir: string,
+  report: Report,
+  figures: ReportFigureFiles = {},
+): Promise<string[]> {
   const r = parseReport(report);
   const hasAttention = r.cells.some((c) => c.attention);
   const hasMasks = (r.maskQuality ?? []).length > 0;
@@ -44,7 +48,10 @@ export async function writeReportFiles(dir: string, report: Report, figures: Rep
   if (hasAttention) files.push(['attention.csv', renderTable2(r, 'csv')]);
   if (hasMasks) files.push(['mask_quality.csv', renderMaskQualityTable(r, 'csv')]);
   if (figures.attentionFigurePng) files.push([ATTENTION_FIGURE_FILE, figures.attentionFigurePng]);
-  files.push(['report.html', renderHtml(r, { attentionFigurePng: figures.attentionFigurePng ? ATTENTION_FIGURE_FILE : undefined })]);
+  files.push([
+    'report.html',
+    renderHtml(r, { attentionFigurePng: figures.attentionFigurePng ? ATTENTION_FIGURE_FILE : undefined }),
+  ]);
   await mkdir(dir, { recursive: true });
   for (const [name, body] of files) await writeFile(join(dir, name), body);
   return files.map(([name]) => name);

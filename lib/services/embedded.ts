@@ -1,7 +1,14 @@
 // The services a run needs: the user's own (TEMPORAL_ADDRESS, S3_ENDPOINT) or the embedded ones,
 // which this module starts detached on loopback, reuses while they run, and stops on request.
 import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
-import { embeddedS3Credentials, externalS3FromEnv, externalTemporalFromEnv, parsePort, DEFAULT_NAMESPACE, type ServiceEndpoints } from './endpoints';
+import {
+  embeddedS3Credentials,
+  externalS3FromEnv,
+  externalTemporalFromEnv,
+  parsePort,
+  DEFAULT_NAMESPACE,
+  type ServiceEndpoints,
+} from './endpoints';
 import { isProcessAlive, readProcessRecord, removeProcessRecord, sleep, stopProcess } from './processRecord';
 import { probeS3 } from './s3Probe';
 import { s3RecordFile, startS3Server, weedPortsFor, S3_DEFAULT_PORT, type WeedPorts } from './s3Server';
@@ -9,7 +16,13 @@ import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
 import { probeTemporal } from './temporalProbe';
-import { startTemporalServer, temporalRecordFile, TEMPORAL_DEFAULT_PORT, TEMPORAL_DEFAULT_UI_PORT, type SearchAttributeType } from './temporalServer';
+import {
+  startTemporalServer,
+  temporalRecordFile,
+  TEMPORAL_DEFAULT_PORT,
+  TEMPORAL_DEFAULT_UI_PORT,
+  type SearchAttributeType,
+} from './temporalServer';
 
 export type { ServiceEndpoints } from './endpoints';
 
@@ -63,15 +76,22 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
 
   const temporalTask = async (): Promise<ServiceEndpoints['temporal']> => {
     if (externalTemporal) {
-      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, (leftMs) => probeTemporal(externalTemporal.address, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs)))).catch((err: Error) => {
-        throw new Error(`Temporal server at ${externalTemporal.address} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`);
+      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, (leftMs) =>
+        probeTemporal(externalTemporal.address, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs))),
+      ).catch((err: Error) => {
+        throw new Error(
+          `Temporal server at ${externalTemporal.address} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`,
+        );
       });
       return externalTemporal;
     }
     const info = await startTemporalServer({
       stateDir,
       port: opts.temporalPort ?? envPort(env, 'BGBIAS_TEMPORAL_PORT') ?? TEMPORAL_DEFAULT_PORT,
-      uiPort: opts.temporalUiPort === null ? undefined : (opts.temporalUiPort ?? envPort(env, 'BGBIAS_TEMPORAL_UI_PORT') ?? TEMPORAL_DEFAULT_UI_PORT),
+      uiPort:
+        opts.temporalUiPort === null
+          ? undefined
+          : (opts.temporalUiPort ?? envPort(env, 'BGBIAS_TEMPORAL_UI_PORT') ?? TEMPORAL_DEFAULT_UI_PORT),
       httpPort: opts.temporalHttpPort,
       metricsPort: opts.temporalMetricsPort,
       namespace: opts.namespace ?? DEFAULT_NAMESPACE,
@@ -80,15 +100,21 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
       env,
     });
     if (!info.reused) started.push('temporal');
-    log(`${info.reused ? 'reusing' : 'started'} Temporal dev server at ${info.address} (pid ${info.pid}${info.uiUrl ? `, UI ${info.uiUrl}` : ''}, log ${info.logFile})`);
+    log(
+      `${info.reused ? 'reusing' : 'started'} Temporal dev server at ${info.address} (pid ${info.pid}${info.uiUrl ? `, UI ${info.uiUrl}` : ''}, log ${info.logFile})`,
+    );
     return { address: info.address, namespace: info.namespace, uiUrl: info.uiUrl };
   };
 
   const s3Task = async (): Promise<S3Endpoint> => {
     if (externalS3) {
-      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, () => probeS3(externalS3)).catch((err: Error) => {
-        throw new Error(`S3 server at ${describeS3Endpoint(externalS3)} (S3_ENDPOINT) is unreachable or unusable: ${err.message}`);
-      });
+      await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, () => probeS3(externalS3)).catch(
+        (err: Error) => {
+          throw new Error(
+            `S3 server at ${describeS3Endpoint(externalS3)} (S3_ENDPOINT) is unreachable or unusable: ${err.message}`,
+          );
+        },
+      );
       return externalS3;
     }
     const creds = embeddedS3Credentials(env);
@@ -100,7 +126,9 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
       env,
     });
     if (!info.reused) started.push('s3');
-    log(`${info.reused ? 'reusing' : 'started'} embedded S3 server at ${info.address} (pid ${info.pid}, log ${info.logFile})`);
+    log(
+      `${info.reused ? 'reusing' : 'started'} embedded S3 server at ${info.address} (pid ${info.pid}, log ${info.logFile})`,
+    );
     return info.endpoint;
   };
 
@@ -109,21 +137,34 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
   const run = async () => {
     // Both at once: start-up time is the slower of the two, not the sum.
     const [temporal, s3] = await Promise.allSettled([temporalTask(), s3Task()]);
-    const errors = [temporal, s3].filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
+    const errors = [temporal, s3]
+      .filter((r): r is PromiseRejectedResult => r.status === 'rejected')
+      .map((r) => (r.reason instanceof Error ? r.reason.message : String(r.reason)));
     if (errors.length > 0) throw new Error(errors.join('\n\n'));
-    return { temporal: (temporal as PromiseFulfilledResult<ServiceEndpoints['temporal']>).value, s3: (s3 as PromiseFulfilledResult<S3Endpoint>).value, started };
+    return {
+      temporal: (temporal as PromiseFulfilledResult<ServiceEndpoints['temporal']>).value,
+      s3: (s3 as PromiseFulfilledResult<S3Endpoint>).value,
+      started,
+    };
   };
   return needsEmbedded ? withStateLock(stateDir, (opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS) * 2, run) : run();
 }
 
 /** Stops the embedded servers of the state folder (SIGTERM, SIGKILL after a grace period). */
-export async function stopServices(opts: Pick<ServicesOptions, 'stateDir' | 'env' | 'log'> & { graceMs?: number } = {}): Promise<Array<{ service: string; result: 'stopped' | 'killed' | 'not-running' }>> {
+export async function stopServices(
+  opts: Pick<ServicesOptions, 'stateDir' | 'env' | 'log'> & { graceMs?: number } = {},
+): Promise<Array<{ service: string; result: 'stopped' | 'killed' | 'not-running' }>> {
   const env = opts.env ?? process.env;
   const stateDir = resolveStateDir(opts.stateDir, env);
   const log = opts.log ?? (() => undefined);
   return withStateLock(stateDir, 120_000, async () =>
     Promise.all(
-      ([['temporal', temporalRecordFile(stateDir)], ['s3', s3RecordFile(stateDir)]] as const).map(async ([service, file]) => {
+      (
+        [
+          ['temporal', temporalRecordFile(stateDir)],
+          ['s3', s3RecordFile(stateDir)],
+        ] as const
+      ).map(async ([service, file]) => {
         const record = readProcessRecord(file);
         if (!record) {
           log(`${service}: not running (no record in ${file})`);
@@ -156,22 +197,66 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
 
   const temporal = async (): Promise<ServiceStatus> => {
     if (externalTemporal) {
-      return { service: 'temporal', mode: 'external', address: externalTemporal.address, uiUrl: externalTemporal.uiUrl, ...(await answer(() => probeTemporal(externalTemporal.address, externalTemporal.namespace, 3_000))) };
+      return {
+        service: 'temporal',
+        mode: 'external',
+        address: externalTemporal.address,
+        uiUrl: externalTemporal.uiUrl,
+        ...(await answer(() => probeTemporal(externalTemporal.address, externalTemporal.namespace, 3_000))),
+      };
     }
     const r = readProcessRecord(temporalRecordFile(stateDir));
-    if (!r) return { service: 'temporal', mode: 'embedded', address: `127.0.0.1:${envPort(env, 'BGBIAS_TEMPORAL_PORT') ?? TEMPORAL_DEFAULT_PORT}`, alive: false, answering: false, error: 'not started' };
+    if (!r)
+      return {
+        service: 'temporal',
+        mode: 'embedded',
+        address: `127.0.0.1:${envPort(env, 'BGBIAS_TEMPORAL_PORT') ?? TEMPORAL_DEFAULT_PORT}`,
+        alive: false,
+        answering: false,
+        error: 'not started',
+      };
     const alive = isProcessAlive(r.pid, r.executable);
     const namespace = String(r.details.namespace ?? DEFAULT_NAMESPACE);
-    const probe = alive ? await answer(() => probeTemporal(r.address, namespace, 3_000)) : { answering: false, error: 'process is not running' };
-    return { service: 'temporal', mode: 'embedded', address: r.address, pid: r.pid, alive, uiUrl: r.uiUrl, logFile: r.logFile, ...probe };
+    const probe = alive
+      ? await answer(() => probeTemporal(r.address, namespace, 3_000))
+      : { answering: false, error: 'process is not running' };
+    return {
+      service: 'temporal',
+      mode: 'embedded',
+      address: r.address,
+      pid: r.pid,
+      alive,
+      uiUrl: r.uiUrl,
+      logFile: r.logFile,
+      ...probe,
+    };
   };
 
   const s3 = async (): Promise<ServiceStatus> => {
-    if (externalS3) return { service: 's3', mode: 'external', address: describeS3Endpoint(externalS3), ...(await answer(() => probeS3(externalS3))) };
+    if (externalS3)
+      return {
+        service: 's3',
+        mode: 'external',
+        address: describeS3Endpoint(externalS3),
+        ...(await answer(() => probeS3(externalS3))),
+      };
     const r = readProcessRecord(s3RecordFile(stateDir));
-    if (!r) return { service: 's3', mode: 'embedded', address: `http://127.0.0.1:${envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT}`, alive: false, answering: false, error: 'not started' };
+    if (!r)
+      return {
+        service: 's3',
+        mode: 'embedded',
+        address: `http://127.0.0.1:${envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT}`,
+        alive: false,
+        answering: false,
+        error: 'not started',
+      };
     const alive = isProcessAlive(r.pid, r.executable);
-    const endpoint: S3Endpoint = { endPoint: '127.0.0.1', port: Number(r.details.s3Port), useSSL: false, ...embeddedS3Credentials(env) };
+    const endpoint: S3Endpoint = {
+      endPoint: '127.0.0.1',
+      port: Number(r.details.s3Port),
+      useSSL: false,
+      ...embeddedS3Credentials(env),
+    };
     const probe = alive ? await answer(() => probeS3(endpoint)) : { answering: false, error: 'process is not running' };
     return { service: 's3', mode: 'embedded', address: r.address, pid: r.pid, alive, logFile: r.logFile, ...probe };
   };

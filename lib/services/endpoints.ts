@@ -30,7 +30,8 @@ export function parseBoolean(name: string, value: string): boolean {
 
 export function parsePort(name: string, value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 65_535) throw new Error(`${name}=${value}: expected a port number 1-65535`);
+  if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < 1 || n > 65_535)
+    throw new Error(`${name}=${value}: expected a port number 1-65535`);
   return n;
 }
 
@@ -41,7 +42,11 @@ export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoint
   if (!/^[^\s/:]+:\d+$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(address)) {
     throw new Error(`TEMPORAL_ADDRESS=${address}: expected host:port, e.g. temporal.example.org:7233 (no scheme)`);
   }
-  return { address, namespace: nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE, uiUrl: nonEmpty(env, 'TEMPORAL_UI_URL') };
+  return {
+    address,
+    namespace: nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE,
+    uiUrl: nonEmpty(env, 'TEMPORAL_UI_URL'),
+  };
 }
 
 /** S3_ENDPOINT ("http(s)://host[:port]" or "host[:port]") + credentials when set, else undefined. */
@@ -55,30 +60,52 @@ export function externalS3FromEnv(env: NodeJS.ProcessEnv): S3Endpoint | undefine
   } catch {
     throw new Error(`S3_ENDPOINT=${raw}: not a valid address; expected e.g. http://minio.example.org:9000`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`S3_ENDPOINT=${raw}: scheme must be http or https`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`S3_ENDPOINT=${raw}: scheme must be http or https`);
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.username) {
     throw new Error(`S3_ENDPOINT=${raw}: give only scheme, host and port (no path, query or credentials)`);
   }
   const sslVar = nonEmpty(env, 'S3_USE_SSL');
-  const useSSL = hasScheme ? url.protocol === 'https:' : sslVar !== undefined ? parseBoolean('S3_USE_SSL', sslVar) : false;
+  const useSSL = hasScheme
+    ? url.protocol === 'https:'
+    : sslVar !== undefined
+      ? parseBoolean('S3_USE_SSL', sslVar)
+      : false;
   if (hasScheme && sslVar !== undefined && parseBoolean('S3_USE_SSL', sslVar) !== useSSL) {
     throw new Error(`S3_ENDPOINT=${raw} and S3_USE_SSL=${sslVar} disagree about TLS`);
   }
   const port = url.port !== '' ? Number(url.port) : useSSL ? 443 : 80;
   const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
   const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
-  const missing = [accessKey === undefined ? 'S3_ACCESS_KEY' : '', secretKey === undefined ? 'S3_SECRET_KEY' : ''].filter(Boolean);
-  if (missing.length > 0) throw new Error(`S3_ENDPOINT=${raw} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not`);
+  const missing = [
+    accessKey === undefined ? 'S3_ACCESS_KEY' : '',
+    secretKey === undefined ? 'S3_SECRET_KEY' : '',
+  ].filter(Boolean);
+  if (missing.length > 0)
+    throw new Error(`S3_ENDPOINT=${raw} is set but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not`);
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  return { endPoint: host, port, useSSL, accessKey: accessKey!, secretKey: secretKey!, region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION };
+  return {
+    endPoint: host,
+    port,
+    useSSL,
+    accessKey: accessKey!,
+    secretKey: secretKey!,
+    region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION,
+  };
 }
 
 /** Credentials for the embedded server: the environment's if given, else the fixed dev pair. */
-export function embeddedS3Credentials(env: NodeJS.ProcessEnv): { accessKey: string; secretKey: string; region: string } {
+export function embeddedS3Credentials(env: NodeJS.ProcessEnv): {
+  accessKey: string;
+  secretKey: string;
+  region: string;
+} {
   const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
   const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
   if ((accessKey === undefined) !== (secretKey === undefined)) {
-    throw new Error(`set both S3_ACCESS_KEY and S3_SECRET_KEY or neither (only ${accessKey !== undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY'} is set)`);
+    throw new Error(
+      `set both S3_ACCESS_KEY and S3_SECRET_KEY or neither (only ${accessKey !== undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY'} is set)`,
+    );
   }
   return {
     accessKey: accessKey ?? EMBEDDED_DEV_ACCESS_KEY,

@@ -11,7 +11,9 @@ export function freePort(host = LOOPBACK): Promise<number> {
     server.on('error', reject);
     server.listen({ host, port: 0, exclusive: true }, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('freePort: no address'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('freePort: no address')),
+      );
     });
   });
 }
@@ -51,7 +53,12 @@ export function isPortFree(port: number, host = LOOPBACK): Promise<boolean> {
 }
 
 /** Throws naming the service, address and the setting that moves it when a port is taken. */
-export async function assertPortsFree(what: string, ports: Record<string, number>, hint: string, host = LOOPBACK): Promise<void> {
+export async function assertPortsFree(
+  what: string,
+  ports: Record<string, number>,
+  hint: string,
+  host = LOOPBACK,
+): Promise<void> {
   const taken: string[] = [];
   for (const [name, port] of Object.entries(ports)) {
     if (!(await isPortFree(port, host))) taken.push(`${name} ${host}:${port}`);

@@ -28,7 +28,10 @@ export function readProcessRecord(file: string): ProcessRecord | undefined {
     throw err;
   }
   const parsed = processRecordSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`invalid process record ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; delete it if no server is running`);
+  if (!parsed.success)
+    throw new Error(
+      `invalid process record ${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}; delete it if no server is running`,
+    );
   return parsed.data;
 }
 
@@ -71,7 +74,11 @@ export function isProcessAlive(pid: number, executable?: string): boolean {
 }
 
 /** Starts a process that outlives this one: own process group, output appended to logFile. */
-export function spawnDetached(executable: string, args: string[], opts: { cwd: string; logFile: string; env: NodeJS.ProcessEnv }): { pid: number; logOffset: number } {
+export function spawnDetached(
+  executable: string,
+  args: string[],
+  opts: { cwd: string; logFile: string; env: NodeJS.ProcessEnv },
+): { pid: number; logOffset: number } {
   fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
   fs.appendFileSync(opts.logFile, `\n--- ${new Date().toISOString()} starting: ${executable} ${args.join(' ')}\n`);
   const logOffset = fs.statSync(opts.logFile).size;
@@ -89,7 +96,11 @@ export function spawnDetached(executable: string, args: string[], opts: { cwd: s
 }
 
 /** SIGTERM, then SIGKILL after graceMs. Resolves once the process is gone. */
-export async function stopProcess(pid: number, executable: string, graceMs = 15_000): Promise<'stopped' | 'killed' | 'not-running'> {
+export async function stopProcess(
+  pid: number,
+  executable: string,
+  graceMs = 15_000,
+): Promise<'stopped' | 'killed' | 'not-running'> {
   if (!isProcessAlive(pid, executable)) return 'not-running';
   try {
     process.kill(pid, 'SIGTERM');
@@ -119,7 +130,10 @@ export function tailLog(file: string, fromOffset = 0, lines = 20): string {
     try {
       const buf = Buffer.alloc(Math.max(0, size - start));
       fs.readSync(fd, buf, 0, buf.length, start);
-      const all = buf.toString('utf8').split('\n').filter((l) => l.trim() !== '');
+      const all = buf
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '');
       return all.slice(-lines).join('\n');
     } catch {
       return '';

@@ -32,7 +32,9 @@ export async function waitForReady(o: WaitForReadyOptions): Promise<void> {
       if (err instanceof FatalProbeError) throw new Error(`${o.what} at ${o.address}: ${lastError}. ${logSection(o)}`);
     }
     if (Date.now() > deadline) {
-      throw new Error(`${o.what} (pid ${o.pid}) did not become ready at ${o.address} within ${Math.round(o.timeoutMs / 1000)} s (last error: ${lastError}). ${logSection(o)}`);
+      throw new Error(
+        `${o.what} (pid ${o.pid}) did not become ready at ${o.address} within ${Math.round(o.timeoutMs / 1000)} s (last error: ${lastError}). ${logSection(o)}`,
+      );
     }
     await sleep(250);
   }

@@ -2,7 +2,13 @@
 import { createMinioClient, describeS3Endpoint, errorMessage, s3ErrorCode, type S3Endpoint } from '../store/s3Endpoint';
 import { FatalProbeError } from './readiness';
 
-const AUTH_ERRORS = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AccessDenied', 'InvalidToken', 'ExpiredToken']);
+const AUTH_ERRORS = new Set([
+  'SignatureDoesNotMatch',
+  'InvalidAccessKeyId',
+  'AccessDenied',
+  'InvalidToken',
+  'ExpiredToken',
+]);
 
 /** Resolves when the server answers an authenticated request; auth failures are fatal (waiting
  * will not fix them), connection failures are not (the server may still be starting). */

@@ -4,7 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { S3Endpoint } from '../store/s3Endpoint';
 import { assertPortsFree, LOOPBACK } from './ports';
-import { isProcessAlive, readProcessRecord, removeProcessRecord, spawnDetached, stopProcess, writeProcessRecord, type ProcessRecord } from './processRecord';
+import {
+  isProcessAlive,
+  readProcessRecord,
+  removeProcessRecord,
+  spawnDetached,
+  stopProcess,
+  writeProcessRecord,
+  type ProcessRecord,
+} from './processRecord';
 import { waitForReady } from './readiness';
 import { probeS3 } from './s3Probe';
 import { findTool } from './tools';
@@ -81,21 +89,35 @@ export async function startS3Server(o: S3ServerOptions): Promise<S3ServerInfo> {
     const endpoint = endpointOf(port, o);
     // The probe uses the credentials asked for now: if the running server was started with
     // others it fails at once, naming the access key.
-    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeS3(endpoint) }).catch((err: Error) => {
-      throw new Error(`${err.message}\n(If the embedded S3 server was started with other credentials, run \`bgbias services down\` and start it again.)`);
-    });
+    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeS3(endpoint) }).catch(
+      (err: Error) => {
+        throw new Error(
+          `${err.message}\n(If the embedded S3 server was started with other credentials, run \`bgbias services down\` and start it again.)`,
+        );
+      },
+    );
     return { endpoint, address: existing.address, pid: existing.pid, logFile: existing.logFile, reused: true };
   }
   if (existing) removeProcessRecord(recordFile);
 
   const executable = findTool('weed', o.env);
   const p = o.ports;
-  await assertPortsFree('the embedded S3 server (SeaweedFS)', { ...p }, 'Stop that process, choose another S3 port (BGBIAS_S3_PORT; the internal ports follow it), or point S3_ENDPOINT at a running S3 server.');
+  await assertPortsFree(
+    'the embedded S3 server (SeaweedFS)',
+    { ...p },
+    'Stop that process, choose another S3 port (BGBIAS_S3_PORT; the internal ports follow it), or point S3_ENDPOINT at a running S3 server.',
+  );
 
   // The identity file: only this key pair may use the server (no anonymous access).
   const identitiesFile = path.join(dir, 'identities.json');
   const identities = {
-    identities: [{ name: 'bgbias', credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'] }],
+    identities: [
+      {
+        name: 'bgbias',
+        credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
+        actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'],
+      },
+    ],
   };
   fs.writeFileSync(identitiesFile, JSON.stringify(identities, null, 2), { mode: 0o600 });
   fs.chmodSync(identitiesFile, 0o600);
@@ -159,5 +181,12 @@ function endpointOf(port: number, o: S3ServerOptions): S3Endpoint {
 }
 
 function readinessOf(r: ProcessRecord) {
-  return { what: 'embedded S3 server (SeaweedFS)', address: r.address, pid: r.pid, executable: r.executable, logFile: r.logFile, logOffset: r.logOffset };
+  return {
+    what: 'embedded S3 server (SeaweedFS)',
+    address: r.address,
+    pid: r.pid,
+    executable: r.executable,
+    logFile: r.logFile,
+    logOffset: r.logOffset,
+  };
 }

@@ -2,7 +2,11 @@ import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 /** The custom search attributes bgbias sets (workflows/searchAttributes.ts), all keywords. */
-export const BGBIAS_SEARCH_ATTRIBUTES = { BgbiasExperiment: 'Keyword', BgbiasPreset: 'Keyword', BgbiasStage: 'Keyword' } as const;
+export const BGBIAS_SEARCH_ATTRIBUTES = {
+  BgbiasExperiment: 'Keyword',
+  BgbiasPreset: 'Keyword',
+  BgbiasStage: 'Keyword',
+} as const;
 
 /**
  * Registers the search attributes on the server if they are missing (idempotent). The embedded dev
@@ -15,6 +19,8 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
   if (missing.length === 0) return;
   await connection.operatorService.addSearchAttributes({
     namespace,
-    searchAttributes: Object.fromEntries(missing.map((n) => [n, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD])),
+    searchAttributes: Object.fromEntries(
+      missing.map((n) => [n, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
   });
 }

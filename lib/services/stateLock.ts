@@ -35,7 +35,10 @@ async function withFileLock<T>(stateDir: string, timeoutMs: number, fn: () => Pr
         fs.rmSync(lockFile, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new Error(`${lockFile} is held by process ${holder} (another \`bgbias services\` command) for more than ${Math.round(timeoutMs / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `${lockFile} is held by process ${holder} (another \`bgbias services\` command) for more than ${Math.round(timeoutMs / 1000)} s`,
+        );
       await sleep(200);
     }
   }

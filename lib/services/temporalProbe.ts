@@ -4,7 +4,11 @@
 import { Connection } from '@temporalio/client';
 import { FatalProbeError } from './readiness';
 
-export async function probeTemporal(address: string, namespace: string, connectTimeoutMs = 5_000): Promise<{ serverVersion: string }> {
+export async function probeTemporal(
+  address: string,
+  namespace: string,
+  connectTimeoutMs = 5_000,
+): Promise<{ serverVersion: string }> {
   const connection = await Connection.connect({ address, connectTimeout: connectTimeoutMs });
   try {
     const info = await connection.workflowService.getSystemInfo({});

@@ -3,7 +3,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { assertPortsFree, canConnect, LOOPBACK } from './ports';
-import { isProcessAlive, readProcessRecord, removeProcessRecord, spawnDetached, stopProcess, tailLog, writeProcessRecord, type ProcessRecord } from './processRecord';
+import {
+  isProcessAlive,
+  readProcessRecord,
+  removeProcessRecord,
+  spawnDetached,
+  stopProcess,
+  tailLog,
+  writeProcessRecord,
+  type ProcessRecord,
+} from './processRecord';
 import { waitForReady } from './readiness';
 import { probeTemporal } from './temporalProbe';
 import { findTool } from './tools';
@@ -50,8 +59,19 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   const existing = readProcessRecord(recordFile);
   if (existing && isProcessAlive(existing.pid, existing.executable)) {
     const namespace = String(existing.details.namespace ?? o.namespace);
-    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(existing.address, namespace) });
-    return { address: existing.address, namespace, uiUrl: existing.uiUrl, pid: existing.pid, logFile: existing.logFile, reused: true };
+    await waitForReady({
+      ...readinessOf(existing),
+      timeoutMs: o.readyTimeoutMs,
+      probe: () => probeLocal(existing.address, namespace),
+    });
+    return {
+      address: existing.address,
+      namespace,
+      uiUrl: existing.uiUrl,
+      pid: existing.pid,
+      logFile: existing.logFile,
+      reused: true,
+    };
   }
   if (existing) removeProcessRecord(recordFile); // it died: start afresh on the same database
 
@@ -60,15 +80,33 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
   if (o.uiPort !== undefined) ports['web UI'] = o.uiPort;
   if (o.httpPort !== undefined) ports['HTTP API'] = o.httpPort;
   if (o.metricsPort !== undefined) ports.metrics = o.metricsPort;
-  await assertPortsFree('the Temporal dev server', ports, 'Stop that process, choose other ports (BGBIAS_TEMPORAL_PORT, BGBIAS_TEMPORAL_UI_PORT), or point TEMPORAL_ADDRESS at a running server.');
+  await assertPortsFree(
+    'the Temporal dev server',
+    ports,
+    'Stop that process, choose other ports (BGBIAS_TEMPORAL_PORT, BGBIAS_TEMPORAL_UI_PORT), or point TEMPORAL_ADDRESS at a running server.',
+  );
 
   const address = `${LOOPBACK}:${o.port}`;
-  const args = ['server', 'start-dev', '--ip', LOOPBACK, '--port', String(o.port), '--namespace', o.namespace, '--db-filename', path.join(dir, 'temporal.sqlite'), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    LOOPBACK,
+    '--port',
+    String(o.port),
+    '--namespace',
+    o.namespace,
+    '--db-filename',
+    path.join(dir, 'temporal.sqlite'),
+    '--log-level',
+    'warn',
+  ];
   if (o.uiPort !== undefined) args.push('--ui-port', String(o.uiPort));
   else args.push('--headless');
   if (o.httpPort !== undefined) args.push('--http-port', String(o.httpPort));
   if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
-  for (const [name, type] of Object.entries(o.searchAttributes ?? {})) args.push('--search-attribute', `${name}=${type}`);
+  for (const [name, type] of Object.entries(o.searchAttributes ?? {}))
+    args.push('--search-attribute', `${name}=${type}`);
 
   const logFile = path.join(dir, 'server.log');
   const uiUrl = o.uiPort !== undefined ? `http://${LOOPBACK}:${o.uiPort}` : undefined;
@@ -88,7 +126,11 @@ export async function startTemporalServer(o: TemporalServerOptions): Promise<Tem
     };
     writeProcessRecord(recordFile, record);
     try {
-      await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeLocal(address, o.namespace) });
+      await waitForReady({
+        ...readinessOf(record),
+        timeoutMs: o.readyTimeoutMs,
+        probe: () => probeLocal(address, o.namespace),
+      });
       return { address, namespace: o.namespace, uiUrl, pid, logFile, reused: false };
     } catch (err) {
       await stopProcess(pid, executable, 5_000);
@@ -121,5 +163,12 @@ async function probeLocal(address: string, namespace: string): Promise<void> {
 }
 
 function readinessOf(r: ProcessRecord) {
-  return { what: 'Temporal dev server', address: r.address, pid: r.pid, executable: r.executable, logFile: r.logFile, logOffset: r.logOffset };
+  return {
+    what: 'Temporal dev server',
+    address: r.address,
+    pid: r.pid,
+    executable: r.executable,
+    logFile: r.logFile,
+    logOffset: r.logOffset,
+  };
 }

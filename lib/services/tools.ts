@@ -23,7 +23,11 @@ function isExecutableFile(file: string): boolean {
 }
 
 /** Absolute path of the binary; throws an error naming every place it looked and how to install. */
-export function findTool(name: ToolName, env: NodeJS.ProcessEnv = process.env, localBinDir = path.join(projectRoot(), '.tools', 'bin')): string {
+export function findTool(
+  name: ToolName,
+  env: NodeJS.ProcessEnv = process.env,
+  localBinDir = path.join(projectRoot(), '.tools', 'bin'),
+): string {
   const envVar = ENV_VAR[name];
   const fromEnv = env[envVar];
   if (fromEnv !== undefined && fromEnv !== '') {

@@ -26,13 +26,18 @@ export class StoreError extends Error {
 
 /** Object keys: relative, '/'-separated, no empty, '.' or '..' segments, no control characters. */
 export function assertValidKey(key: string): void {
-  if (typeof key !== 'string' || key === '') throw new Error(`invalid object key ${JSON.stringify(key)}: must be a non-empty string`);
-  if (Buffer.byteLength(key) > 1024) throw new Error(`invalid object key ${JSON.stringify(key.slice(0, 80))}...: longer than 1024 bytes`);
+  if (typeof key !== 'string' || key === '')
+    throw new Error(`invalid object key ${JSON.stringify(key)}: must be a non-empty string`);
+  if (Buffer.byteLength(key) > 1024)
+    throw new Error(`invalid object key ${JSON.stringify(key.slice(0, 80))}...: longer than 1024 bytes`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f\\]/.test(key)) throw new Error(`invalid object key ${JSON.stringify(key)}: control characters and backslashes are not allowed`);
+  if (/[\u0000-\u001f\u007f\\]/.test(key))
+    throw new Error(`invalid object key ${JSON.stringify(key)}: control characters and backslashes are not allowed`);
   const segments = key.split('/');
   if (segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw new Error(`invalid object key ${JSON.stringify(key)}: no leading/trailing/double '/', and no '.' or '..' segments`);
+    throw new Error(
+      `invalid object key ${JSON.stringify(key)}: no leading/trailing/double '/', and no '.' or '..' segments`,
+    );
   }
 }
 
@@ -68,14 +73,21 @@ export class ArtifactStore {
       // Another process may have created it between the check and our request.
       const code = s3ErrorCode(err);
       if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return;
-      throw new StoreError(`cannot open bucket "${this.bucket}" at ${this.where}: ${code ? `${code}: ` : ''}${errorMessage(err)}`, code, { cause: err });
+      throw new StoreError(
+        `cannot open bucket "${this.bucket}" at ${this.where}: ${code ? `${code}: ` : ''}${errorMessage(err)}`,
+        code,
+        { cause: err },
+      );
     }
   }
 
   private fail(op: string, key: string, err: unknown): StoreError {
     if (err instanceof StoreError) return err;
     const code = s3ErrorCode(err);
-    const what = code !== undefined && NOT_FOUND_CODES.has(code) ? 'no such object' : `${code ? `${code}: ` : ''}${errorMessage(err)}`;
+    const what =
+      code !== undefined && NOT_FOUND_CODES.has(code)
+        ? 'no such object'
+        : `${code ? `${code}: ` : ''}${errorMessage(err)}`;
     return new StoreError(`${op} s3://${this.bucket}/${key} at ${this.where} failed: ${what}`, code, { cause: err });
   }
 
@@ -91,7 +103,8 @@ export class ArtifactStore {
   /** Uploads a stream; with an unknown size the client uploads it in parts (multipart). */
   async putStream(key: string, stream: Readable, size?: number): Promise<void> {
     assertValidKey(key);
-    if (size !== undefined && (!Number.isInteger(size) || size < 0)) throw new Error(`putStream s3://${this.bucket}/${key}: size must be a non-negative integer, got ${size}`);
+    if (size !== undefined && (!Number.isInteger(size) || size < 0))
+      throw new Error(`putStream s3://${this.bucket}/${key}: size must be a non-negative integer, got ${size}`);
     // The client pipes the source without listening for its errors: a failing source would
     // leave the upload waiting forever. Race it, and drop the unfinished multipart upload.
     let onSourceError: (err: unknown) => void = () => undefined;
@@ -155,13 +168,21 @@ export class ArtifactStore {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new StoreError(`s3://${this.bucket}/${key} at ${this.where} is not valid JSON: ${errorMessage(err)}`, 'InvalidJson');
+      throw new StoreError(
+        `s3://${this.bucket}/${key} at ${this.where} is not valid JSON: ${errorMessage(err)}`,
+        'InvalidJson',
+      );
     }
     if (!schema) return value as T;
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`).join('; ');
-      throw new StoreError(`s3://${this.bucket}/${key} at ${this.where} does not match its schema: ${issues}`, 'SchemaMismatch');
+      const issues = parsed.error.issues
+        .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
+        .join('; ');
+      throw new StoreError(
+        `s3://${this.bucket}/${key} at ${this.where} does not match its schema: ${issues}`,
+        'SchemaMismatch',
+      );
     }
     return parsed.data;
   }

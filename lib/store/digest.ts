@@ -20,14 +20,17 @@ function encode(value: unknown, at: string, seen: Set<object>): string {
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
-      if (!Number.isFinite(value)) throw new Error(`canonicalJson: ${at} is ${value}; only finite numbers have a JSON form`);
+      if (!Number.isFinite(value))
+        throw new Error(`canonicalJson: ${at} is ${value}; only finite numbers have a JSON form`);
       return JSON.stringify(value); // -0 becomes 0, like JSON.stringify
     case 'undefined':
       throw new Error(`canonicalJson: ${at} is undefined; use null or leave the key out`);
     case 'function':
     case 'symbol':
     case 'bigint':
-      throw new Error(`canonicalJson: ${at} is a ${typeof value}; only JSON data (null, boolean, number, string, array, plain object) is allowed`);
+      throw new Error(
+        `canonicalJson: ${at} is a ${typeof value}; only JSON data (null, boolean, number, string, array, plain object) is allowed`,
+      );
   }
   const obj = value as object;
   if (seen.has(obj)) throw new Error(`canonicalJson: ${at} refers back to itself (a cycle)`);
@@ -39,7 +42,9 @@ function encode(value: unknown, at: string, seen: Set<object>): string {
     const proto = Object.getPrototypeOf(obj);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      throw new Error(`canonicalJson: ${at} is a ${kind}, not a plain object; convert it to JSON data first (e.g. a Date to an ISO string)`);
+      throw new Error(
+        `canonicalJson: ${at} is a ${kind}, not a plain object; convert it to JSON data first (e.g. a Date to an ISO string)`,
+      );
     }
     const keys = Object.keys(obj).sort();
     const record = obj as Record<string, unknown>;
@@ -62,12 +67,19 @@ const HEX_DIGEST = /^[0-9a-f]{32,128}$/;
  */
 export function stageDigest(stage: string, version: number, inputs: unknown, upstream: string[]): string {
   if (typeof stage !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(stage)) {
-    throw new Error(`stageDigest: stage must be a name of letters, digits, '.', '_' or '-', got ${JSON.stringify(stage)}`);
+    throw new Error(
+      `stageDigest: stage must be a name of letters, digits, '.', '_' or '-', got ${JSON.stringify(stage)}`,
+    );
   }
-  if (!Number.isInteger(version) || version < 0) throw new Error(`stageDigest: version of stage "${stage}" must be a non-negative integer, got ${version}`);
-  if (!Array.isArray(upstream)) throw new Error(`stageDigest: upstream of stage "${stage}" must be an array of digests`);
+  if (!Number.isInteger(version) || version < 0)
+    throw new Error(`stageDigest: version of stage "${stage}" must be a non-negative integer, got ${version}`);
+  if (!Array.isArray(upstream))
+    throw new Error(`stageDigest: upstream of stage "${stage}" must be an array of digests`);
   upstream.forEach((d, i) => {
-    if (typeof d !== 'string' || !HEX_DIGEST.test(d)) throw new Error(`stageDigest: upstream[${i}] of stage "${stage}" is not a lowercase hex digest: ${JSON.stringify(d)}`);
+    if (typeof d !== 'string' || !HEX_DIGEST.test(d))
+      throw new Error(
+        `stageDigest: upstream[${i}] of stage "${stage}" is not a lowercase hex digest: ${JSON.stringify(d)}`,
+      );
   });
   return sha256Hex(canonicalJson({ stage, version, inputs, upstream }));
 }

@@ -38,9 +38,14 @@ const NAME_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** "<experiment>/<stage>/<digest>" after checking each part. */
 export function stagePrefix(ref: StageRef): string {
-  if (!NAME_SEGMENT.test(ref.experiment)) throw new Error(`experiment id ${JSON.stringify(ref.experiment)}: use letters, digits, '.', '_' or '-' (no '/')`);
-  if (!NAME_SEGMENT.test(ref.stage)) throw new Error(`stage name ${JSON.stringify(ref.stage)}: use letters, digits, '.', '_' or '-' (no '/')`);
-  if (!/^[0-9a-f]{64}$/.test(ref.digest)) throw new Error(`stage digest ${JSON.stringify(ref.digest)} of ${ref.experiment}/${ref.stage}: expected 64 lowercase hex characters (sha256)`);
+  if (!NAME_SEGMENT.test(ref.experiment))
+    throw new Error(`experiment id ${JSON.stringify(ref.experiment)}: use letters, digits, '.', '_' or '-' (no '/')`);
+  if (!NAME_SEGMENT.test(ref.stage))
+    throw new Error(`stage name ${JSON.stringify(ref.stage)}: use letters, digits, '.', '_' or '-' (no '/')`);
+  if (!/^[0-9a-f]{64}$/.test(ref.digest))
+    throw new Error(
+      `stage digest ${JSON.stringify(ref.digest)} of ${ref.experiment}/${ref.stage}: expected 64 lowercase hex characters (sha256)`,
+    );
   return `${ref.experiment}/${ref.stage}/${ref.digest}`;
 }
 
@@ -50,7 +55,10 @@ export async function readManifest(store: ArtifactStore, prefix: string): Promis
   if (!(await store.exists(key))) return undefined;
   const manifest = await store.getJson(key, manifestSchema);
   const digest = prefix.split('/').pop();
-  if (manifest.digest !== digest) throw new Error(`s3://${store.bucket}/${key}: manifest digest ${manifest.digest} does not match its prefix digest ${digest}`);
+  if (manifest.digest !== digest)
+    throw new Error(
+      `s3://${store.bucket}/${key}: manifest digest ${manifest.digest} does not match its prefix digest ${digest}`,
+    );
   return manifest;
 }
 
@@ -80,10 +88,18 @@ export class StageWriter {
 
   /** Object key of a file of this stage (for reading back partial outputs such as checkpoints). */
   keyOf(name: string): string {
-    if (typeof name !== 'string' || name === '' || name.startsWith('/') || name.split('/').some((s) => s === '' || s === '.' || s === '..')) {
-      throw new Error(`output name ${JSON.stringify(name)} of ${this.prefix}: must be a relative path without '.', '..' or empty segments`);
+    if (
+      typeof name !== 'string' ||
+      name === '' ||
+      name.startsWith('/') ||
+      name.split('/').some((s) => s === '' || s === '.' || s === '..')
+    ) {
+      throw new Error(
+        `output name ${JSON.stringify(name)} of ${this.prefix}: must be a relative path without '.', '..' or empty segments`,
+      );
     }
-    if (name === MANIFEST_NAME) throw new Error(`output name ${MANIFEST_NAME} of ${this.prefix} is reserved for the manifest`);
+    if (name === MANIFEST_NAME)
+      throw new Error(`output name ${MANIFEST_NAME} of ${this.prefix} is reserved for the manifest`);
     return `${this.prefix}/${name}`;
   }
 
@@ -93,7 +109,8 @@ export class StageWriter {
     const measure = new Measure();
     stream.once('error', (err) => measure.destroy(err));
     await this.store.putStream(key, stream.pipe(measure), size);
-    if (size !== undefined && measure.size !== size) throw new Error(`${key}: stream gave ${measure.size} bytes, expected ${size}`);
+    if (size !== undefined && measure.size !== size)
+      throw new Error(`${key}: stream gave ${measure.size} bytes, expected ${size}`);
     const entry: ManifestFile = { name, key, size: measure.size, sha256: measure.hash.digest('hex') };
     this.files.set(name, entry); // writing a name again replaces its entry
     return entry;
@@ -113,7 +130,9 @@ export class StageWriter {
     try {
       size = fs.statSync(localPath).size;
     } catch (err) {
-      throw new Error(`output ${name} of ${this.prefix}: cannot read local file ${localPath}: ${(err as Error).message}`);
+      throw new Error(
+        `output ${name} of ${this.prefix}: cannot read local file ${localPath}: ${(err as Error).message}`,
+      );
     }
     return this.putStream(name, fs.createReadStream(localPath), size);
   }

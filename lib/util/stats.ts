@@ -9,7 +9,8 @@
 function checkValues(values: ArrayLike<number>, what: string): void {
   if (values.length === 0) throw new Error(`${what}: empty input`);
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`${what}: value at index ${i} is ${values[i]}, expected a finite number`);
+    if (!Number.isFinite(values[i]))
+      throw new Error(`${what}: value at index ${i} is ${values[i]}, expected a finite number`);
   }
 }
 

@@ -68,7 +68,10 @@ export async function startHttpFileServer(root?: string): Promise<HttpFileServer
     }
     let start = 0;
     let status = 200;
-    const headers: Record<string, string | number> = { 'Accept-Ranges': 'bytes', 'Content-Type': 'application/octet-stream' };
+    const headers: Record<string, string | number> = {
+      'Accept-Ranges': 'bytes',
+      'Content-Type': 'application/octet-stream',
+    };
     const m = range && !state.ignoreRange ? /^bytes=(\d+)-$/.exec(range) : null;
     if (m) {
       start = Number(m[1]);

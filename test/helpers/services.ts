@@ -33,14 +33,30 @@ process.once('exit', () => {
 export async function randomServiceOptions(stateDir: string): Promise<ServicesOptions> {
   const p = await freePorts(13);
   const weedPorts: WeedPorts = {
-    s3: p[0], s3Grpc: p[1], master: p[2], masterGrpc: p[3], volume: p[4], volumeGrpc: p[5],
-    filer: p[6], filerGrpc: p[7], admin: p[8], adminGrpc: p[9],
+    s3: p[0],
+    s3Grpc: p[1],
+    master: p[2],
+    masterGrpc: p[3],
+    volume: p[4],
+    volumeGrpc: p[5],
+    filer: p[6],
+    filerGrpc: p[7],
+    admin: p[8],
+    adminGrpc: p[9],
   };
   // env: only PATH and the binary locations, so the developer's TEMPORAL_ADDRESS/S3_* never leak in.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   if (process.env.TEMPORAL_CLI) env.TEMPORAL_CLI = process.env.TEMPORAL_CLI;
   if (process.env.WEED_BIN) env.WEED_BIN = process.env.WEED_BIN;
-  return { stateDir, env, temporalPort: p[10], temporalUiPort: null, temporalHttpPort: p[11], temporalMetricsPort: p[12], weedPorts };
+  return {
+    stateDir,
+    env,
+    temporalPort: p[10],
+    temporalUiPort: null,
+    temporalHttpPort: p[11],
+    temporalMetricsPort: p[12],
+    weedPorts,
+  };
 }
 
 export async function startTestServices(): Promise<TestServices> {

@@ -49,14 +49,14 @@ export function startInProcessWorkers(endpoints: ServiceEndpoints): { cacheDir: 
   };
 }
 
-
 /** A workflow's result; on failure an error whose message carries the whole cause chain. */
 export async function resultExplained<T>(handle: { result(): Promise<unknown>; workflowId: string }): Promise<T> {
   try {
     return (await handle.result()) as T;
   } catch (err) {
     const parts: string[] = [];
-    for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) parts.push(e.message ?? String(e));
+    for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+      parts.push(e.message ?? String(e));
     throw new Error(`${handle.workflowId}: ${parts.join(' <- ')}`);
   }
 }

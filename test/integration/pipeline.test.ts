@@ -43,79 +43,108 @@ async function reproduce(experiment: string, input: unknown) {
     taskQueue: TASK_QUEUES.cpu,
     workflowId: reproduceId(experiment),
     args: [input],
-    typedSearchAttributes: [{ key: EXPERIMENT, value: experiment }, { key: PRESET, value: 'smoke' }, { key: STAGE, value: 'config' }],
+    typedSearchAttributes: [
+      { key: EXPERIMENT, value: experiment },
+      { key: PRESET, value: 'smoke' },
+      { key: STAGE, value: 'config' },
+    ],
   });
   const t0 = Date.now();
   const result = await resultExplained<ReproducePaperResult>(handle);
   return { handle, result, seconds: (Date.now() - t0) / 1000, progress: await handle.query<Progress>('progress') };
 }
 
-test('reproducePaper runs the tiny grid end to end, then reruns entirely from cache, then analyze recomputes alone', { timeout: 600_000 }, async () => {
-  const input = { preset: 'smoke', overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'] }) };
-  await initBackend();
-  const tensorsBefore = tf.memory().numTensors;
-  const first = await reproduce('e2e', input);
-  // The workers run in this process: after two trainings, evaluations and attributions every
-  // tensor they made is gone again (a long-lived worker must not grow).
-  assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked by the activities');
-  assert.equal(first.progress.stage, 'done');
-  assert.deepEqual(first.progress.cells.map((c) => [c.id, c.state]), [
-    ['synthetic/contrastive/base/s42', 'done'],
-    ['synthetic/contrastive/bgaugment/s42', 'done'],
-  ]);
-  // Per-epoch progress reached the parent (signals from the training activity).
-  assert.ok(first.progress.cells.every((c) => c.epoch === 2 && c.test !== undefined), JSON.stringify(first.progress.cells));
-  const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
-  const report = parseReport(await store.getJson(`${first.result.reportPrefix}/report.json`));
-  assert.equal(report.cells.length, 2);
-  for (const c of report.cells) {
-    assert.equal(c.corrupted.mapAtR.reps.length, 2);
-    assert.ok(c.attention && c.attention.n === 4);
-  }
-  const trainKeys = (await store.list('e2e/train/')).length;
-
-  // Same command again: every stage answers from its manifest.
-  const second = await reproduce('e2e', input);
-  assert.ok(second.seconds < 60, `cached rerun took ${second.seconds} s`);
-  assert.deepEqual(Object.values(second.progress.datasets), ['cached']);
-  assert.equal(second.progress.backgrounds, 'cached');
-  assert.equal(second.progress.stages.report, 'cached');
-  assert.equal(second.result.reportPrefix, first.result.reportPrefix);
-  assert.ok(second.progress.cells.every((c) => c.state === 'cached'), JSON.stringify(second.progress.cells));
-  assert.equal(second.progress.analysis.cached, 2);
-  assert.ok(second.result.cells.every((c) => c.trainCached && c.evaluationCached));
-
-  // analyze alone, for the experiment id only: recomputes attribution and report, trains nothing.
-  const handle = await client.workflow.start('analyze', { taskQueue: TASK_QUEUES.cpu, workflowId: analyzeId('e2e'), args: [{ experiment: 'e2e', force: true }] });
-  const analysis = await resultExplained<AnalyzeResult>(handle);
-  assert.ok(analysis.attributions.every((a) => !a.result.cached));
-  assert.notEqual(analysis.reportPrefix, first.result.reportPrefix);
-  const p = await handle.query<Progress>('progress');
-  assert.equal(p.analysis.done, 2);
-  assert.equal((await store.list('e2e/train/')).length, trainKeys, 'analyze must not train');
-  // Deterministic attribution: the recomputed scores equal the first ones.
-  const again = parseReport(await store.getJson(`${analysis.reportPrefix}/report.json`));
-  assert.deepEqual(again.cells.map((c) => c.attention), report.cells.map((c) => c.attention));
-
-  // The workflow code replays its own histories (a guard for deterministic workflow changes).
-  const bundle = await workflowBundle();
-  for (const id of [reproduceId('e2e'), analyzeId('e2e'), 'bgbias/e2e/cell/synthetic/contrastive/base/s42']) {
-    await Worker.runReplayHistory({ workflowBundle: bundle }, await client.workflow.getHandle(id).fetchHistory(), id);
-  }
-
-  // Histories carry keys and small metrics only: no payload over 64 KiB, no credential.
-  for (const id of [reproduceId('e2e'), analyzeId('e2e'), 'bgbias/e2e/cell/synthetic/contrastive/base/s42', 'bgbias/e2e/prepare/synthetic']) {
-    const history = await client.workflow.getHandle(id).fetchHistory();
-    const payloads = collectPayloads(history);
-    assert.ok(payloads.length > 0, id);
-    for (const data of payloads) {
-      assert.ok(data.length < 64 * 1024, `${id}: a ${data.length}-byte payload in the history`);
-      const text = data.toString('utf8');
-      assert.ok(!text.includes(services.endpoints.s3.secretKey), `${id}: the S3 secret key is in the history`);
-      assert.ok(!text.includes(services.endpoints.s3.accessKey), `${id}: the S3 access key is in the history`);
+test(
+  'reproducePaper runs the tiny grid end to end, then reruns entirely from cache, then analyze recomputes alone',
+  { timeout: 600_000 },
+  async () => {
+    const input = { preset: 'smoke', overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'] }) };
+    await initBackend();
+    const tensorsBefore = tf.memory().numTensors;
+    const first = await reproduce('e2e', input);
+    // The workers run in this process: after two trainings, evaluations and attributions every
+    // tensor they made is gone again (a long-lived worker must not grow).
+    assert.equal(tf.memory().numTensors, tensorsBefore, 'tensors leaked by the activities');
+    assert.equal(first.progress.stage, 'done');
+    assert.deepEqual(
+      first.progress.cells.map((c) => [c.id, c.state]),
+      [
+        ['synthetic/contrastive/base/s42', 'done'],
+        ['synthetic/contrastive/bgaugment/s42', 'done'],
+      ],
+    );
+    // Per-epoch progress reached the parent (signals from the training activity).
+    assert.ok(
+      first.progress.cells.every((c) => c.epoch === 2 && c.test !== undefined),
+      JSON.stringify(first.progress.cells),
+    );
+    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const report = parseReport(await store.getJson(`${first.result.reportPrefix}/report.json`));
+    assert.equal(report.cells.length, 2);
+    for (const c of report.cells) {
+      assert.equal(c.corrupted.mapAtR.reps.length, 2);
+      assert.ok(c.attention && c.attention.n === 4);
     }
-  }
-});
+    const trainKeys = (await store.list('e2e/train/')).length;
+
+    // Same command again: every stage answers from its manifest.
+    const second = await reproduce('e2e', input);
+    assert.ok(second.seconds < 60, `cached rerun took ${second.seconds} s`);
+    assert.deepEqual(Object.values(second.progress.datasets), ['cached']);
+    assert.equal(second.progress.backgrounds, 'cached');
+    assert.equal(second.progress.stages.report, 'cached');
+    assert.equal(second.result.reportPrefix, first.result.reportPrefix);
+    assert.ok(
+      second.progress.cells.every((c) => c.state === 'cached'),
+      JSON.stringify(second.progress.cells),
+    );
+    assert.equal(second.progress.analysis.cached, 2);
+    assert.ok(second.result.cells.every((c) => c.trainCached && c.evaluationCached));
+
+    // analyze alone, for the experiment id only: recomputes attribution and report, trains nothing.
+    const handle = await client.workflow.start('analyze', {
+      taskQueue: TASK_QUEUES.cpu,
+      workflowId: analyzeId('e2e'),
+      args: [{ experiment: 'e2e', force: true }],
+    });
+    const analysis = await resultExplained<AnalyzeResult>(handle);
+    assert.ok(analysis.attributions.every((a) => !a.result.cached));
+    assert.notEqual(analysis.reportPrefix, first.result.reportPrefix);
+    const p = await handle.query<Progress>('progress');
+    assert.equal(p.analysis.done, 2);
+    assert.equal((await store.list('e2e/train/')).length, trainKeys, 'analyze must not train');
+    // Deterministic attribution: the recomputed scores equal the first ones.
+    const again = parseReport(await store.getJson(`${analysis.reportPrefix}/report.json`));
+    assert.deepEqual(
+      again.cells.map((c) => c.attention),
+      report.cells.map((c) => c.attention),
+    );
+
+    // The workflow code replays its own histories (a guard for deterministic workflow changes).
+    const bundle = await workflowBundle();
+    for (const id of [reproduceId('e2e'), analyzeId('e2e'), 'bgbias/e2e/cell/synthetic/contrastive/base/s42']) {
+      await Worker.runReplayHistory({ workflowBundle: bundle }, await client.workflow.getHandle(id).fetchHistory(), id);
+    }
+
+    // Histories carry keys and small metrics only: no payload over 64 KiB, no credential.
+    for (const id of [
+      reproduceId('e2e'),
+      analyzeId('e2e'),
+      'bgbias/e2e/cell/synthetic/contrastive/base/s42',
+      'bgbias/e2e/prepare/synthetic',
+    ]) {
+      const history = await client.workflow.getHandle(id).fetchHistory();
+      const payloads = collectPayloads(history);
+      assert.ok(payloads.length > 0, id);
+      for (const data of payloads) {
+        assert.ok(data.length < 64 * 1024, `${id}: a ${data.length}-byte payload in the history`);
+        const text = data.toString('utf8');
+        assert.ok(!text.includes(services.endpoints.s3.secretKey), `${id}: the S3 secret key is in the history`);
+        assert.ok(!text.includes(services.endpoints.s3.accessKey), `${id}: the S3 access key is in the history`);
+      }
+    }
+  },
+);
 
 test('an invalid input fails reproducePaper at once, naming every bad field', { timeout: 120_000 }, async () => {
   const handle = await client.workflow.start('reproducePaper', {
@@ -123,7 +152,10 @@ test('an invalid input fails reproducePaper at once, naming every bad field', { 
     workflowId: reproduceId('bad-input'),
     args: [{ preset: 'smoke', overrides: { 'training.maxEpochs': -3, 'optimizer.lr': 'fast' } }],
   });
-  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   assert.ok(err instanceof WorkflowFailedError, String(err));
   const message = deepMessage(err);
   assert.match(message, /training\.maxEpochs/);
@@ -135,7 +167,8 @@ test('an invalid input fails reproducePaper at once, naming every bad field', { 
 
 function deepMessage(err: unknown): string {
   const parts: string[] = [];
-  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e) parts.push(e.message ?? '');
+  for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
+    parts.push(e.message ?? '');
   return parts.join(' <- ');
 }
 

@@ -60,54 +60,70 @@ function startWorker(name: string): { child: ChildProcess; log: string } {
 // the progress signal lags on a loaded machine (with 6 epochs a busy run once finished them all first).
 const MAX_EPOCHS = 16;
 const overrides = (experiment: string) =>
-  tinyOverrides(experiment, { modes: ['base'], 'training.maxEpochs': MAX_EPOCHS, 'training.patience': MAX_EPOCHS, 'sampler.iterationsPerEpoch': 8 });
-
-test('a SIGKILLed training resumes from its checkpoint and ends bit-identical to an uninterrupted run', { timeout: 600_000 }, async () => {
-  const client = temporal.client;
-  const first = startWorker('first');
-  const handle = await client.workflow.start('reproducePaper', {
-    taskQueue: TASK_QUEUES.cpu,
-    workflowId: reproduceId('interrupted'),
-    args: [{ preset: 'smoke', overrides: overrides('interrupted') }],
+  tinyOverrides(experiment, {
+    modes: ['base'],
+    'training.maxEpochs': MAX_EPOCHS,
+    'training.patience': MAX_EPOCHS,
+    'sampler.iterationsPerEpoch': 8,
   });
-  // Wait until two epochs are checkpointed, then kill the worker without warning.
-  for (;;) {
-    const p = await handle.query<Progress>('progress').catch(() => undefined);
-    if ((p?.cells[0]?.epoch ?? 0) >= 2) break;
-    if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${fs.readFileSync(first.log, 'utf8')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  first.child.kill('SIGKILL');
-  await new Promise((r) => first.child.once('exit', r));
-  const second = startWorker('second');
-  const interrupted = await resultExplained<ReproducePaperResult>(handle);
-  const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
-  const record = (experiment: string, r: ReproducePaperResult) => store.getJson<CellRecord>(`${experiment}/cells/${r.cells[0].cellId}.json`);
 
-  const log = fs.readFileSync(second.log, 'utf8');
-  const m = /resuming training from the checkpoint of epoch (\d+)/.exec(log);
-  assert.ok(m, `the second worker did not resume from a checkpoint:\n${log}`);
-  const resumedFrom = Number(m[1]);
-  assert.ok(resumedFrom >= 2 && resumedFrom < MAX_EPOCHS, `resumed from epoch ${resumedFrom}`);
-  const cell = await record('interrupted', interrupted);
-  assert.equal(interrupted.cells[0].resumedFromEpoch, resumedFrom);
-  assert.equal(cell.train.resumedFromEpoch, resumedFrom);
-  assert.equal(cell.train.epochsTrained, MAX_EPOCHS);
+test(
+  'a SIGKILLed training resumes from its checkpoint and ends bit-identical to an uninterrupted run',
+  { timeout: 600_000 },
+  async () => {
+    const client = temporal.client;
+    const first = startWorker('first');
+    const handle = await client.workflow.start('reproducePaper', {
+      taskQueue: TASK_QUEUES.cpu,
+      workflowId: reproduceId('interrupted'),
+      args: [{ preset: 'smoke', overrides: overrides('interrupted') }],
+    });
+    // Wait until two epochs are checkpointed, then kill the worker without warning.
+    for (;;) {
+      const p = await handle.query<Progress>('progress').catch(() => undefined);
+      if ((p?.cells[0]?.epoch ?? 0) >= 2) break;
+      if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${fs.readFileSync(first.log, 'utf8')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    first.child.kill('SIGKILL');
+    await new Promise((r) => first.child.once('exit', r));
+    const second = startWorker('second');
+    const interrupted = await resultExplained<ReproducePaperResult>(handle);
+    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const record = (experiment: string, r: ReproducePaperResult) =>
+      store.getJson<CellRecord>(`${experiment}/cells/${r.cells[0].cellId}.json`);
 
-  // The same experiment uninterrupted (another id, so nothing is cached).
-  const straight = await resultExplained<ReproducePaperResult>(await client.workflow.start('reproducePaper', {
-    taskQueue: TASK_QUEUES.cpu,
-    workflowId: reproduceId('straight'),
-    args: [{ preset: 'smoke', overrides: overrides('straight') }],
-  }));
-  const ref = await record('straight', straight);
-  assert.equal(ref.train.resumedFromEpoch, undefined);
+    const log = fs.readFileSync(second.log, 'utf8');
+    const m = /resuming training from the checkpoint of epoch (\d+)/.exec(log);
+    assert.ok(m, `the second worker did not resume from a checkpoint:\n${log}`);
+    const resumedFrom = Number(m[1]);
+    assert.ok(resumedFrom >= 2 && resumedFrom < MAX_EPOCHS, `resumed from epoch ${resumedFrom}`);
+    const cell = await record('interrupted', interrupted);
+    assert.equal(interrupted.cells[0].resumedFromEpoch, resumedFrom);
+    assert.equal(cell.train.resumedFromEpoch, resumedFrom);
+    assert.equal(cell.train.epochsTrained, MAX_EPOCHS);
 
-  // Bitwise: the tensorflow backend on CPU is deterministic for this model (same threads, same ops).
-  const [a, b] = await Promise.all([store.getBuffer(cell.train.bestWeightsKey), store.getBuffer(ref.train.bestWeightsKey)]);
-  assert.ok(a.equals(b), 'best weights differ between the resumed and the uninterrupted run');
-  const history = async (key: string) => (await store.getJson<EpochRecord[]>(key)).map(({ seconds: _s, ...rest }) => rest);
-  assert.deepEqual(await history(cell.train.historyKey), await history(ref.train.historyKey));
-  assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
-  assert.deepEqual(cell.evaluation.corrupted, ref.evaluation.corrupted);
-});
+    // The same experiment uninterrupted (another id, so nothing is cached).
+    const straight = await resultExplained<ReproducePaperResult>(
+      await client.workflow.start('reproducePaper', {
+        taskQueue: TASK_QUEUES.cpu,
+        workflowId: reproduceId('straight'),
+        args: [{ preset: 'smoke', overrides: overrides('straight') }],
+      }),
+    );
+    const ref = await record('straight', straight);
+    assert.equal(ref.train.resumedFromEpoch, undefined);
+
+    // Bitwise: the tensorflow backend on CPU is deterministic for this model (same threads, same ops).
+    const [a, b] = await Promise.all([
+      store.getBuffer(cell.train.bestWeightsKey),
+      store.getBuffer(ref.train.bestWeightsKey),
+    ]);
+    assert.ok(a.equals(b), 'best weights differ between the resumed and the uninterrupted run');
+    const history = async (key: string) =>
+      (await store.getJson<EpochRecord[]>(key)).map(({ seconds: _s, ...rest }) => rest);
+    assert.deepEqual(await history(cell.train.historyKey), await history(ref.train.historyKey));
+    assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
+    assert.deepEqual(cell.evaluation.corrupted, ref.evaluation.corrupted);
+  },
+);

@@ -48,10 +48,19 @@ test('started servers answer real requests on loopback', async () => {
 
   // Not open to all: anonymous requests and a wrong secret are refused.
   const anonymous = new Minio.Client({ endPoint: s3.endPoint, port: s3.port, useSSL: false, pathStyle: true });
-  await assert.rejects(anonymous.putObject('services-test', 'x', Buffer.from('x')), (e: { code?: string }) => e.code === 'AccessDenied');
+  await assert.rejects(
+    anonymous.putObject('services-test', 'x', Buffer.from('x')),
+    (e: { code?: string }) => e.code === 'AccessDenied',
+  );
   const wrong = new Minio.Client({ ...s3, secretKey: 'not-the-secret', pathStyle: true });
-  await assert.rejects(wrong.putObject('services-test', 'y', Buffer.from('y')), (e: { code?: string }) => e.code === 'SignatureDoesNotMatch' || e.code === 'AccessDenied');
-  await assert.rejects(wrong.bucketExists('services-test'), (e: { code?: string }) => e.code === 'SignatureDoesNotMatch' || e.code === 'AccessDenied');
+  await assert.rejects(
+    wrong.putObject('services-test', 'y', Buffer.from('y')),
+    (e: { code?: string }) => e.code === 'SignatureDoesNotMatch' || e.code === 'AccessDenied',
+  );
+  await assert.rejects(
+    wrong.bucketExists('services-test'),
+    (e: { code?: string }) => e.code === 'SignatureDoesNotMatch' || e.code === 'AccessDenied',
+  );
 });
 
 test('up again reuses the running servers; status reports them', async () => {
@@ -61,7 +70,10 @@ test('up again reuses the running servers; status reports them', async () => {
   assert.equal(again.s3.port, svc.endpoints.s3.port);
 
   const status = await servicesStatus(svc.options);
-  assert.deepEqual(status.map((s) => s.service), ['temporal', 's3']);
+  assert.deepEqual(
+    status.map((s) => s.service),
+    ['temporal', 's3'],
+  );
   for (const s of status) {
     assert.equal(s.mode, 'embedded');
     assert.equal(s.alive, true, `${s.service} alive`);
@@ -76,37 +88,79 @@ test('up again reuses the running servers; status reports them', async () => {
 test('with TEMPORAL_ADDRESS and S3_ENDPOINT set nothing is started and those are used', async () => {
   const { temporal, s3 } = svc.endpoints;
   const stateDir = path.join(scratch, 'external');
-  const env = { TEMPORAL_ADDRESS: temporal.address, S3_ENDPOINT: `http://127.0.0.1:${s3.port}`, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey };
+  const env = {
+    TEMPORAL_ADDRESS: temporal.address,
+    S3_ENDPOINT: `http://127.0.0.1:${s3.port}`,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+  };
   const endpoints = await ensureServices({ stateDir, env });
   assert.deepEqual(endpoints.started, []);
   assert.equal(endpoints.temporal.address, temporal.address);
-  assert.deepEqual(endpoints.s3, { endPoint: '127.0.0.1', port: s3.port, useSSL: false, accessKey: s3.accessKey, secretKey: s3.secretKey, region: 'us-east-1' });
+  assert.deepEqual(endpoints.s3, {
+    endPoint: '127.0.0.1',
+    port: s3.port,
+    useSSL: false,
+    accessKey: s3.accessKey,
+    secretKey: s3.secretKey,
+    region: 'us-east-1',
+  });
   assert.equal(fs.existsSync(stateDir), false, 'no state folder for external services');
 });
 
 test('an unreachable S3_ENDPOINT or TEMPORAL_ADDRESS gives an error naming the address', async () => {
   const deadPort = await freePort();
-  const env = { TEMPORAL_ADDRESS: svc.endpoints.temporal.address, S3_ENDPOINT: `http://127.0.0.1:${deadPort}`, S3_ACCESS_KEY: 'k', S3_SECRET_KEY: 's3cr3t-value' };
+  const env = {
+    TEMPORAL_ADDRESS: svc.endpoints.temporal.address,
+    S3_ENDPOINT: `http://127.0.0.1:${deadPort}`,
+    S3_ACCESS_KEY: 'k',
+    S3_SECRET_KEY: 's3cr3t-value',
+  };
   await assert.rejects(ensureServices({ env, externalTimeoutMs: 500 }), (e: Error) => {
-    assert.match(e.message, new RegExp(`S3 server at http://127\\.0\\.0\\.1:${deadPort} \\(S3_ENDPOINT\\) is unreachable`));
+    assert.match(
+      e.message,
+      new RegExp(`S3 server at http://127\\.0\\.0\\.1:${deadPort} \\(S3_ENDPOINT\\) is unreachable`),
+    );
     assert.doesNotMatch(e.message, /s3cr3t-value/);
     return true;
   });
-  const env2 = { TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`, S3_ENDPOINT: `http://127.0.0.1:${svc.endpoints.s3.port}`, S3_ACCESS_KEY: svc.endpoints.s3.accessKey, S3_SECRET_KEY: svc.endpoints.s3.secretKey };
-  await assert.rejects(ensureServices({ env: env2, externalTimeoutMs: 500 }), new RegExp(`Temporal server at 127\\.0\\.0\\.1:${deadPort} \\(TEMPORAL_ADDRESS\\) is unreachable`));
-  await assert.rejects(ensureServices({ env: { S3_ENDPOINT: 'http://x:9000' }, stateDir: scratch }), /S3_ENDPOINT=http:\/\/x:9000 is set but S3_ACCESS_KEY and S3_SECRET_KEY are not/);
-  await assert.rejects(ensureServices({ env: { TEMPORAL_ADDRESS: 'http://x:7233', S3_ENDPOINT: 'x', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' } }), /TEMPORAL_ADDRESS=http:\/\/x:7233: expected host:port/);
+  const env2 = {
+    TEMPORAL_ADDRESS: `127.0.0.1:${deadPort}`,
+    S3_ENDPOINT: `http://127.0.0.1:${svc.endpoints.s3.port}`,
+    S3_ACCESS_KEY: svc.endpoints.s3.accessKey,
+    S3_SECRET_KEY: svc.endpoints.s3.secretKey,
+  };
+  await assert.rejects(
+    ensureServices({ env: env2, externalTimeoutMs: 500 }),
+    new RegExp(`Temporal server at 127\\.0\\.0\\.1:${deadPort} \\(TEMPORAL_ADDRESS\\) is unreachable`),
+  );
+  await assert.rejects(
+    ensureServices({ env: { S3_ENDPOINT: 'http://x:9000' }, stateDir: scratch }),
+    /S3_ENDPOINT=http:\/\/x:9000 is set but S3_ACCESS_KEY and S3_SECRET_KEY are not/,
+  );
+  await assert.rejects(
+    ensureServices({
+      env: { TEMPORAL_ADDRESS: 'http://x:7233', S3_ENDPOINT: 'x', S3_ACCESS_KEY: 'a', S3_SECRET_KEY: 'b' },
+    }),
+    /TEMPORAL_ADDRESS=http:\/\/x:7233: expected host:port/,
+  );
 });
 
 test('wrong credentials against the running embedded S3 fail at once, naming the access key', async () => {
   const env = { ...svc.options.env, S3_ACCESS_KEY: 'someone-else', S3_SECRET_KEY: 'other-secret' };
   const t0 = Date.now();
-  await assert.rejects(ensureServices({ ...svc.options, env }), /rejected access key "someone-else"[\s\S]*bgbias services down/);
+  await assert.rejects(
+    ensureServices({ ...svc.options, env }),
+    /rejected access key "someone-else"[\s\S]*bgbias services down/,
+  );
   assert.ok(Date.now() - t0 < 10_000, 'fails fast instead of waiting for the ready timeout');
 });
 
 test('a missing binary names where it looked and the setup command; PATH is searched last', () => {
-  assert.throws(() => findTool('weed', { WEED_BIN: path.join(scratch, 'nope') }), /WEED_BIN=.*nope: no executable file there/);
+  assert.throws(
+    () => findTool('weed', { WEED_BIN: path.join(scratch, 'nope') }),
+    /WEED_BIN=.*nope: no executable file there/,
+  );
   const emptyBin = path.join(scratch, 'empty-bin');
   fs.mkdirSync(emptyBin, { recursive: true });
   assert.throws(
@@ -118,32 +172,60 @@ test('a missing binary names where it looked and the setup command; PATH is sear
   fs.writeFileSync(path.join(onPath, 'temporal'), '#!/bin/sh\n', { mode: 0o755 });
   assert.equal(findTool('temporal', { PATH: `${scratch}:${onPath}` }, emptyBin), path.join(onPath, 'temporal'));
   fs.writeFileSync(path.join(emptyBin, 'temporal'), '#!/bin/sh\n', { mode: 0o755 });
-  assert.equal(findTool('temporal', { PATH: onPath }, emptyBin), path.join(emptyBin, 'temporal'), '.tools/bin before PATH');
-  assert.equal(findTool('temporal', { PATH: onPath, TEMPORAL_CLI: path.join(onPath, 'temporal') }, emptyBin), path.join(onPath, 'temporal'), 'env before .tools/bin');
+  assert.equal(
+    findTool('temporal', { PATH: onPath }, emptyBin),
+    path.join(emptyBin, 'temporal'),
+    '.tools/bin before PATH',
+  );
+  assert.equal(
+    findTool('temporal', { PATH: onPath, TEMPORAL_CLI: path.join(onPath, 'temporal') }, emptyBin),
+    path.join(onPath, 'temporal'),
+    'env before .tools/bin',
+  );
 });
 
 test('a server that exits at start-up, or never answers, fails with its address and log tail', async () => {
   const crashing = path.join(scratch, 'crashing-temporal');
-  fs.writeFileSync(crashing, '#!/bin/sh\necho "fake temporal: cannot open database"\nsleep 0.5\nexit 3\n', { mode: 0o755 });
+  fs.writeFileSync(crashing, '#!/bin/sh\necho "fake temporal: cannot open database"\nsleep 0.5\nexit 3\n', {
+    mode: 0o755,
+  });
   // Only the fake is started: S3 is the already running one (as an external server).
   const { s3 } = svc.endpoints;
-  const externalS3 = { S3_ENDPOINT: `http://127.0.0.1:${s3.port}`, S3_ACCESS_KEY: s3.accessKey, S3_SECRET_KEY: s3.secretKey };
+  const externalS3 = {
+    S3_ENDPOINT: `http://127.0.0.1:${s3.port}`,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+  };
   const options = await randomServiceOptions(path.join(scratch, 'crash'));
   options.env = { ...options.env, ...externalS3, TEMPORAL_CLI: crashing };
   await assert.rejects(ensureServices(options), (e: Error) => {
-    assert.match(e.message, new RegExp(`Temporal dev server \\(pid \\d+\\) exited before it answered at 127\\.0\\.0\\.1:${options.temporalPort}`));
+    assert.match(
+      e.message,
+      new RegExp(
+        `Temporal dev server \\(pid \\d+\\) exited before it answered at 127\\.0\\.0\\.1:${options.temporalPort}`,
+      ),
+    );
     assert.match(e.message, /crash\/temporal\/server\.log \(last lines\):\n.*fake temporal: cannot open database/);
     return true;
   });
   await stopServices({ stateDir: options.stateDir, env: options.env, graceMs: 5_000 });
 
   const silent = path.join(scratch, 'silent-weed');
-  fs.writeFileSync(silent, '#!/usr/bin/env node\nconsole.log("fake weed: waiting forever");\nsetTimeout(() => {}, 60000);\n', { mode: 0o755 });
+  fs.writeFileSync(
+    silent,
+    '#!/usr/bin/env node\nconsole.log("fake weed: waiting forever");\nsetTimeout(() => {}, 60000);\n',
+    { mode: 0o755 },
+  );
   const o2 = await randomServiceOptions(path.join(scratch, 'silent'));
   o2.env = { ...o2.env, TEMPORAL_ADDRESS: svc.endpoints.temporal.address, WEED_BIN: silent };
   o2.readyTimeoutMs = 2_000;
   await assert.rejects(ensureServices(o2), (e: Error) => {
-    assert.match(e.message, new RegExp(`embedded S3 server \\(SeaweedFS\\) \\(pid \\d+\\) did not become ready at http://127\\.0\\.0\\.1:${o2.weedPorts!.s3} within 2 s`));
+    assert.match(
+      e.message,
+      new RegExp(
+        `embedded S3 server \\(SeaweedFS\\) \\(pid \\d+\\) did not become ready at http://127\\.0\\.0\\.1:${o2.weedPorts!.s3} within 2 s`,
+      ),
+    );
     assert.match(e.message, /fake weed: waiting forever/);
     return true;
   });
@@ -160,13 +242,28 @@ test('down stops both servers and frees their ports; status then says not runnin
   const before = await servicesStatus(options);
   const pids = before.map((s) => s.pid!);
   const results = await stopServices({ stateDir, env: options.env });
-  assert.deepEqual(results.map((r) => [r.service, r.result]), [['temporal', 'stopped'], ['s3', 'stopped']]);
+  assert.deepEqual(
+    results.map((r) => [r.service, r.result]),
+    [
+      ['temporal', 'stopped'],
+      ['s3', 'stopped'],
+    ],
+  );
   for (const pid of pids) assert.equal(isProcessAlive(pid), false);
   assert.equal(await isPortFree(Number(endpoints.temporal.address.split(':')[1])), true);
   assert.equal(await isPortFree(endpoints.s3.port), true);
   const afterStatus = await servicesStatus(options);
-  assert.deepEqual(afterStatus.map((s) => [s.service, s.alive, s.answering]), [['temporal', false, false], ['s3', false, false]]);
-  assert.deepEqual((await stopServices({ stateDir, env: options.env })).map((r) => r.result), ['not-running', 'not-running']);
+  assert.deepEqual(
+    afterStatus.map((s) => [s.service, s.alive, s.answering]),
+    [
+      ['temporal', false, false],
+      ['s3', false, false],
+    ],
+  );
+  assert.deepEqual(
+    (await stopServices({ stateDir, env: options.env })).map((r) => r.result),
+    ['not-running', 'not-running'],
+  );
   // The data stays: the SQLite history and the S3 data folder survive `down`.
   assert.ok(fs.existsSync(path.join(stateDir, 'temporal', 'temporal.sqlite')));
   assert.ok(fs.existsSync(path.join(stateDir, 's3', 'data')));

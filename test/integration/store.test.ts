@@ -48,7 +48,10 @@ test('buffer, JSON, file round-trips; exists, remove, missing keys', async () =>
   const schema = z.object({ name: z.string(), recall: z.array(z.number()) });
   await store.putJson('rt/m.json', { name: 'x', recall: [0.5, 0.75] });
   assert.deepEqual(await store.getJson('rt/m.json', schema), { name: 'x', recall: [0.5, 0.75] });
-  await assert.rejects(store.getJson('rt/m.json', z.object({ name: z.number() })), /s3:\/\/bgbias-store-test\/rt\/m\.json at http:\/\/127\.0\.0\.1:\d+ does not match its schema: name: /);
+  await assert.rejects(
+    store.getJson('rt/m.json', z.object({ name: z.number() })),
+    /s3:\/\/bgbias-store-test\/rt\/m\.json at http:\/\/127\.0\.0\.1:\d+ does not match its schema: name: /,
+  );
   await assert.rejects(store.getJson('rt/bytes.bin'), /rt\/bytes\.bin .* is not valid JSON/);
 
   const local = path.join(scratch, 'up.bin');
@@ -68,14 +71,20 @@ test('buffer, JSON, file round-trips; exists, remove, missing keys', async () =>
 
   await assert.rejects(store.getBuffer('rt/missing.bin'), (e: unknown) => {
     assert.ok(e instanceof StoreError && e.notFound);
-    assert.match(e.message, /get s3:\/\/bgbias-store-test\/rt\/missing\.bin at http:\/\/127\.0\.0\.1:\d+ failed: no such object/);
+    assert.match(
+      e.message,
+      /get s3:\/\/bgbias-store-test\/rt\/missing\.bin at http:\/\/127\.0\.0\.1:\d+ failed: no such object/,
+    );
     assert.doesNotMatch(e.message, new RegExp(svc.endpoints.s3.secretKey));
     return true;
   });
   const failedTarget = path.join(scratch, 'down', 'never.bin');
   await assert.rejects(store.download('rt/missing.bin', failedTarget), /no such object/);
   assert.equal(fs.existsSync(failedTarget), false);
-  assert.deepEqual(fs.readdirSync(path.join(scratch, 'down')).filter((f) => f.endsWith('.part')), []);
+  assert.deepEqual(
+    fs.readdirSync(path.join(scratch, 'down')).filter((f) => f.endsWith('.part')),
+    [],
+  );
 });
 
 test('bad keys are rejected before any request', async () => {
@@ -126,7 +135,10 @@ test('a failing source stream fails the upload instead of hanging', async () => 
       this.destroy(new Error('disk went away'));
     },
   });
-  await assert.rejects(store.putStream('rt/failing.bin', failing), /put s3:\/\/bgbias-store-test\/rt\/failing\.bin .*disk went away/);
+  await assert.rejects(
+    store.putStream('rt/failing.bin', failing),
+    /put s3:\/\/bgbias-store-test\/rt\/failing\.bin .*disk went away/,
+  );
 });
 
 test('list returns every key under a prefix across pages (1,100 keys)', async () => {
@@ -188,12 +200,22 @@ test('stage outputs: files with size + sha256, manifest written last, cached rer
   assert.equal(first.cached, false);
   assert.equal(calls, 1);
   const prefix = `exp1/train/${digest}`;
-  assert.deepEqual(writes, [`${prefix}/model/weights.bin`, `${prefix}/train.log`, `${prefix}/curve.csv`, `${prefix}/${MANIFEST_NAME}`]);
+  assert.deepEqual(writes, [
+    `${prefix}/model/weights.bin`,
+    `${prefix}/train.log`,
+    `${prefix}/curve.csv`,
+    `${prefix}/${MANIFEST_NAME}`,
+  ]);
   const m = first.manifest;
   assert.equal(m.digest, digest);
   assert.equal(m.stage, 'train');
   assert.deepEqual(m.files, [
-    { name: 'curve.csv', key: `${prefix}/curve.csv`, size: fs.statSync(localFile).size, sha256: sha(fs.readFileSync(localFile)) },
+    {
+      name: 'curve.csv',
+      key: `${prefix}/curve.csv`,
+      size: fs.statSync(localFile).size,
+      sha256: sha(fs.readFileSync(localFile)),
+    },
     { name: 'model/weights.bin', key: `${prefix}/model/weights.bin`, size: 5000, sha256: sha(weights) },
     { name: 'train.log', key: `${prefix}/train.log`, size: log.length, sha256: sha(log) },
   ]);
@@ -252,25 +274,37 @@ test('a produce that throws leaves no manifest; the rerun runs produce again and
   assert.equal(rerun.cached, false);
   // ...and overwritten by the attempt that completes.
   assert.equal((await store.getBuffer(`${prefix}/part-1.bin`)).toString(), 'second attempt');
-  assert.deepEqual(rerun.manifest.files.map((f) => [f.name, f.size]), [['part-1.bin', 14]]);
+  assert.deepEqual(
+    rerun.manifest.files.map((f) => [f.name, f.size]),
+    [['part-1.bin', 14]],
+  );
   assert.deepEqual(await store.list(`${prefix}/`), [`${prefix}/${MANIFEST_NAME}`, `${prefix}/part-1.bin`]);
 });
 
 test('writer and protocol errors are clear', async () => {
   const ref = { experiment: 'exp1', stage: 'masks', digest: stageDigest('masks', 1, {}, []) };
   assert.throws(() => stagePrefix({ ...ref, experiment: 'a/b' }), /experiment id "a\/b"/);
-  assert.throws(() => stagePrefix({ ...ref, digest: 'abc' }), /stage digest "abc" of exp1\/masks: expected 64 lowercase hex/);
+  assert.throws(
+    () => stagePrefix({ ...ref, digest: 'abc' }),
+    /stage digest "abc" of exp1\/masks: expected 64 lowercase hex/,
+  );
   const w = new StageWriter(store, ref);
   await assert.rejects(w.putBuffer(MANIFEST_NAME, Buffer.from('{}')), /reserved for the manifest/);
   await assert.rejects(w.putBuffer('../escape', Buffer.from('x')), /must be a relative path/);
-  await assert.rejects(w.putStream('sized.bin', Readable.from([Buffer.alloc(10)]), 11), /exp1\/masks\/[0-9a-f]{64}\/sized\.bin: stream gave 10 bytes, expected 11/);
+  await assert.rejects(
+    w.putStream('sized.bin', Readable.from([Buffer.alloc(10)]), 11),
+    /exp1\/masks\/[0-9a-f]{64}\/sized\.bin: stream gave 10 bytes, expected 11/,
+  );
   await w.commit({}, {});
   await assert.rejects(w.putBuffer('late.bin', Buffer.from('x')), /already committed/);
   // A manifest whose digest disagrees with its prefix is reported, not trusted.
   const bad = { ...ref, digest: stageDigest('masks', 2, {}, []) };
   const m = (await readManifest(store, stagePrefix(ref)))!;
   await store.putJson(`${stagePrefix(bad)}/${MANIFEST_NAME}`, m);
-  await assert.rejects(readManifest(store, stagePrefix(bad)), /manifest digest [0-9a-f]{64} does not match its prefix digest/);
+  await assert.rejects(
+    readManifest(store, stagePrefix(bad)),
+    /manifest digest [0-9a-f]{64} does not match its prefix digest/,
+  );
 });
 
 test("a worker's data cache downloads a stored file once, into the store's layout, then serves it from disk", async () => {

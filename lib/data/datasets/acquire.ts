@@ -76,7 +76,9 @@ export async function acquireDataset(dataset: RealDatasetName, opts: AcquireOpti
         skipped.push({ name: file.name, reason: 'no address configured' });
         continue;
       }
-      throw new Error(`${dataset}: no address configured for ${file.name}; add a mirror (data.mirrors or BGBIAS_DATASET_MIRRORS)`);
+      throw new Error(
+        `${dataset}: no address configured for ${file.name}; add a mirror (data.mirrors or BGBIAS_DATASET_MIRRORS)`,
+      );
     }
     let got;
     try {
@@ -93,10 +95,23 @@ export async function acquireDataset(dataset: RealDatasetName, opts: AcquireOpti
       skipped.push({ name: file.name, reason: (e as Error).message });
       continue;
     }
-    files.push({ name: file.name, path: got.path, md5: got.md5, sha256: got.sha256, bytes: got.bytes, cached: got.cached });
+    files.push({
+      name: file.name,
+      path: got.path,
+      md5: got.md5,
+      sha256: got.sha256,
+      bytes: got.bytes,
+      cached: got.cached,
+    });
     // A marker names the archive's checksum: present = this exact archive was fully extracted.
     const marker = join(root, `.extracted-${file.name}.${got.md5}`);
-    if (await fsp.stat(marker).then(() => true, () => false)) continue;
+    if (
+      await fsp.stat(marker).then(
+        () => true,
+        () => false,
+      )
+    )
+      continue;
     if (file.kind === 'archive') await extractArchive(got.path, root);
     else await fsp.copyFile(got.path, join(root, file.name));
     await fsp.writeFile(marker, `${file.name} md5 ${got.md5}\n`);

@@ -20,15 +20,21 @@ const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 async function walkSorted(dir: string, rel: string, out: string[]): Promise<void> {
   // os.walk(sorted) visits a folder's files before its subfolders; CUB has no subfolders anyway.
   const entries = (await fsp.readdir(dir, { withFileTypes: true })).sort((a, b) => byCodePoint(a.name, b.name));
-  for (const e of entries) if (e.isFile() && IMG_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(`${rel}/${e.name}`);
+  for (const e of entries)
+    if (e.isFile() && IMG_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(`${rel}/${e.name}`);
   for (const e of entries) if (e.isDirectory()) await walkSorted(join(dir, e.name), `${rel}/${e.name}`, out);
 }
 
 export async function indexCub200(root: string): Promise<DatasetIndex> {
   const imagesDir = join(root, 'CUB_200_2011', 'images');
-  if (!(await isDir(imagesDir))) throw new Error(`cub200: missing image folder ${imagesDir} (is CUB_200_2011.tgz extracted here?)`);
-  const classes = (await fsp.readdir(imagesDir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort(byCodePoint);
-  if (classes.length !== 200) throw new Error(`cub200: expected 200 class folders in ${imagesDir}, found ${classes.length}`);
+  if (!(await isDir(imagesDir)))
+    throw new Error(`cub200: missing image folder ${imagesDir} (is CUB_200_2011.tgz extracted here?)`);
+  const classes = (await fsp.readdir(imagesDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort(byCodePoint);
+  if (classes.length !== 200)
+    throw new Error(`cub200: expected 200 class folders in ${imagesDir}, found ${classes.length}`);
   const segRoot = join(root, 'segmentations');
   const haveSeg = await isDir(segRoot);
   const items: IndexItem[] = [];
@@ -47,6 +53,10 @@ export async function indexCub200(root: string): Promise<DatasetIndex> {
   return {
     dataset: 'cub200',
     numTrainClasses: 75,
-    splits: { train: items.filter((i) => i.label < 75), val: items.filter((i) => i.label >= 75 && i.label < 100), test: items.filter((i) => i.label >= 100) },
+    splits: {
+      train: items.filter((i) => i.label < 75),
+      val: items.filter((i) => i.label >= 75 && i.label < 100),
+      test: items.filter((i) => i.label >= 100),
+    },
   };
 }

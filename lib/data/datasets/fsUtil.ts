@@ -2,11 +2,17 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 
 export async function isFile(path: string): Promise<boolean> {
-  return fsp.stat(path).then((s) => s.isFile(), () => false);
+  return fsp.stat(path).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 export async function isDir(path: string): Promise<boolean> {
-  return fsp.stat(path).then((s) => s.isDirectory(), () => false);
+  return fsp.stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 /** Reads a file the dataset must contain; a missing one is named with what it is for. */
@@ -30,6 +36,8 @@ export async function checkFilesExist(root: string, relPaths: readonly string[],
     });
   }
   if (missing.length > 0) {
-    throw new Error(`${dataset}: ${missing.length} listed image(s) missing under ${root}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`);
+    throw new Error(
+      `${dataset}: ${missing.length} listed image(s) missing under ${root}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+    );
   }
 }

@@ -46,8 +46,40 @@ export interface MatStruct {
 }
 
 // Data types (miXXX) and array classes (mxXXX) from the MAT-file format specification.
-const MI = { INT8: 1, UINT8: 2, INT16: 3, UINT16: 4, INT32: 5, UINT32: 6, SINGLE: 7, DOUBLE: 9, INT64: 12, UINT64: 13, MATRIX: 14, COMPRESSED: 15, UTF8: 16, UTF16: 17, UTF32: 18 };
-const MX_NAMES: Record<number, string> = { 1: 'cell', 2: 'struct', 3: 'object', 4: 'char', 5: 'sparse', 6: 'double', 7: 'single', 8: 'int8', 9: 'uint8', 10: 'int16', 11: 'uint16', 12: 'int32', 13: 'uint32', 14: 'int64', 15: 'uint64' };
+const MI = {
+  INT8: 1,
+  UINT8: 2,
+  INT16: 3,
+  UINT16: 4,
+  INT32: 5,
+  UINT32: 6,
+  SINGLE: 7,
+  DOUBLE: 9,
+  INT64: 12,
+  UINT64: 13,
+  MATRIX: 14,
+  COMPRESSED: 15,
+  UTF8: 16,
+  UTF16: 17,
+  UTF32: 18,
+};
+const MX_NAMES: Record<number, string> = {
+  1: 'cell',
+  2: 'struct',
+  3: 'object',
+  4: 'char',
+  5: 'sparse',
+  6: 'double',
+  7: 'single',
+  8: 'int8',
+  9: 'uint8',
+  10: 'int16',
+  11: 'uint16',
+  12: 'int32',
+  13: 'uint32',
+  14: 'int64',
+  15: 'uint64',
+};
 
 class MatFormatError extends Error {
   constructor(source: string, what: string) {
@@ -75,7 +107,11 @@ function readElement(buf: Buffer, pos: number, source: string): Element {
   }
   const size = buf.readUInt32LE(pos + 4);
   const start = pos + 8;
-  if (start + size > buf.length) throw new MatFormatError(source, `element at byte ${pos} claims ${size} bytes, only ${buf.length - start} left (truncated file?)`);
+  if (start + size > buf.length)
+    throw new MatFormatError(
+      source,
+      `element at byte ${pos} claims ${size} bytes, only ${buf.length - start} left (truncated file?)`,
+    );
   // Compressed elements are not padded; all others are padded to a multiple of 8 bytes.
   const padded = first === MI.COMPRESSED ? size : Math.ceil(size / 8) * 8;
   return { type: first, data: buf.subarray(start, start + size), next: Math.min(buf.length, start + padded) };
@@ -85,21 +121,46 @@ function numbersOf(el: Element, source: string): number[] {
   const d = el.data;
   const out: number[] = [];
   const read = (bytes: number, f: (o: number) => number) => {
-    if (d.length % bytes !== 0) throw new MatFormatError(source, `numeric element of type ${el.type} has ${d.length} bytes`);
+    if (d.length % bytes !== 0)
+      throw new MatFormatError(source, `numeric element of type ${el.type} has ${d.length} bytes`);
     for (let o = 0; o < d.length; o += bytes) out.push(f(o));
   };
   switch (el.type) {
-    case MI.INT8: read(1, (o) => d.readInt8(o)); break;
-    case MI.UINT8: case MI.UTF8: read(1, (o) => d.readUInt8(o)); break;
-    case MI.INT16: read(2, (o) => d.readInt16LE(o)); break;
-    case MI.UINT16: case MI.UTF16: read(2, (o) => d.readUInt16LE(o)); break;
-    case MI.INT32: read(4, (o) => d.readInt32LE(o)); break;
-    case MI.UINT32: case MI.UTF32: read(4, (o) => d.readUInt32LE(o)); break;
-    case MI.SINGLE: read(4, (o) => d.readFloatLE(o)); break;
-    case MI.DOUBLE: read(8, (o) => d.readDoubleLE(o)); break;
-    case MI.INT64: read(8, (o) => Number(d.readBigInt64LE(o))); break;
-    case MI.UINT64: read(8, (o) => Number(d.readBigUInt64LE(o))); break;
-    default: throw new MatFormatError(source, `unsupported numeric data type ${el.type}`);
+    case MI.INT8:
+      read(1, (o) => d.readInt8(o));
+      break;
+    case MI.UINT8:
+    case MI.UTF8:
+      read(1, (o) => d.readUInt8(o));
+      break;
+    case MI.INT16:
+      read(2, (o) => d.readInt16LE(o));
+      break;
+    case MI.UINT16:
+    case MI.UTF16:
+      read(2, (o) => d.readUInt16LE(o));
+      break;
+    case MI.INT32:
+      read(4, (o) => d.readInt32LE(o));
+      break;
+    case MI.UINT32:
+    case MI.UTF32:
+      read(4, (o) => d.readUInt32LE(o));
+      break;
+    case MI.SINGLE:
+      read(4, (o) => d.readFloatLE(o));
+      break;
+    case MI.DOUBLE:
+      read(8, (o) => d.readDoubleLE(o));
+      break;
+    case MI.INT64:
+      read(8, (o) => Number(d.readBigInt64LE(o)));
+      break;
+    case MI.UINT64:
+      read(8, (o) => Number(d.readBigUInt64LE(o)));
+      break;
+    default:
+      throw new MatFormatError(source, `unsupported numeric data type ${el.type}`);
   }
   return out;
 }
@@ -116,7 +177,8 @@ function product(dims: number[]): number {
 
 /** Parses the contents of one miMATRIX element. Returns the array's name and value. */
 function readMatrix(data: Buffer, source: string): { name: string; value: MatValue } {
-  if (data.length === 0) return { name: '', value: { kind: 'numeric', className: 'double', dims: [0, 0], logical: false, data: [] } };
+  if (data.length === 0)
+    return { name: '', value: { kind: 'numeric', className: 'double', dims: [0, 0], logical: false, data: [] } };
   const flagsEl = readElement(data, 0, source);
   if (flagsEl.data.length < 8) throw new MatFormatError(source, 'array flags element too short');
   const flags = flagsEl.data.readUInt32LE(0);
@@ -173,7 +235,8 @@ function readMatrix(data: Buffer, source: string): { name: string; value: MatVal
       const rec: Record<string, MatValue> = {};
       for (const f of fieldNames) {
         const el = readElement(data, pos, source);
-        if (el.type !== MI.MATRIX) throw new MatFormatError(source, `struct '${name}' field ${f} of element ${i} is not a matrix`);
+        if (el.type !== MI.MATRIX)
+          throw new MatFormatError(source, `struct '${name}' field ${f} of element ${i} is not a matrix`);
         rec[f] = readMatrix(el.data, source).value;
         pos = el.next;
       }
@@ -183,7 +246,8 @@ function readMatrix(data: Buffer, source: string): { name: string; value: MatVal
   }
   const realEl = readElement(data, pos, source);
   const real = numbersOf(realEl, source);
-  if (real.length !== n) throw new MatFormatError(source, `variable '${name}' has ${real.length} values for dims ${dims.join('x')}`);
+  if (real.length !== n)
+    throw new MatFormatError(source, `variable '${name}' has ${real.length} values for dims ${dims.join('x')}`);
   const value: MatNumeric = { kind: 'numeric', className, dims, logical, data: real };
   if (complex) value.imag = numbersOf(readElement(data, realEl.next, source), source);
   return { name, value };
@@ -196,7 +260,8 @@ export function readMatFile(buf: Buffer, source = 'MAT-file'): Record<string, Ma
   if (text.startsWith('MATLAB 7.3')) throw new MatFormatError(source, 'this is a v7.3 (HDF5) file');
   const endian = buf.subarray(126, 128).toString('latin1');
   if (endian === 'MI') throw new MatFormatError(source, 'big-endian MAT-files are not supported');
-  if (endian !== 'IM' || !text.startsWith('MATLAB')) throw new MatFormatError(source, 'missing the "MATLAB 5.0 MAT-file" header');
+  if (endian !== 'IM' || !text.startsWith('MATLAB'))
+    throw new MatFormatError(source, 'missing the "MATLAB 5.0 MAT-file" header');
   const vars: Record<string, MatValue> = {};
   let pos = 128;
   while (pos < buf.length) {
@@ -221,11 +286,13 @@ export function readMatFile(buf: Buffer, source = 'MAT-file'): Record<string, Ma
 // Accessors that turn "expected shape" assumptions into clear errors.
 
 export function matString(v: MatValue | undefined, what: string): string {
-  if (!v || v.kind !== 'char' || v.strings.length > 1) throw new Error(`${what}: expected a char row vector, got ${v ? v.kind : 'nothing'}`);
+  if (!v || v.kind !== 'char' || v.strings.length > 1)
+    throw new Error(`${what}: expected a char row vector, got ${v ? v.kind : 'nothing'}`);
   return v.strings[0] ?? '';
 }
 
 export function matScalar(v: MatValue | undefined, what: string): number {
-  if (!v || v.kind !== 'numeric' || v.data.length !== 1) throw new Error(`${what}: expected a numeric scalar, got ${v ? `${v.kind} ${v.dims.join('x')}` : 'nothing'}`);
+  if (!v || v.kind !== 'numeric' || v.data.length !== 1)
+    throw new Error(`${what}: expected a numeric scalar, got ${v ? `${v.kind} ${v.dims.join('x')}` : 'nothing'}`);
   return v.data[0];
 }

@@ -20,13 +20,15 @@ export function checkCounts(index: DatasetIndex, expected: DatasetCounts): void 
   const wrong = (Object.keys(actual) as (keyof typeof actual)[])
     .filter((k) => expected[k] !== undefined && expected[k] !== actual[k])
     .map((k) => `${k}: expected ${expected[k]}, actual ${actual[k]}`);
-  if (wrong.length > 0) throw new Error(`${index.dataset}: the indexed dataset does not match the protocol (${wrong.join('; ')})`);
+  if (wrong.length > 0)
+    throw new Error(`${index.dataset}: the indexed dataset does not match the protocol (${wrong.join('; ')})`);
   // Class-disjointness is the point of the protocol: check it, whatever the counts.
   const seen = new Map<number, string>();
   for (const s of SPLIT_NAMES) {
     for (const it of index.splits[s]) {
       const other = seen.get(it.label);
-      if (other !== undefined && other !== s) throw new Error(`${index.dataset}: class ${it.label} occurs in both ${other} and ${s}`);
+      if (other !== undefined && other !== s)
+        throw new Error(`${index.dataset}: class ${it.label} occurs in both ${other} and ${s}`);
       seen.set(it.label, s);
     }
   }

@@ -27,7 +27,10 @@ export class ChecksumMismatchError extends Error {
 }
 
 /** Streams the file once through every requested hash. */
-export async function hashFile(path: string, algorithms: readonly HashAlgorithm[]): Promise<Record<HashAlgorithm, string>> {
+export async function hashFile(
+  path: string,
+  algorithms: readonly HashAlgorithm[],
+): Promise<Record<HashAlgorithm, string>> {
   const hashes = algorithms.map((a) => [a, createHash(a)] as const);
   await new Promise<void>((resolve, reject) => {
     const s = createReadStream(path);
@@ -49,7 +52,8 @@ export function hashBuffer(buf: Uint8Array, algorithm: HashAlgorithm): string {
 function normaliseSum(algorithm: HashAlgorithm, sum: string): string {
   const s = sum.trim().toLowerCase();
   const len = algorithm === 'md5' ? 32 : 64;
-  if (!new RegExp(`^[0-9a-f]{${len}}$`).test(s)) throw new Error(`invalid ${algorithm} sum '${sum}' (expected ${len} hex digits)`);
+  if (!new RegExp(`^[0-9a-f]{${len}}$`).test(s))
+    throw new Error(`invalid ${algorithm} sum '${sum}' (expected ${len} hex digits)`);
   return s;
 }
 
@@ -65,7 +69,11 @@ export function expectedAlgorithms(expected: ExpectedSums): HashAlgorithm[] {
  * Verifies `path` against every given sum; throws ChecksumMismatchError on the first mismatch.
  * Returns the computed sums (md5 and sha256 are always both computed: the store keys archives by them).
  */
-export async function verifyFile(path: string, expected: ExpectedSums, label = path): Promise<Record<HashAlgorithm, string>> {
+export async function verifyFile(
+  path: string,
+  expected: ExpectedSums,
+  label = path,
+): Promise<Record<HashAlgorithm, string>> {
   const actual = await hashFile(path, ['md5', 'sha256']);
   for (const alg of expectedAlgorithms(expected)) {
     const want = normaliseSum(alg, expected[alg]!);

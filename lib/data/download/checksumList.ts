@@ -20,7 +20,8 @@ export function parseSha256Sums(text: string, source: string): ListedFile[] {
     const m = /^([0-9a-f]{64}) [ *](.+)$/.exec(line.trim());
     if (!m) throw new Error(`${source} line ${i + 1}: expected '<sha256>  <path>', found '${line}'`);
     const path = m[2].replace(/^\.\//, '');
-    if (path.split('/').includes('..') || path.startsWith('/')) throw new Error(`${source} line ${i + 1}: path '${m[2]}' leaves the folder`);
+    if (path.split('/').includes('..') || path.startsWith('/'))
+      throw new Error(`${source} line ${i + 1}: path '${m[2]}' leaves the folder`);
     out.push({ path, sha256: m[1] });
   });
   return out;
@@ -42,7 +43,10 @@ function joinUrl(prefix: string, path: string): string {
 }
 
 /** Downloads (or reuses verified copies of) every listed file; fails naming the first bad one. */
-export async function downloadListedFiles(files: readonly ListedFile[], opts: ListDownloadOptions): Promise<(DownloadResult & { listed: ListedFile })[]> {
+export async function downloadListedFiles(
+  files: readonly ListedFile[],
+  opts: ListDownloadOptions,
+): Promise<(DownloadResult & { listed: ListedFile })[]> {
   const results: (DownloadResult & { listed: ListedFile })[] = new Array(files.length);
   let next = 0;
   let done = 0;
@@ -52,7 +56,13 @@ export async function downloadListedFiles(files: readonly ListedFile[], opts: Li
       const i = next++;
       const f = files[i];
       try {
-        const r = await downloadFile({ url: joinUrl(opts.source, f.path), dest: join(opts.destDir, f.path), sha256: f.sha256, retries: opts.retries, backoffMs: opts.backoffMs });
+        const r = await downloadFile({
+          url: joinUrl(opts.source, f.path),
+          dest: join(opts.destDir, f.path),
+          sha256: f.sha256,
+          retries: opts.retries,
+          backoffMs: opts.backoffMs,
+        });
         results[i] = { ...r, listed: f };
         opts.onProgress?.(++done, files.length, f.path);
       } catch (e) {

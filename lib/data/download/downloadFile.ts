@@ -67,7 +67,10 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return fsp.stat(path).then(() => true, () => false);
+  return fsp.stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 function sleep(ms: number): Promise<void> {
@@ -97,7 +100,9 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
     try {
       res = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (e) {
-      throw new Error(`request to ${url} failed: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`);
+      throw new Error(
+        `request to ${url} failed: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`,
+      );
     }
     let start: number;
     let total: number | undefined;
@@ -106,7 +111,9 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
       if (!m || Number(m[1]) !== offset) {
         await res.body?.cancel();
         await fsp.rm(part, { force: true });
-        throw new Error(`${url}: server answered the range request from byte ${offset} with Content-Range '${res.headers.get('content-range')}'; restarting from 0`);
+        throw new Error(
+          `${url}: server answered the range request from byte ${offset} with Content-Range '${res.headers.get('content-range')}'; restarting from 0`,
+        );
       }
       start = offset;
       total = m[3] === '*' ? undefined : Number(m[3]);
@@ -160,7 +167,15 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
   if (await exists(dest)) {
     try {
       const sums = await verifyFile(dest, expected, dest);
-      return { path: dest, bytes: await sizeOf(dest), md5: sums.md5, sha256: sums.sha256, cached: true, requests: 0, resumedAt: [] };
+      return {
+        path: dest,
+        bytes: await sizeOf(dest),
+        md5: sums.md5,
+        sha256: sums.sha256,
+        cached: true,
+        requests: 0,
+        resumedAt: [],
+      };
     } catch (e) {
       if (!(e instanceof ChecksumMismatchError)) throw e;
       await fsp.rm(dest, { force: true }); // a stale or damaged copy: fetch it again
@@ -207,7 +222,14 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
   throw new Error(`download of ${url} failed after ${retries + 1} attempts; last error: ${lastError?.message}`);
 }
 
-async function finish(url: string, part: string, dest: string, expected: ExpectedSums, requests: number, resumedAt: number[]): Promise<DownloadResult> {
+async function finish(
+  url: string,
+  part: string,
+  dest: string,
+  expected: ExpectedSums,
+  requests: number,
+  resumedAt: number[],
+): Promise<DownloadResult> {
   let sums;
   try {
     sums = await verifyFile(part, expected, `${dest} (from ${url})`);
@@ -216,14 +238,25 @@ async function finish(url: string, part: string, dest: string, expected: Expecte
     throw e;
   }
   await fsp.rename(part, dest);
-  return { path: dest, bytes: await sizeOf(dest), md5: sums.md5, sha256: sums.sha256, cached: false, requests, resumedAt };
+  return {
+    path: dest,
+    bytes: await sizeOf(dest),
+    md5: sums.md5,
+    sha256: sums.sha256,
+    cached: false,
+    requests,
+    resumedAt,
+  };
 }
 
 /**
  * Tries each address in turn (the configured mirrors, then the original); the first one that yields
  * a file with the right checksum wins. The error lists what every address answered.
  */
-export async function downloadFromMirrors(urls: readonly string[], opts: Omit<DownloadOptions, 'url'>): Promise<DownloadResult> {
+export async function downloadFromMirrors(
+  urls: readonly string[],
+  opts: Omit<DownloadOptions, 'url'>,
+): Promise<DownloadResult> {
   if (urls.length === 0) throw new Error(`no download address configured for ${opts.dest}`);
   const errors: string[] = [];
   for (const url of urls) {

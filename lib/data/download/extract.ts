@@ -12,7 +12,10 @@ import * as tar from 'tar';
 import yauzl from 'yauzl';
 
 export class ArchiveError extends Error {
-  constructor(readonly archive: string, detail: string) {
+  constructor(
+    readonly archive: string,
+    detail: string,
+  ) {
     super(`cannot extract ${archive}: ${detail}`);
     this.name = 'ArchiveError';
   }
@@ -37,7 +40,11 @@ export async function extractTgz(archive: string, destDir: string): Promise<void
 
 function openZip(archive: string): Promise<yauzl.ZipFile> {
   return new Promise((res, rej) =>
-    yauzl.open(archive, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, zip) => (err || !zip ? rej(err) : res(zip))),
+    yauzl.open(
+      archive,
+      { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true },
+      (err, zip) => (err || !zip ? rej(err) : res(zip)),
+    ),
   );
 }
 
@@ -59,7 +66,8 @@ export async function extractZip(archive: string, destDir: string): Promise<void
     zip.on('end', () => res());
     zip.on('entry', (entry: yauzl.Entry) => {
       const target = resolve(root, entry.fileName);
-      if (target !== root && !target.startsWith(root + sep)) return fail(new Error(`entry '${entry.fileName}' points outside the destination`));
+      if (target !== root && !target.startsWith(root + sep))
+        return fail(new Error(`entry '${entry.fileName}' points outside the destination`));
       if (entry.fileName.endsWith('/')) {
         fsp.mkdir(target, { recursive: true }).then(() => zip.readEntry(), fail);
         return;
@@ -69,7 +77,10 @@ export async function extractZip(archive: string, destDir: string): Promise<void
         fsp
           .mkdir(dirname(target), { recursive: true })
           .then(() => pipeline(stream, createWriteStream(target)))
-          .then(() => zip.readEntry(), (e: Error) => fail(new Error(`entry ${entry.fileName}: ${e.message}`)));
+          .then(
+            () => zip.readEntry(),
+            (e: Error) => fail(new Error(`entry ${entry.fileName}: ${e.message}`)),
+          );
       });
     });
     zip.readEntry();
@@ -88,7 +99,13 @@ export async function extractArchive(archive: string, destDir: string): Promise<
  * interrupted extraction is redone rather than trusted. Returns destDir.
  */
 export async function extractOnce(archive: string, destDir: string): Promise<string> {
-  if (await fsp.stat(join(destDir)).then(() => true, () => false)) return destDir;
+  if (
+    await fsp.stat(join(destDir)).then(
+      () => true,
+      () => false,
+    )
+  )
+    return destDir;
   const tmp = `${destDir}.tmp-extract`;
   await fsp.rm(tmp, { recursive: true, force: true });
   await extractArchive(archive, tmp);

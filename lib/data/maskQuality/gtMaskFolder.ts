@@ -14,7 +14,10 @@ export async function maskQualityOfFolder(dir: string): Promise<Record<string, M
   } catch (e) {
     throw new Error(`mask quality: cannot read folder ${dir}: ${(e as Error).message}`);
   }
-  const datasets = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const datasets = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const out: Record<string, MaskQualityResult> = {};
   for (const ds of datasets) {
     const files = (await fsp.readdir(join(dir, ds))).sort();
@@ -23,7 +26,8 @@ export async function maskQualityOfFolder(dir: string): Promise<Record<string, M
     const scores = [];
     for (const id of ids) {
       const pred = `${id}_mask_pred.png`;
-      if (!files.includes(pred)) throw new Error(`mask quality: ${join(dir, ds, `${id}_mask.png`)} has no automatic mask ${pred}`);
+      if (!files.includes(pred))
+        throw new Error(`mask quality: ${join(dir, ds, `${id}_mask.png`)} has no automatic mask ${pred}`);
       const gt = await readGray(join(dir, ds, `${id}_mask.png`));
       const p = await readGray(join(dir, ds, pred));
       scores.push({ id, ...scoreMask(gt, p, join(dir, ds, id)) });

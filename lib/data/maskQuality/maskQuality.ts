@@ -13,7 +13,9 @@ export interface MaskScore {
 
 export function scoreMask(gt: GrayImage, pred: GrayImage, what = 'mask'): MaskScore {
   if (gt.width !== pred.width || gt.height !== pred.height) {
-    throw new Error(`${what}: ground truth is ${gt.width}x${gt.height} but the predicted mask is ${pred.width}x${pred.height}`);
+    throw new Error(
+      `${what}: ground truth is ${gt.width}x${gt.height} but the predicted mask is ${pred.width}x${pred.height}`,
+    );
   }
   let inter = 0;
   let union = 0;
@@ -40,7 +42,15 @@ export interface Summary {
 }
 
 export function summariseScores(values: readonly number[]): Summary {
-  return { mean: mean(values), std: std(values, 0), median: median(values), q25: quantile(values, 0.25), q75: quantile(values, 0.75), min: min(values), max: max(values) };
+  return {
+    mean: mean(values),
+    std: std(values, 0),
+    median: median(values),
+    q25: quantile(values, 0.25),
+    q75: quantile(values, 0.75),
+    min: min(values),
+    max: max(values),
+  };
 }
 
 export interface MaskQualityResult {
@@ -52,5 +62,10 @@ export interface MaskQualityResult {
 
 export function summariseMaskQuality(perImage: ({ id: string } & MaskScore)[]): MaskQualityResult {
   if (perImage.length === 0) throw new Error('mask quality: no image pairs to score');
-  return { images: perImage.length, iou: summariseScores(perImage.map((s) => s.iou)), overlap: summariseScores(perImage.map((s) => s.overlap)), perImage };
+  return {
+    images: perImage.length,
+    iou: summariseScores(perImage.map((s) => s.iou)),
+    overlap: summariseScores(perImage.map((s) => s.overlap)),
+    perImage,
+  };
 }

@@ -8,9 +8,16 @@ import { maskPathFor } from '../masks/computeMasks';
 import { readGray } from '../masks/readGray';
 import { MaskQualityResult, scoreMask, summariseMaskQuality } from './maskQuality';
 
-export async function maskQualityAgainstOfficial(index: DatasetIndex, root: string, maskDir: string): Promise<MaskQualityResult> {
-  const items = Object.values(index.splits).flat().filter((i) => i.officialMask);
-  if (items.length === 0) throw new Error(`${index.dataset}: no item has an official mask (are the segmentations extracted under ${root}?)`);
+export async function maskQualityAgainstOfficial(
+  index: DatasetIndex,
+  root: string,
+  maskDir: string,
+): Promise<MaskQualityResult> {
+  const items = Object.values(index.splits)
+    .flat()
+    .filter((i) => i.officialMask);
+  if (items.length === 0)
+    throw new Error(`${index.dataset}: no item has an official mask (are the segmentations extracted under ${root}?)`);
   const scores = [];
   for (const it of items) {
     const gt = await readGray(join(root, it.officialMask!));

@@ -40,7 +40,9 @@ export function maskPathFor(maskDir: string, imagePath: string): string {
 export async function writeGrayPng(path: string, mask: GrayImage): Promise<void> {
   await fsp.mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
-  await sharp(Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.length), { raw: { width: mask.width, height: mask.height, channels: 1 } })
+  await sharp(Buffer.from(mask.data.buffer, mask.data.byteOffset, mask.data.length), {
+    raw: { width: mask.width, height: mask.height, channels: 1 },
+  })
     .toColourspace('b-w')
     .png()
     .toFile(tmp);
@@ -52,12 +54,18 @@ export async function computeMasks(opts: ComputeMasksOptions): Promise<ComputeMa
   const res: ComputeMasksResult = { computed: 0, existing: 0, skipped: [] };
   const total = opts.images.length;
   let done = 0;
-  const report = () => opts.onProgress?.({ done, total, computed: res.computed, existing: res.existing, skipped: res.skipped.length });
+  const report = () =>
+    opts.onProgress?.({ done, total, computed: res.computed, existing: res.existing, skipped: res.skipped.length });
   for (let s = 0; s < total; s += batchSize) {
     const batch: { path: string; out: string; img: RgbImage }[] = [];
     for (const path of opts.images.slice(s, s + batchSize)) {
       const out = maskPathFor(opts.maskDir, path);
-      if (await fsp.stat(out).then(() => true, () => false)) {
+      if (
+        await fsp.stat(out).then(
+          () => true,
+          () => false,
+        )
+      ) {
         res.existing++;
         done++;
         continue;

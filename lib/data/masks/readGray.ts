@@ -7,7 +7,10 @@
 import sharp from 'sharp';
 import type { GrayImage, RgbImage } from '../images';
 
-export async function decodeRaw(input: string | Buffer, what = typeof input === 'string' ? input : 'image'): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+export async function decodeRaw(
+  input: string | Buffer,
+  what = typeof input === 'string' ? input : 'image',
+): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   try {
     const { data, info } = await sharp(input, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };

@@ -19,7 +19,11 @@ export function u2netResized(img: RgbImage): Uint8Array {
 }
 
 /** Writes the normalised CHW tensor of one image into `out` at `offset` (3*320*320 floats). */
-export function u2netInput(img: RgbImage, out = new Float32Array(3 * U2NET_SIZE * U2NET_SIZE), offset = 0): Float32Array {
+export function u2netInput(
+  img: RgbImage,
+  out = new Float32Array(3 * U2NET_SIZE * U2NET_SIZE),
+  offset = 0,
+): Float32Array {
   const px = u2netResized(img);
   let max = 0;
   for (let i = 0; i < px.length; i++) if (px[i] > max) max = px[i];

@@ -18,14 +18,19 @@ export class U2netSession {
   static async load(modelPath: string, opts: { intraOpThreads?: number } = {}): Promise<U2netSession> {
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(modelPath, { executionProviders: ['cpu'], intraOpNumThreads: opts.intraOpThreads ?? 1 });
+      session = await ort.InferenceSession.create(modelPath, {
+        executionProviders: ['cpu'],
+        intraOpNumThreads: opts.intraOpThreads ?? 1,
+      });
     } catch (e) {
       throw new Error(`cannot load the u2net model ${modelPath}: ${(e as Error).message}`);
     }
     const meta = session.inputMetadata?.[0] as { isTensor?: boolean; shape?: readonly (number | string)[] } | undefined;
     const shape = meta?.shape;
     if (shape && shape.length === 4 && (shape[2] !== U2NET_SIZE || shape[3] !== U2NET_SIZE || shape[1] !== 3)) {
-      throw new Error(`${modelPath}: input ${session.inputNames[0]} has shape [${shape.join(', ')}], expected [N, 3, ${U2NET_SIZE}, ${U2NET_SIZE}]`);
+      throw new Error(
+        `${modelPath}: input ${session.inputNames[0]} has shape [${shape.join(', ')}], expected [N, 3, ${U2NET_SIZE}, ${U2NET_SIZE}]`,
+      );
     }
     const dynamicBatch = !!shape && typeof shape[0] !== 'number';
     // rembg: the session's first input, and output 0.
@@ -45,7 +50,9 @@ export class U2netSession {
       const o = result[this.outputName];
       const data = o.data as Float32Array;
       const perImage = data.length / batch.length; // [N, C, 320, 320]: channel 0 is the first plane
-      batch.forEach((img, k) => out.push(u2netMask(data.subarray(k * perImage, k * perImage + plane), img.width, img.height)));
+      batch.forEach((img, k) =>
+        out.push(u2netMask(data.subarray(k * perImage, k * perImage + plane), img.width, img.height)),
+      );
       tensor.dispose();
       for (const v of Object.values(result)) v.dispose();
     }

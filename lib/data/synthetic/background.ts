@@ -26,8 +26,10 @@ interface Fields {
 
 /** Texture value in 0..1 (0 = colourA, 1 = colourB) at image-fraction coordinates (x, y). */
 function textureAt(b: BackgroundInstance, f: Fields, x: number, y: number): number {
-  const ca = Math.cos(b.angle), sa = Math.sin(b.angle);
-  const along = x * ca + y * sa, across = -x * sa + y * ca;
+  const ca = Math.cos(b.angle),
+    sa = Math.sin(b.angle);
+  const along = x * ca + y * sa,
+    across = -x * sa + y * ca;
   switch (b.pattern) {
     case 'clouds':
       return stretch(f.base.at(x, y), 2.6);
@@ -41,7 +43,8 @@ function textureAt(b: BackgroundInstance, f: Fields, x: number, y: number): numb
       const rows = b.frequency * 1.3;
       const rv = across * rows + b.phase;
       const ru = along * rows * 0.6 + (Math.floor(rv) % 2 === 0 ? 0 : 0.5);
-      const du = Math.abs(ru - Math.round(ru)), dv = Math.abs(rv - Math.round(rv));
+      const du = Math.abs(ru - Math.round(ru)),
+        dv = Math.abs(rv - Math.round(rv));
       const mortar = smoothstep(0.04, 0.08, Math.min(du / 0.6, dv));
       const shade = f.base.cell(Math.floor(ru), Math.floor(rv));
       return clamp01((0.15 + 0.75 * shade + 0.4 * (f.detail.at(x, y) - 0.5)) * mortar + (1 - mortar) * 0.95);
@@ -60,7 +63,17 @@ function textureAt(b: BackgroundInstance, f: Fields, x: number, y: number): numb
 }
 
 type Distractor =
-  | { kind: 'blob'; cx: number; cy: number; rx: number; ry: number; cos: number; sin: number; colour: Rgb; alpha: number }
+  | {
+      kind: 'blob';
+      cx: number;
+      cy: number;
+      rx: number;
+      ry: number;
+      cos: number;
+      sin: number;
+      colour: Rgb;
+      alpha: number;
+    }
   | { kind: 'bar'; ax: number; ay: number; bx: number; by: number; half: number; colour: Rgb; alpha: number }
   | { kind: 'shade'; nx: number; ny: number; offset: number; colour: Rgb; alpha: number };
 
@@ -68,9 +81,12 @@ type Distractor =
 function sampleDistractors(b: BackgroundInstance, size: number, rng: Rng): Distractor[] {
   const palette = [b.colourA, b.colourB, b.colourC];
   const colour = (): Rgb => {
-    if (rng.uniform() < b.strayColourRate) return hsvToRgb(rng.uniform(), rng.uniformIn(0.2, 0.9), rng.uniformIn(0.25, 0.95));
+    if (rng.uniform() < b.strayColourRate)
+      return hsvToRgb(rng.uniform(), rng.uniformIn(0.2, 0.9), rng.uniformIn(0.25, 0.95));
     const c = rng.pick(palette);
-    return rng.uniform() < 0.5 ? mixRgb(c, [0, 0, 0], rng.uniformIn(0.2, 0.6)) : mixRgb(c, [255, 255, 255], rng.uniformIn(0.15, 0.5));
+    return rng.uniform() < 0.5
+      ? mixRgb(c, [0, 0, 0], rng.uniformIn(0.2, 0.6))
+      : mixRgb(c, [255, 255, 255], rng.uniformIn(0.15, 0.5));
   };
   const out: Distractor[] = [];
   for (let k = 0; k < b.distractors; k++) {
@@ -79,23 +95,43 @@ function sampleDistractors(b: BackgroundInstance, size: number, rng: Rng): Distr
       const rx = size * rng.uniformIn(0.025, 0.13);
       const a = rng.uniformIn(0, Math.PI);
       out.push({
-        kind: 'blob', cx: rng.uniformIn(0, size), cy: rng.uniformIn(0, size), rx, ry: rx * rng.uniformIn(0.3, 1),
-        cos: Math.cos(a), sin: Math.sin(a), colour: colour(), alpha: rng.uniformIn(0.55, 1),
+        kind: 'blob',
+        cx: rng.uniformIn(0, size),
+        cy: rng.uniformIn(0, size),
+        rx,
+        ry: rx * rng.uniformIn(0.3, 1),
+        cos: Math.cos(a),
+        sin: Math.sin(a),
+        colour: colour(),
+        alpha: rng.uniformIn(0.55, 1),
       });
     } else if (kind < 0.85) {
-      const ax = rng.uniformIn(0, size), ay = rng.uniformIn(0, size);
-      const len = size * rng.uniformIn(0.15, 0.6), a = rng.uniformIn(0, 2 * Math.PI);
+      const ax = rng.uniformIn(0, size),
+        ay = rng.uniformIn(0, size);
+      const len = size * rng.uniformIn(0.15, 0.6),
+        a = rng.uniformIn(0, 2 * Math.PI);
       out.push({
-        kind: 'bar', ax, ay, bx: ax + len * Math.cos(a), by: ay + len * Math.sin(a), half: rng.uniformIn(0.4, 2.2),
-        colour: colour(), alpha: rng.uniformIn(0.5, 1),
+        kind: 'bar',
+        ax,
+        ay,
+        bx: ax + len * Math.cos(a),
+        by: ay + len * Math.sin(a),
+        half: rng.uniformIn(0.4, 2.2),
+        colour: colour(),
+        alpha: rng.uniformIn(0.5, 1),
       });
     } else {
       // a large shadow or light edge across the frame (a table edge, a wall corner)
       const a = rng.uniformIn(0, 2 * Math.PI);
-      const nx = Math.cos(a), ny = Math.sin(a);
+      const nx = Math.cos(a),
+        ny = Math.sin(a);
       out.push({
-        kind: 'shade', nx, ny, offset: (nx + ny) * size * 0.5 + rng.uniformIn(-0.35, 0.35) * size,
-        colour: rng.uniform() < 0.6 ? [0, 0, 0] : [255, 255, 255], alpha: rng.uniformIn(0.15, 0.4),
+        kind: 'shade',
+        nx,
+        ny,
+        offset: (nx + ny) * size * 0.5 + rng.uniformIn(-0.35, 0.35) * size,
+        colour: rng.uniform() < 0.6 ? [0, 0, 0] : [255, 255, 255],
+        alpha: rng.uniformIn(0.15, 0.4),
       });
     }
   }
@@ -106,12 +142,17 @@ function sampleDistractors(b: BackgroundInstance, size: number, rng: Rng): Distr
 function coverage(d: Distractor, px: number, py: number): number {
   switch (d.kind) {
     case 'blob': {
-      const dx = px - d.cx, dy = py - d.cy;
-      const u = (dx * d.cos + dy * d.sin) / d.rx, v = (-dx * d.sin + dy * d.cos) / d.ry;
+      const dx = px - d.cx,
+        dy = py - d.cy;
+      const u = (dx * d.cos + dy * d.sin) / d.rx,
+        v = (-dx * d.sin + dy * d.cos) / d.ry;
       return clamp01(0.5 - (Math.hypot(u, v) - 1) * Math.min(d.rx, d.ry));
     }
     case 'bar': {
-      const ex = d.bx - d.ax, ey = d.by - d.ay, wx = px - d.ax, wy = py - d.ay;
+      const ex = d.bx - d.ax,
+        ey = d.by - d.ay,
+        wx = px - d.ax,
+        wy = py - d.ay;
       const t = clamp01((wx * ex + wy * ey) / (ex * ex + ey * ey));
       return clamp01(0.5 - (Math.hypot(wx - ex * t, wy - ey * t) - d.half));
     }
@@ -130,11 +171,13 @@ export function renderBackground(b: BackgroundInstance, size: number): RgbImage 
   const distractors = sampleDistractors(b, size, rng.derive('distractors'));
   const noise = rng.derive('pixels');
   const data = new Uint8Array(size * size * 3);
-  const lx = Math.cos(b.lightAngle), ly = Math.sin(b.lightAngle);
+  const lx = Math.cos(b.lightAngle),
+    ly = Math.sin(b.lightAngle);
   const px: Rgb = [0, 0, 0];
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const xf = (x + 0.5) / size, yf = (y + 0.5) / size;
+      const xf = (x + 0.5) / size,
+        yf = (y + 0.5) / size;
       const t = textureAt(b, fields, xf, yf);
       const accent = 0.85 * smoothstep(0.56, 0.66, fields.patches.at(xf + b.centre[0], yf + b.centre[1]));
       for (let c = 0; c < 3; c++) {

@@ -134,17 +134,26 @@ function pickObjectCombos(rng: Rng, count: number): Array<[number, number, numbe
   const pairUse = new Map<string, number>();
   const out: Array<[number, number, number]> = [];
   for (let c = 0; c < count; c++) {
-    let bestIdx = -1, bestScore = Infinity;
+    let bestIdx = -1,
+      bestScore = Infinity;
     for (let i = 0; i < all.length; i++) {
       if (used.has(i)) continue;
       const [s, t, h] = all[i];
-      const score = shapeUse[s] + textureUse[t] + hueUse[h] +
+      const score =
+        shapeUse[s] +
+        textureUse[t] +
+        hueUse[h] +
         2 * ((pairUse.get(`s${s}t${t}`) ?? 0) + (pairUse.get(`s${s}h${h}`) ?? 0) + (pairUse.get(`t${t}h${h}`) ?? 0));
-      if (score < bestScore) { bestScore = score; bestIdx = i; }
+      if (score < bestScore) {
+        bestScore = score;
+        bestIdx = i;
+      }
     }
     used.add(bestIdx);
     const [s, t, h] = all[bestIdx];
-    shapeUse[s]++; textureUse[t]++; hueUse[h]++;
+    shapeUse[s]++;
+    textureUse[t]++;
+    hueUse[h]++;
     for (const k of [`s${s}t${t}`, `s${s}h${h}`, `t${t}h${h}`]) pairUse.set(k, (pairUse.get(k) ?? 0) + 1);
     out.push([s, t, h]);
   }
@@ -163,7 +172,8 @@ function farthestColours(rng: Rng, count: number): Rgb[] {
     let best = 0;
     for (let i = 1; i < candidates.length; i++) if (minDist[i] > minDist[best]) best = i;
     chosen.push(candidates[best]);
-    for (let i = 0; i < candidates.length; i++) minDist[i] = Math.min(minDist[i], rgbDistance(candidates[i], candidates[best]));
+    for (let i = 0; i < candidates.length; i++)
+      minDist[i] = Math.min(minDist[i], rgbDistance(candidates[i], candidates[best]));
   }
   return chosen;
 }
@@ -174,7 +184,9 @@ function spreadWithinFamilies(hues: number[]): number[] {
   hues.forEach((h, c) => members.set(h, [...(members.get(h) ?? []), c]));
   const out = new Array<number>(hues.length).fill(0);
   for (const cs of members.values()) {
-    cs.forEach((c, k) => { out[c] = cs.length === 1 ? 0 : -0.35 + (0.7 * k) / (cs.length - 1); });
+    cs.forEach((c, k) => {
+      out[c] = cs.length === 1 ? 0 : -0.35 + (0.7 * k) / (cs.length - 1);
+    });
   }
   return out;
 }

@@ -3,11 +3,20 @@ export type Rgb = [number, number, number];
 
 /** HSV (h in turns 0..1, s and v in 0..1) to RGB 0..255. */
 export function hsvToRgb(h: number, s: number, v: number): Rgb {
-  const hh = ((h % 1) + 1) % 1 * 6;
+  const hh = (((h % 1) + 1) % 1) * 6;
   const i = Math.floor(hh);
   const f = hh - i;
-  const p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
-  const table: Rgb[] = [[v, t, p], [q, v, p], [p, v, t], [p, q, v], [t, p, v], [v, p, q]];
+  const p = v * (1 - s),
+    q = v * (1 - s * f),
+    t = v * (1 - s * (1 - f));
+  const table: Rgb[] = [
+    [v, t, p],
+    [q, v, p],
+    [p, v, t],
+    [p, q, v],
+    [t, p, v],
+    [v, p, q],
+  ];
   const [r, g, b] = table[i % 6];
   return [r * 255, g * 255, b * 255];
 }

@@ -14,22 +14,31 @@ export interface EncodableItem {
 
 async function encodeItem(it: EncodableItem): Promise<ShardItem> {
   const { image, mask } = it;
-  if (image.data.length !== image.width * image.height * 3) throw new Error(`item ${it.id}: image data length ${image.data.length} != ${image.width}x${image.height}x3`);
+  if (image.data.length !== image.width * image.height * 3)
+    throw new Error(`item ${it.id}: image data length ${image.data.length} != ${image.width}x${image.height}x3`);
   if (mask.width !== image.width || mask.height !== image.height || mask.data.length !== mask.width * mask.height) {
-    throw new Error(`item ${it.id}: mask ${mask.width}x${mask.height} (${mask.data.length} bytes) does not match image ${image.width}x${image.height}`);
+    throw new Error(
+      `item ${it.id}: mask ${mask.width}x${mask.height} (${mask.data.length} bytes) does not match image ${image.width}x${image.height}`,
+    );
   }
   // 4:4:4 keeps full-resolution colour: at 72 px the objects' colour edges are only a few pixels wide
   const [img, msk] = await Promise.all([
     sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
       .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
       .toBuffer(),
-    sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } }).toColourspace('b-w').png().toBuffer(),
+    sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+      .toColourspace('b-w')
+      .png()
+      .toBuffer(),
   ]);
   return { id: it.id, label: it.label, image: img, mask: msk };
 }
 
 /** Encodes a split into shards of at most `perShard` (<= 256) items, in item order. */
-export async function encodeSyntheticSplit(items: readonly EncodableItem[], perShard = MAX_ITEMS_PER_SHARD): Promise<Buffer[]> {
+export async function encodeSyntheticSplit(
+  items: readonly EncodableItem[],
+  perShard = MAX_ITEMS_PER_SHARD,
+): Promise<Buffer[]> {
   if (!Number.isInteger(perShard) || perShard < 1 || perShard > MAX_ITEMS_PER_SHARD) {
     throw new Error(`encodeSyntheticSplit: perShard ${perShard} must be an integer in 1..${MAX_ITEMS_PER_SHARD}`);
   }
@@ -38,7 +47,8 @@ export async function encodeSyntheticSplit(items: readonly EncodableItem[], perS
     const chunk = items.slice(start, start + perShard);
     const encoded: ShardItem[] = [];
     // a few at a time: libvips uses its own threads, and other engineers share the 2 cores
-    for (let k = 0; k < chunk.length; k += 8) encoded.push(...(await Promise.all(chunk.slice(k, k + 8).map(encodeItem))));
+    for (let k = 0; k < chunk.length; k += 8)
+      encoded.push(...(await Promise.all(chunk.slice(k, k + 8).map(encodeItem))));
     shards.push(encodeShard(encoded));
   }
   return shards;

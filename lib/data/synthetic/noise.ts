@@ -10,7 +10,10 @@ class Lattice {
   private readonly values: Float64Array;
   private readonly side: number;
 
-  constructor(rng: Rng, readonly cells: number) {
+  constructor(
+    rng: Rng,
+    readonly cells: number,
+  ) {
     this.side = cells + 2;
     this.values = new Float64Array(this.side * this.side);
     for (let i = 0; i < this.values.length; i++) this.values[i] = rng.uniform();
@@ -19,11 +22,16 @@ class Lattice {
   /** Value at (x, y), coordinates in lattice cells; wraps around so any real input is valid. */
   at(x: number, y: number): number {
     const s = this.side;
-    const fx = Math.floor(x), fy = Math.floor(y);
-    const tx = x - fx, ty = y - fy;
-    const ix = ((fx % s) + s) % s, iy = ((fy % s) + s) % s;
-    const jx = (ix + 1) % s, jy = (iy + 1) % s;
-    const sx = tx * tx * (3 - 2 * tx), sy = ty * ty * (3 - 2 * ty);
+    const fx = Math.floor(x),
+      fy = Math.floor(y);
+    const tx = x - fx,
+      ty = y - fy;
+    const ix = ((fx % s) + s) % s,
+      iy = ((fy % s) + s) % s;
+    const jx = (ix + 1) % s,
+      jy = (iy + 1) % s;
+    const sx = tx * tx * (3 - 2 * tx),
+      sy = ty * ty * (3 - 2 * ty);
     const v = this.values;
     const top = v[iy * s + ix] + (v[iy * s + jx] - v[iy * s + ix]) * sx;
     const bottom = v[jy * s + ix] + (v[jy * s + jx] - v[jy * s + ix]) * sx;
@@ -33,7 +41,8 @@ class Lattice {
   /** The raw lattice value at integer index (i, j) (wrapped): one random shade per tile. */
   cell(i: number, j: number): number {
     const s = this.side;
-    const ix = ((i % s) + s) % s, iy = ((j % s) + s) % s;
+    const ix = ((i % s) + s) % s,
+      iy = ((j % s) + s) % s;
     return this.values[iy * s + ix];
   }
 }

@@ -23,7 +23,8 @@ function textureAt(o: ObjectInstance, u: number, v: number): number {
     case 'stripes':
       return clamp01(0.5 + 1.5 * Math.sin(2 * Math.PI * f * u));
     case 'dots': {
-      const gx = u * f - Math.round(u * f), gy = v * f - Math.round(v * f);
+      const gx = u * f - Math.round(u * f),
+        gy = v * f - Math.round(v * f);
       return clamp01((0.3 - Math.hypot(gx, gy)) * 10 + 0.5);
     }
     case 'checker':
@@ -46,10 +47,12 @@ export function renderObject(o: ObjectInstance, size: number): RenderedObject {
   const shape = shapeOf(o.shape);
   const colour = new Uint8Array(size * size * 3);
   const mask = new Uint8Array(size * size);
-  const cos = Math.cos(o.rotation), sin = Math.sin(o.rotation);
+  const cos = Math.cos(o.rotation),
+    sin = Math.sin(o.rotation);
   for (let y = 0; y < size; y++) {
     for (let x = 0; x < size; x++) {
-      const dx = x + 0.5 - o.cx, dy = y + 0.5 - o.cy;
+      const dx = x + 0.5 - o.cx,
+        dy = y + 0.5 - o.cy;
       const u = (dx * cos + dy * sin) / o.scale;
       const v = (-dx * sin + dy * cos) / o.scale;
       const i = y * size + x;
@@ -68,7 +71,9 @@ export function renderObject(o: ObjectInstance, size: number): RenderedObject {
 export function composite(object: RenderedObject, background: RgbImage): RgbImage {
   const { width, height } = background;
   const out = new Uint8Array(width * height * 3);
-  const m = object.mask.data, o = object.colour.data, b = background.data;
+  const m = object.mask.data,
+    o = object.colour.data,
+    b = background.data;
   for (let i = 0; i < width * height; i++) {
     const a = m[i];
     for (let c = 0; c < 3; c++) {

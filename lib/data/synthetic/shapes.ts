@@ -4,7 +4,17 @@
  * straight edge is clamp(0.5 - d, 0, 1) with d in pixels, so masks come out soft (0..255) like
  * u2net's, and re-rendering the same pose reproduces the mask exactly.
  */
-export const SHAPE_FAMILIES = ['circle', 'square', 'triangle', 'star', 'hexagon', 'cross', 'ring', 'diamond', 'crescent'] as const;
+export const SHAPE_FAMILIES = [
+  'circle',
+  'square',
+  'triangle',
+  'star',
+  'hexagon',
+  'cross',
+  'ring',
+  'diamond',
+  'crescent',
+] as const;
 export type ShapeFamily = (typeof SHAPE_FAMILIES)[number];
 
 export interface Shape {
@@ -40,12 +50,17 @@ function polygonSdf(v: Pt[]): (x: number, y: number) => number {
     let d = (px - vx[0]) ** 2 + (py - vy[0]) ** 2;
     let s = 1;
     for (let i = 0, j = n - 1; i < n; j = i++) {
-      const ex = vx[j] - vx[i], ey = vy[j] - vy[i];
-      const wx = px - vx[i], wy = py - vy[i];
+      const ex = vx[j] - vx[i],
+        ey = vy[j] - vy[i];
+      const wx = px - vx[i],
+        wy = py - vy[i];
       const t = Math.min(1, Math.max(0, (wx * ex + wy * ey) / (ex * ex + ey * ey)));
-      const bx = wx - ex * t, by = wy - ey * t;
+      const bx = wx - ex * t,
+        by = wy - ey * t;
       d = Math.min(d, bx * bx + by * by);
-      const c1 = py >= vy[i], c2 = py < vy[j], c3 = ex * wy > ey * wx;
+      const c1 = py >= vy[i],
+        c2 = py < vy[j],
+        c3 = ex * wy > ey * wx;
       if ((c1 && c2 && c3) || (!c1 && !c2 && !c3)) s = -s;
     }
     return s * Math.sqrt(d);
@@ -67,8 +82,22 @@ function star(points: number, inner: number): Pt[] {
 }
 
 function cross(halfWidth: number): Pt[] {
-  const w = halfWidth, l = 0.94; // corners stay inside the unit disc
-  return [[w, -l], [w, -w], [l, -w], [l, w], [w, w], [w, l], [-w, l], [-w, w], [-l, w], [-l, -w], [-w, -w], [-w, -l]];
+  const w = halfWidth,
+    l = 0.94; // corners stay inside the unit disc
+  return [
+    [w, -l],
+    [w, -w],
+    [l, -w],
+    [l, w],
+    [w, w],
+    [w, l],
+    [-w, l],
+    [-w, w],
+    [-l, w],
+    [-l, -w],
+    [-w, -w],
+    [-w, -l],
+  ];
 }
 
 function buildShape(family: ShapeFamily): Shape {
@@ -87,16 +116,27 @@ function buildShape(family: ShapeFamily): Shape {
       return polygonShape(cross(0.32));
     case 'ring': {
       // annulus with radii 0.5..0.95: the hole shows background, so the mask has an inner edge too
-      const mid = 0.725, half = 0.225;
+      const mid = 0.725,
+        half = 0.225;
       return { sdf: (x, y) => Math.abs(Math.hypot(x, y) - mid) - half, area: Math.PI * (0.95 ** 2 - 0.5 ** 2) };
     }
     case 'diamond':
-      return polygonShape([[0, -1], [0.55, 0], [0, 1], [-0.55, 0]]);
+      return polygonShape([
+        [0, -1],
+        [0.55, 0],
+        [0, 1],
+        [-0.55, 0],
+      ]);
     case 'crescent': {
       // disc minus an offset disc; max(d1, -d2) is the exact inside test and a close distance near edges
-      const r1 = 0.95, r2 = 0.75, off = 0.5;
+      const r1 = 0.95,
+        r2 = 0.75,
+        off = 0.5;
       const lens = lensArea(r1, r2, off);
-      return { sdf: (x, y) => Math.max(Math.hypot(x, y) - r1, r2 - Math.hypot(x - off, y)), area: Math.PI * r1 * r1 - lens };
+      return {
+        sdf: (x, y) => Math.max(Math.hypot(x, y) - r1, r2 - Math.hypot(x - off, y)),
+        area: Math.PI * r1 * r1 - lens,
+      };
     }
   }
 }

@@ -62,19 +62,24 @@ export function summedAbsGradients(
   const copies = opts.copies ?? 25;
   const noiseLevel = opts.noiseLevel ?? 0.15;
   const batchSize = opts.batchSize ?? copies;
-  if (image.rank !== 3 || image.shape[2] !== 3) throw new Error(`attentionMap: image must be [H, W, 3], got [${image.shape.join(', ')}]`);
+  if (image.rank !== 3 || image.shape[2] !== 3)
+    throw new Error(`attentionMap: image must be [H, W, 3], got [${image.shape.join(', ')}]`);
   if (reference.rank !== 1 || reference.shape[0] !== model.embeddingSize) {
     throw new Error(`attentionMap: reference must be [${model.embeddingSize}], got [${reference.shape.join(', ')}]`);
   }
-  if (distance !== 'euclidean' && distance !== 'cosine') throw new Error(`attentionMap: distance must be 'euclidean' or 'cosine', got ${JSON.stringify(distance)}`);
-  if (!Number.isInteger(copies) || copies < 1) throw new Error(`attentionMap: copies must be a positive integer, got ${copies}`);
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`attentionMap: batchSize must be a positive integer, got ${batchSize}`);
+  if (distance !== 'euclidean' && distance !== 'cosine')
+    throw new Error(`attentionMap: distance must be 'euclidean' or 'cosine', got ${JSON.stringify(distance)}`);
+  if (!Number.isInteger(copies) || copies < 1)
+    throw new Error(`attentionMap: copies must be a positive integer, got ${copies}`);
+  if (!Number.isInteger(batchSize) || batchSize < 1)
+    throw new Error(`attentionMap: batchSize must be a positive integer, got ${batchSize}`);
   if (!(noiseLevel >= 0)) throw new Error(`attentionMap: noiseLevel must be >= 0, got ${noiseLevel}`);
 
   const [h, w] = image.shape;
   const perCopy = h * w * 3;
   const pixels = image.dataSync() as Float32Array;
-  let lo = Infinity, hi = -Infinity;
+  let lo = Infinity,
+    hi = -Infinity;
   for (let i = 0; i < pixels.length; i++) {
     if (pixels[i] < lo) lo = pixels[i];
     if (pixels[i] > hi) hi = pixels[i];
@@ -93,7 +98,9 @@ export function summedAbsGradients(
       const eps = tf.tensor4d(noise.subarray(c0 * perCopy, (c0 + b) * perCopy), [b, h, w, 3]);
       const x = tf.add(image.expandDims(0), tf.mul(eps, std)) as tf.Tensor4D;
       // d/dx of (sum over this batch's copies)/copies = this batch's share of d(mean over all)/dx.
-      const grad = tf.grad((xi: tf.Tensor) => tf.div(tf.sum(pmlDistance(model.embed(xi as tf.Tensor4D), reference, distance)), copies))(x);
+      const grad = tf.grad((xi: tf.Tensor) =>
+        tf.div(tf.sum(pmlDistance(model.embed(xi as tf.Tensor4D), reference, distance)), copies),
+      )(x);
       return tf.sum(tf.abs(tf.mean(grad, 3)), 0); // [h, w]: |channel mean|, summed over the batch
     });
     const part = absMean.dataSync();

@@ -10,7 +10,11 @@ import type { EmbeddingModel } from '../models/types';
 export function blackReferenceEmbedding(model: EmbeddingModel, blackImage: tf.Tensor4D | tf.Tensor3D): tf.Tensor1D {
   const batch = blackImage.rank === 3 ? [1, ...blackImage.shape] : blackImage.shape;
   if (batch.length !== 4 || batch[0] !== 1 || batch[3] !== 3) {
-    throw new Error(`blackReferenceEmbedding: expected one HWC image with 3 channels, got shape [${blackImage.shape.join(', ')}]`);
+    throw new Error(
+      `blackReferenceEmbedding: expected one HWC image with 3 channels, got shape [${blackImage.shape.join(', ')}]`,
+    );
   }
-  return tf.tidy(() => model.embed(blackImage.reshape(batch) as tf.Tensor4D).reshape([model.embeddingSize]) as tf.Tensor1D);
+  return tf.tidy(
+    () => model.embed(blackImage.reshape(batch) as tf.Tensor4D).reshape([model.embeddingSize]) as tf.Tensor1D,
+  );
 }

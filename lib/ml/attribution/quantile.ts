@@ -9,6 +9,7 @@ export function mapQuantile(values: Float32Array, q: number): number {
   if (values.length === 0) throw new Error('mapQuantile: empty map');
   if (!(q >= 0 && q <= 1)) throw new Error(`mapQuantile: q must be in [0, 1], got ${q}`);
   const sorted = Float32Array.from(values).sort();
-  if (Number.isNaN(sorted[sorted.length - 1])) throw new Error('mapQuantile: the map contains NaN (typed-array sort puts it last)');
+  if (Number.isNaN(sorted[sorted.length - 1]))
+    throw new Error('mapQuantile: the map contains NaN (typed-array sort puts it last)');
   return sortedQuantile(sorted, q);
 }

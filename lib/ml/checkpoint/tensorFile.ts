@@ -21,7 +21,8 @@ export function encodeTensorFile(tensors: Map<string, TensorRecord>, meta: unkno
   let offset = 0;
   for (const [name, t] of tensors) {
     const expected = t.shape.reduce((a, b) => a * b, 1);
-    if (expected !== t.data.length) throw new Error(`tensor ${name}: shape [${t.shape}] needs ${expected} values, has ${t.data.length}`);
+    if (expected !== t.data.length)
+      throw new Error(`tensor ${name}: shape [${t.shape}] needs ${expected} values, has ${t.data.length}`);
     entries.push({ name, shape: t.shape, offset, length: t.data.length });
     offset += t.data.length * 4;
   }
@@ -37,8 +38,12 @@ export function encodeTensorFile(tensors: Map<string, TensorRecord>, meta: unkno
   return Buffer.concat([MAGIC, len, header, body]);
 }
 
-export function decodeTensorFile(buf: Buffer, source = 'tensor file'): { meta: unknown; tensors: Map<string, TensorRecord> } {
-  if (buf.length < 8 || !buf.subarray(0, 4).equals(MAGIC)) throw new Error(`${source}: not a bgbias tensor file (bad magic)`);
+export function decodeTensorFile(
+  buf: Buffer,
+  source = 'tensor file',
+): { meta: unknown; tensors: Map<string, TensorRecord> } {
+  if (buf.length < 8 || !buf.subarray(0, 4).equals(MAGIC))
+    throw new Error(`${source}: not a bgbias tensor file (bad magic)`);
   const headerLength = buf.readUInt32LE(4);
   if (8 + headerLength > buf.length) throw new Error(`${source}: truncated header`);
   const header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as Header;

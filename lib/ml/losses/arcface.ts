@@ -51,7 +51,10 @@ export class ArcFaceLoss implements MetricLoss {
       const cosTarget = tf.sum(tf.mul(cosine, tf.cast(target, 'float32')), 1, true);
       const angles = tf.acos(tf.clipByValue(cosTarget, -1, 1));
       const withMargin = tf.where(
-        tf.cast(maskWithoutGradient(angles, (a) => tf.lessEqual(a, Math.PI - m)), 'bool'),
+        tf.cast(
+          maskWithoutGradient(angles, (a) => tf.lessEqual(a, Math.PI - m)),
+          'bool',
+        ),
         tf.cos(tf.add(angles, m)),
         tf.sub(tf.cos(angles), m * Math.sin(m)),
       );

@@ -16,7 +16,10 @@ export class ClassWeights {
     rng: Rng,
     name?: string,
   ) {
-    for (const [key, v] of [['embeddingSize', embeddingSize], ['numClasses', numClasses]] as const) {
+    for (const [key, v] of [
+      ['embeddingSize', embeddingSize],
+      ['numClasses', numClasses],
+    ] as const) {
       if (!Number.isInteger(v) || v < 1) throw new Error(`${lossName}: ${key} must be a positive integer, got ${v}`);
     }
     const values = new Float32Array(embeddingSize * numClasses);
@@ -30,7 +33,9 @@ export class ClassWeights {
       const t = Array.isArray(values) ? tf.tensor2d(values) : values;
       const [d, c] = t.shape;
       if (d !== this.embeddingSize || c !== this.numClasses) {
-        throw new Error(`${this.lossName}: weights must be [${this.embeddingSize}, ${this.numClasses}], got [${t.shape}]`);
+        throw new Error(
+          `${this.lossName}: weights must be [${this.embeddingSize}, ${this.numClasses}], got [${t.shape}]`,
+        );
       }
       this.variable.assign(tf.cast(t, 'float32'));
     });

@@ -29,7 +29,11 @@ export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>>
       m: 4,
       lrLoss: null,
     },
-    arcface: { params: { marginDegrees: 20.52230893710211, scale: 49.501652066223656 }, m: 1, lrLoss: 7.398518179078544e-6 },
+    arcface: {
+      params: { marginDegrees: 20.52230893710211, scale: 49.501652066223656 },
+      m: 1,
+      lrLoss: 7.398518179078544e-6,
+    },
     normalized_softmax: { params: { temperature: 0.08863250090946041 }, m: 1, lrLoss: 0.011046164985524668 },
   },
   cub200: {
@@ -40,7 +44,11 @@ export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>>
       m: 4,
       lrLoss: null,
     },
-    arcface: { params: { marginDegrees: 23.225935497468093, scale: 99.99999999999999 }, m: 1, lrLoss: 0.0051384088179694 },
+    arcface: {
+      params: { marginDegrees: 23.225935497468093, scale: 99.99999999999999 },
+      m: 1,
+      lrLoss: 0.0051384088179694,
+    },
     normalized_softmax: { params: { temperature: 0.10874714987070239 }, m: 1, lrLoss: 0.004468915155818225 },
   },
   sop: {
@@ -51,7 +59,11 @@ export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>>
       m: 4,
       lrLoss: null,
     },
-    arcface: { params: { marginDegrees: 18.63185573324141, scale: 220.36285192573413 }, m: 1, lrLoss: 0.0020186601854510562 },
+    arcface: {
+      params: { marginDegrees: 18.63185573324141, scale: 220.36285192573413 },
+      m: 1,
+      lrLoss: 0.0020186601854510562,
+    },
     normalized_softmax: { params: { temperature: 0.06306243924788482 }, m: 1, lrLoss: 0.0005468337161961759 },
   },
 };

@@ -29,7 +29,8 @@ export function meanOfPositive(losses: tf.Tensor): tf.Scalar {
 
 /** Checks shared by every loss: [B,D] embeddings, [B] int32 labels. */
 export function checkBatch(lossName: string, embeddings: tf.Tensor, labels: tf.Tensor, embeddingSize?: number): void {
-  if (embeddings.rank !== 2) throw new Error(`${lossName}: embeddings must be [batch, dim], got shape [${embeddings.shape}]`);
+  if (embeddings.rank !== 2)
+    throw new Error(`${lossName}: embeddings must be [batch, dim], got shape [${embeddings.shape}]`);
   if (labels.rank !== 1) throw new Error(`${lossName}: labels must be [batch], got shape [${labels.shape}]`);
   if (labels.shape[0] !== embeddings.shape[0]) {
     throw new Error(`${lossName}: ${embeddings.shape[0]} embeddings but ${labels.shape[0]} labels`);

@@ -21,7 +21,11 @@ export function pairwiseEuclidean(x: tf.Tensor2D): tf.Tensor2D {
         const [xS, distS] = saved;
         const positive = tf.greater(distS, 0);
         // ratio_ij = dy_ij / d_ij (0 where d_ij = 0); dL/dx_i = sum_j (r_ij + r_ji)(x_i - x_j).
-        const ratio = tf.where(positive, tf.div(dy, tf.where(positive, distS, tf.onesLike(distS))), tf.zerosLike(distS));
+        const ratio = tf.where(
+          positive,
+          tf.div(dy, tf.where(positive, distS, tf.onesLike(distS))),
+          tf.zerosLike(distS),
+        );
         const r = tf.add(ratio, tf.transpose(ratio));
         return tf.sub(tf.mul(xS, tf.sum(r, 1, true)), tf.matMul(r, xS as tf.Tensor2D));
       },

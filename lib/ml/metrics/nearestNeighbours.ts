@@ -59,32 +59,90 @@ export function exactSqDistance(x: Float32Array, dim: number, i: number, j: numb
  * block reads each input value once per 4 products (about 3x the speed of one dot at a time in V8);
  * rows or columns left over at the tile's edge use the scalar dot.
  */
-function tileDots(x: Float32Array, dim: number, i0: number, i1: number, j0: number, j1: number, out: Float64Array): void {
+function tileDots(
+  x: Float32Array,
+  dim: number,
+  i0: number,
+  i1: number,
+  j0: number,
+  j1: number,
+  out: Float64Array,
+): void {
   const w = j1 - j0;
   const i4 = i0 + ((i1 - i0) & ~3);
   const j4 = j0 + (w & ~3);
   for (let i = i0; i < i4; i += 4) {
-    const a0 = i * dim, a1 = a0 + dim, a2 = a1 + dim, a3 = a2 + dim;
-    const r0 = (i - i0) * w - j0, r1 = r0 + w, r2 = r1 + w, r3 = r2 + w;
+    const a0 = i * dim,
+      a1 = a0 + dim,
+      a2 = a1 + dim,
+      a3 = a2 + dim;
+    const r0 = (i - i0) * w - j0,
+      r1 = r0 + w,
+      r2 = r1 + w,
+      r3 = r2 + w;
     for (let j = j0; j < j4; j += 4) {
-      const b0 = j * dim, b1 = b0 + dim, b2 = b1 + dim, b3 = b2 + dim;
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const b0 = j * dim,
+        b1 = b0 + dim,
+        b2 = b1 + dim,
+        b3 = b2 + dim;
+      let s00 = 0,
+        s01 = 0,
+        s02 = 0,
+        s03 = 0,
+        s10 = 0,
+        s11 = 0,
+        s12 = 0,
+        s13 = 0;
+      let s20 = 0,
+        s21 = 0,
+        s22 = 0,
+        s23 = 0,
+        s30 = 0,
+        s31 = 0,
+        s32 = 0,
+        s33 = 0;
       for (let d = 0; d < dim; d++) {
-        const u = x[b0 + d], v = x[b1 + d], y = x[b2 + d], z = x[b3 + d];
+        const u = x[b0 + d],
+          v = x[b1 + d],
+          y = x[b2 + d],
+          z = x[b3 + d];
         let p = x[a0 + d];
-        s00 += p * u; s01 += p * v; s02 += p * y; s03 += p * z;
+        s00 += p * u;
+        s01 += p * v;
+        s02 += p * y;
+        s03 += p * z;
         p = x[a1 + d];
-        s10 += p * u; s11 += p * v; s12 += p * y; s13 += p * z;
+        s10 += p * u;
+        s11 += p * v;
+        s12 += p * y;
+        s13 += p * z;
         p = x[a2 + d];
-        s20 += p * u; s21 += p * v; s22 += p * y; s23 += p * z;
+        s20 += p * u;
+        s21 += p * v;
+        s22 += p * y;
+        s23 += p * z;
         p = x[a3 + d];
-        s30 += p * u; s31 += p * v; s32 += p * y; s33 += p * z;
+        s30 += p * u;
+        s31 += p * v;
+        s32 += p * y;
+        s33 += p * z;
       }
-      out[r0 + j] = s00; out[r0 + j + 1] = s01; out[r0 + j + 2] = s02; out[r0 + j + 3] = s03;
-      out[r1 + j] = s10; out[r1 + j + 1] = s11; out[r1 + j + 2] = s12; out[r1 + j + 3] = s13;
-      out[r2 + j] = s20; out[r2 + j + 1] = s21; out[r2 + j + 2] = s22; out[r2 + j + 3] = s23;
-      out[r3 + j] = s30; out[r3 + j + 1] = s31; out[r3 + j + 2] = s32; out[r3 + j + 3] = s33;
+      out[r0 + j] = s00;
+      out[r0 + j + 1] = s01;
+      out[r0 + j + 2] = s02;
+      out[r0 + j + 3] = s03;
+      out[r1 + j] = s10;
+      out[r1 + j + 1] = s11;
+      out[r1 + j + 2] = s12;
+      out[r1 + j + 3] = s13;
+      out[r2 + j] = s20;
+      out[r2 + j + 1] = s21;
+      out[r2 + j + 2] = s22;
+      out[r2 + j + 3] = s23;
+      out[r3 + j] = s30;
+      out[r3 + j + 1] = s31;
+      out[r3 + j + 2] = s32;
+      out[r3 + j + 3] = s33;
     }
     for (let j = j4; j < j1; j++) {
       out[r0 + j] = dot(x, a0, j * dim, dim);
@@ -106,7 +164,10 @@ function tileDots(x: Float32Array, dim: number, i0: number, i1: number, j0: numb
 class TopLists {
   readonly dist: Float64Array;
   readonly idx: Int32Array;
-  constructor(n: number, private readonly kk: number) {
+  constructor(
+    n: number,
+    private readonly kk: number,
+  ) {
     this.dist = new Float64Array(n * kk).fill(Infinity);
     this.idx = new Int32Array(n * kk).fill(0x7fffffff);
   }
@@ -132,8 +193,10 @@ class TopLists {
 /** The `kk` nearest entries of every row of `x` (N x dim, row-major) among all rows, itself included. */
 export function selfNearestNeighbours(x: Float32Array, dim: number, kk: number, opts: KnnOptions = {}): NeighbourLists {
   const n = x.length / dim;
-  if (!Number.isInteger(n)) throw new Error(`selfNearestNeighbours: ${x.length} values is not a multiple of dim ${dim}`);
-  if (!Number.isInteger(kk) || kk < 1 || kk > n) throw new Error(`selfNearestNeighbours: kk must be in [1, ${n}], got ${kk}`);
+  if (!Number.isInteger(n))
+    throw new Error(`selfNearestNeighbours: ${x.length} values is not a multiple of dim ${dim}`);
+  if (!Number.isInteger(kk) || kk < 1 || kk > n)
+    throw new Error(`selfNearestNeighbours: kk must be in [1, ${n}], got ${kk}`);
   const block = opts.blockSize ?? 256;
   if (!Number.isInteger(block) || block < 1) throw new Error(`blockSize must be a positive integer, got ${block}`);
 

@@ -27,8 +27,10 @@ export async function selfNearestNeighboursTf(
   opts: KnnOptions & { extraCandidates?: number } = {},
 ): Promise<NeighbourLists> {
   const n = x.length / dim;
-  if (!Number.isInteger(n)) throw new Error(`selfNearestNeighboursTf: ${x.length} values is not a multiple of dim ${dim}`);
-  if (!Number.isInteger(kk) || kk < 1 || kk > n) throw new Error(`selfNearestNeighboursTf: kk must be in [1, ${n}], got ${kk}`);
+  if (!Number.isInteger(n))
+    throw new Error(`selfNearestNeighboursTf: ${x.length} values is not a multiple of dim ${dim}`);
+  if (!Number.isInteger(kk) || kk < 1 || kk > n)
+    throw new Error(`selfNearestNeighboursTf: kk must be in [1, ${n}], got ${kk}`);
   const block = opts.blockSize ?? 512;
   if (!Number.isInteger(block) || block < 1) throw new Error(`blockSize must be a positive integer, got ${block}`);
   const wide = Math.min(n, kk + (opts.extraCandidates ?? 8));

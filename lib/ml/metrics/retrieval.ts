@@ -48,9 +48,14 @@ export interface RetrievalProblem {
   k: number;
 }
 
-export function prepareRetrieval(embeddings: Float32Array, dim: number, labels: Int32Array | number[]): RetrievalProblem {
+export function prepareRetrieval(
+  embeddings: Float32Array,
+  dim: number,
+  labels: Int32Array | number[],
+): RetrievalProblem {
   if (!(embeddings instanceof Float32Array)) throw new Error('retrievalMetrics: embeddings must be a Float32Array');
-  if (!Number.isInteger(dim) || dim < 1) throw new Error(`retrievalMetrics: dim must be a positive integer, got ${dim}`);
+  if (!Number.isInteger(dim) || dim < 1)
+    throw new Error(`retrievalMetrics: dim must be a positive integer, got ${dim}`);
   if (embeddings.length % dim !== 0) {
     throw new Error(`retrievalMetrics: ${embeddings.length} embedding values is not a multiple of dim ${dim}`);
   }
@@ -59,13 +64,16 @@ export function prepareRetrieval(embeddings: Float32Array, dim: number, labels: 
   if (labels.length !== n) throw new Error(`retrievalMetrics: ${n} embeddings but ${labels.length} labels`);
   for (let i = 0; i < embeddings.length; i++) {
     if (!Number.isFinite(embeddings[i])) {
-      throw new Error(`retrievalMetrics: embedding ${Math.floor(i / dim)} has a non-finite value (${embeddings[i]}) at dimension ${i % dim}`);
+      throw new Error(
+        `retrievalMetrics: embedding ${Math.floor(i / dim)} has a non-finite value (${embeddings[i]}) at dimension ${i % dim}`,
+      );
     }
   }
   const lab = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const v = labels[i];
-    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff) throw new Error(`retrievalMetrics: label ${i} is ${v}, expected a 32-bit integer`);
+    if (!Number.isInteger(v) || v < -0x80000000 || v > 0x7fffffff)
+      throw new Error(`retrievalMetrics: label ${i} is ${v}, expected a 32-bit integer`);
     lab[i] = v;
   }
   const counts = new Map<number, number>();
@@ -100,7 +108,10 @@ export function dropSelf(lists: NeighbourLists, n: number): Int32Array {
 /** The three metrics from the N x k neighbour indices (self already removed). */
 export function metricsFromNeighbours(problem: RetrievalProblem, neighbours: Int32Array): RetrievalMetrics {
   const { n, labels, classSize, k } = problem;
-  let sumMap = 0, sumP1 = 0, sumRp = 0, queries = 0;
+  let sumMap = 0,
+    sumP1 = 0,
+    sumRp = 0,
+    queries = 0;
   for (let q = 0; q < n; q++) {
     const r = classSize[q] - 1;
     if (r < 1) continue; // lone query: excluded, as PML's not_lone_query_mask does
@@ -120,7 +131,13 @@ export function metricsFromNeighbours(problem: RetrievalProblem, neighbours: Int
     queries++;
   }
   if (queries === 0) return { mapAtR: 0, precisionAt1: 0, rPrecision: 0, numQueries: 0, k };
-  return { mapAtR: sumMap / queries, precisionAt1: sumP1 / queries, rPrecision: sumRp / queries, numQueries: queries, k };
+  return {
+    mapAtR: sumMap / queries,
+    precisionAt1: sumP1 / queries,
+    rPrecision: sumRp / queries,
+    numQueries: queries,
+    k,
+  };
 }
 
 /**
@@ -142,7 +159,8 @@ export function retrievalMetrics(
 /** Which engine 'auto' picks for the active tfjs backend. */
 export function pickEngine(engine: RetrievalOptions['engine'] = 'auto'): 'js' | 'tfjs' {
   if (engine === 'js' || engine === 'tfjs') return engine;
-  if (engine !== 'auto') throw new Error(`retrievalMetrics: engine must be 'auto', 'js' or 'tfjs', got ${JSON.stringify(engine)}`);
+  if (engine !== 'auto')
+    throw new Error(`retrievalMetrics: engine must be 'auto', 'js' or 'tfjs', got ${JSON.stringify(engine)}`);
   return tf.getBackend() === 'tensorflow' ? 'tfjs' : 'js';
 }
 

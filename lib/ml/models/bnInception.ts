@@ -65,16 +65,25 @@ const REDUCTION_BLOCKS: Array<[string, number, number, number, number, number]> 
   ['4e', 608, 128, 192, 192, 256],
 ];
 
-const conv = (name: string, inC: number, outC: number, k: number, stride = 1, pad = k === 3 ? 1 : 0): ConvSpec =>
-  ({ name, inC, outC, k, stride, pad });
+const conv = (name: string, inC: number, outC: number, k: number, stride = 1, pad = k === 3 ? 1 : 0): ConvSpec => ({
+  name,
+  inC,
+  outC,
+  k,
+  stride,
+  pad,
+});
 
 function fullBlockConvs(b: (typeof FULL_BLOCKS)[number]): ConvSpec[] {
   const [id, inC, c1, r3, c3, rd, cd, pp] = b;
   const p = `inception_${id}`;
   return [
     conv(`${p}_1x1`, inC, c1, 1),
-    conv(`${p}_3x3_reduce`, inC, r3, 1), conv(`${p}_3x3`, r3, c3, 3),
-    conv(`${p}_double_3x3_reduce`, inC, rd, 1), conv(`${p}_double_3x3_1`, rd, cd, 3), conv(`${p}_double_3x3_2`, cd, cd, 3),
+    conv(`${p}_3x3_reduce`, inC, r3, 1),
+    conv(`${p}_3x3`, r3, c3, 3),
+    conv(`${p}_double_3x3_reduce`, inC, rd, 1),
+    conv(`${p}_double_3x3_1`, rd, cd, 3),
+    conv(`${p}_double_3x3_2`, cd, cd, 3),
     conv(`${p}_pool_proj`, inC, pp, 1),
   ];
 }
@@ -83,14 +92,21 @@ function reductionBlockConvs(b: (typeof REDUCTION_BLOCKS)[number]): ConvSpec[] {
   const [id, inC, r3, c3, rd, cd] = b;
   const p = `inception_${id}`;
   return [
-    conv(`${p}_3x3_reduce`, inC, r3, 1), conv(`${p}_3x3`, r3, c3, 3, 2),
-    conv(`${p}_double_3x3_reduce`, inC, rd, 1), conv(`${p}_double_3x3_1`, rd, cd, 3), conv(`${p}_double_3x3_2`, cd, cd, 3, 2),
+    conv(`${p}_3x3_reduce`, inC, r3, 1),
+    conv(`${p}_3x3`, r3, c3, 3, 2),
+    conv(`${p}_double_3x3_reduce`, inC, rd, 1),
+    conv(`${p}_double_3x3_1`, rd, cd, 3),
+    conv(`${p}_double_3x3_2`, cd, cd, 3, 2),
   ];
 }
 
 /** Every conv of the trunk in Cadene's registration order. */
 export function bnInceptionConvs(): ConvSpec[] {
-  const out: ConvSpec[] = [conv('conv1_7x7_s2', 3, 64, 7, 2, 3), conv('conv2_3x3_reduce', 64, 64, 1), conv('conv2_3x3', 64, 192, 3)];
+  const out: ConvSpec[] = [
+    conv('conv1_7x7_s2', 3, 64, 7, 2, 3),
+    conv('conv2_3x3_reduce', 64, 64, 1),
+    conv('conv2_3x3', 64, 192, 3),
+  ];
   const order = ['3a', '3b', '3c', '4a', '4b', '4c', '4d', '4e', '5a', '5b'];
   for (const id of order) {
     const full = FULL_BLOCKS.find((b) => b[0] === id);
@@ -135,9 +151,12 @@ function toTfLayout(data: Float32Array, shape: number[]): { data: Float32Array; 
   if (shape.length === 4) {
     const [o, i, h, w] = shape;
     const out = new Float32Array(data.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      out[((y * w + x) * i + b) * o + a] = data[((a * i + b) * h + y) * w + x];
-    }
+    for (let a = 0; a < o; a++)
+      for (let b = 0; b < i; b++)
+        for (let y = 0; y < h; y++)
+          for (let x = 0; x < w; x++) {
+            out[((y * w + x) * i + b) * o + a] = data[((a * i + b) * h + y) * w + x];
+          }
     return { data: out, shape: [h, w, i, o] };
   }
   if (shape.length === 2) {
@@ -188,7 +207,10 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
     const raw = w ? w.data : defaultInit(name, shape, root.derive('bnInception', name));
     const tfw = toTfLayout(raw, shape);
     const trainable = !name.endsWith('running_mean') && !name.endsWith('running_var');
-    vars.set(name, tf.tidy(() => tf.variable(tf.tensor(tfw.data, tfw.shape, 'float32'), trainable)));
+    vars.set(
+      name,
+      tf.tidy(() => tf.variable(tf.tensor(tfw.data, tfw.shape, 'float32'), trainable)),
+    );
   }
   const v = (name: string): tf.Variable => vars.get(name)!;
 
@@ -203,7 +225,10 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
     const scale = tf.mul(v(`${bn}.weight`), tf.rsqrt(tf.add(v(`${bn}.running_var`), BN_EPS)));
     return {
       filter: tf.mul(v(`${c.name}.weight`), scale) as tf.Tensor4D, // HWIO: scale broadcasts over O
-      shift: tf.add(v(`${bn}.bias`), tf.mul(tf.sub(v(`${c.name}.bias`), v(`${bn}.running_mean`)), scale)) as tf.Tensor1D,
+      shift: tf.add(
+        v(`${bn}.bias`),
+        tf.mul(tf.sub(v(`${c.name}.bias`), v(`${bn}.running_mean`)), scale),
+      ) as tf.Tensor1D,
     };
   };
   /** PyTorch's symmetric conv padding as a tfjs mode, or explicitly where no mode matches. */
@@ -246,14 +271,18 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
     for (const id of ['3a', '3b', '3c', '4a', '4b', '4c', '4d', '4e', '5a', '5b']) {
       const p = `inception_${id}`;
       const three = convBnRelu(convBnRelu(h, c(`${p}_3x3_reduce`)), c(`${p}_3x3`));
-      const dbl = convBnRelu(convBnRelu(convBnRelu(h, c(`${p}_double_3x3_reduce`)), c(`${p}_double_3x3_1`)), c(`${p}_double_3x3_2`));
+      const dbl = convBnRelu(
+        convBnRelu(convBnRelu(h, c(`${p}_double_3x3_reduce`)), c(`${p}_double_3x3_1`)),
+        c(`${p}_double_3x3_2`),
+      );
       if (id === '3c' || id === '4e') {
         h = concatChannels([three, dbl, maxPool2dTorch(h, stridedMax)]);
       } else {
         const one = convBnRelu(h, c(`${p}_1x1`));
-        const pool = id === '5b'
-          ? convBnRelu(maxPool2dTorch(h, branchPool), c(`${p}_pool_proj`))
-          : avgPoolProjection(h, c(`${p}_pool_proj`));
+        const pool =
+          id === '5b'
+            ? convBnRelu(maxPool2dTorch(h, branchPool), c(`${p}_pool_proj`))
+            : avgPoolProjection(h, c(`${p}_pool_proj`));
         h = concatChannels([one, three, dbl, pool]);
       }
     }
@@ -273,8 +302,10 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
       }
       for (const side of [images.shape[1], images.shape[2]]) {
         if (!bnInceptionSupportsInput(side)) {
-          throw new Error(`bninception.embed: input ${images.shape[1]}x${images.shape[2]} does not fit BN-Inception: ` +
-            `the 3c/4e reduction blocks need even maps of at least 4 (e.g. 67, 224, 227)`);
+          throw new Error(
+            `bninception.embed: input ${images.shape[1]}x${images.shape[2]} does not fit BN-Inception: ` +
+              `the 3c/4e reduction blocks need even maps of at least 4 (e.g. 67, 224, 227)`,
+          );
         }
       }
       return tf.tidy(() => {
@@ -304,7 +335,9 @@ function checkGivenWeights(given: Map<string, TorchWeight>, shapes: Map<string, 
     }
     const n = shape.reduce((a, b) => a * b, 1);
     if (w.shape.join(',') !== shape.join(',') || w.data.length !== n) {
-      problems.push(`${name}: shape ${JSON.stringify(w.shape)} (${w.data.length} values), expected ${JSON.stringify(shape)}`);
+      problems.push(
+        `${name}: shape ${JSON.stringify(w.shape)} (${w.data.length} values), expected ${JSON.stringify(shape)}`,
+      );
     }
   }
   for (const name of given.keys()) {
@@ -314,6 +347,8 @@ function checkGivenWeights(given: Map<string, TorchWeight>, shapes: Map<string, 
   }
   if (problems.length > 0) {
     const shown = problems.slice(0, 8).join('; ');
-    throw new Error(`createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ${shown}${problems.length > 8 ? '; ...' : ''}`);
+    throw new Error(
+      `createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ${shown}${problems.length > 8 ? '; ...' : ''}`,
+    );
   }
 }

@@ -34,8 +34,10 @@ export async function loadBnInceptionWeights(path: string): Promise<Map<string, 
   if (prefix !== undefined) {
     const sha = createHash('sha256').update(buf).digest('hex');
     if (!sha.startsWith(prefix)) {
-      throw new Error(`BN-Inception weights ${path}: sha256 ${sha} does not start with ${prefix} (as its name promises); ` +
-        `the download is corrupt or a different file (expected the file of ${BN_INCEPTION_URL})`);
+      throw new Error(
+        `BN-Inception weights ${path}: sha256 ${sha} does not start with ${prefix} (as its name promises); ` +
+          `the download is corrupt or a different file (expected the file of ${BN_INCEPTION_URL})`,
+      );
     }
   }
   const sd = readLegacyTorchFile(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);

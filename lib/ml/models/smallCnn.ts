@@ -37,7 +37,10 @@ const CHANNEL_MULTIPLIERS = [1, 2, 4, 4];
  * (convOps.canonicalPadding).
  */
 const KERNEL = 4;
-const PADDING: ExplicitPadding = [[1, 1], [1, 1]];
+const PADDING: ExplicitPadding = [
+  [1, 1],
+  [1, 1],
+];
 /** Maps the paper's mean-subtracted 0..255 pixels to about [-1, 1]. */
 const INPUT_SCALE = 1 / 128;
 /** Same floor as PyTorch's F.normalize. */
@@ -53,7 +56,8 @@ export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
   if (!Number.isInteger(inputSize) || inputSize <= 0 || inputSize % 16 !== 0) {
     throw new Error(`createSmallCnn: inputSize must be a positive multiple of 16, got ${inputSize}`);
   }
-  if (!Number.isInteger(width) || width <= 0) throw new Error(`createSmallCnn: width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(width) || width <= 0)
+    throw new Error(`createSmallCnn: width must be a positive integer, got ${width}`);
   if (!Number.isInteger(embeddingSize) || embeddingSize <= 0) {
     throw new Error(`createSmallCnn: embeddingSize must be a positive integer, got ${embeddingSize}`);
   }

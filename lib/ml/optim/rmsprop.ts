@@ -92,12 +92,15 @@ export class TorchRMSprop {
     if (!(o.eps >= 0)) throw new Error(`RMSprop: eps must be >= 0, got ${o.eps}`);
     if (!(o.weightDecay >= 0)) throw new Error(`RMSprop: weightDecay must be >= 0, got ${o.weightDecay}`);
     if (!(o.momentum >= 0)) throw new Error(`RMSprop: momentum must be >= 0, got ${o.momentum}`);
-    if (!Array.isArray(groups) || groups.length === 0) throw new Error('RMSprop: at least one parameter group is required');
+    if (!Array.isArray(groups) || groups.length === 0)
+      throw new Error('RMSprop: at least one parameter group is required');
     let offset = 0;
     this.groups = groups.map((g, i) => {
-      if (!(Number.isFinite(g.lr) && g.lr >= 0)) throw new Error(`RMSprop: group ${i} lr must be a finite number >= 0, got ${g.lr}`);
+      if (!(Number.isFinite(g.lr) && g.lr >= 0))
+        throw new Error(`RMSprop: group ${i} lr must be a finite number >= 0, got ${g.lr}`);
       for (const v of g.params) {
-        if (v.dtype !== 'float32') throw new Error(`RMSprop: parameter ${v.name} in group ${i} is ${v.dtype}, expected float32`);
+        if (v.dtype !== 'float32')
+          throw new Error(`RMSprop: parameter ${v.name} in group ${i} is ${v.dtype}, expected float32`);
         const seen = this.byName.get(v.name);
         if (seen) throw new Error(`RMSprop: parameter ${v.name} appears in groups ${seen.group} and ${i}`);
         this.byName.set(v.name, { variable: v, group: i });
@@ -135,7 +138,9 @@ export class TorchRMSprop {
       const entry = this.byName.get(name);
       if (!entry) throw new Error(`RMSprop: gradient for ${name}, which is in no parameter group`);
       if (!tf.util.arraysEqual(g.shape, entry.variable.shape)) {
-        throw new Error(`RMSprop: gradient for ${name} has shape [${g.shape}], parameter has [${entry.variable.shape}]`);
+        throw new Error(
+          `RMSprop: gradient for ${name} has shape [${g.shape}], parameter has [${entry.variable.shape}]`,
+        );
       }
     }
     for (const s of this.slots) if (grads[s.variable.name] !== undefined) s.hasState = true;
@@ -151,10 +156,14 @@ export class TorchRMSprop {
     tf.tidy(() => {
       const flat = (t: tf.Tensor) => tf.reshape(t, [-1]);
       const p = tf.concat(slots.map((s) => flat(s.variable)));
-      let g: tf.Tensor = tf.concat(slots.map((s, i) => (present[i] ? flat(grads[s.variable.name]) : tf.zeros([s.size]))));
+      let g: tf.Tensor = tf.concat(
+        slots.map((s, i) => (present[i] ? flat(grads[s.variable.name]) : tf.zeros([s.size]))),
+      );
       // Parameters without a gradient keep their values and buffers exactly (where(mask, new, old)).
       const allPresent = present.every(Boolean);
-      const mask = allPresent ? undefined : tf.concat(slots.map((s, i) => tf.fill([s.size], present[i] ? 1 : 0, 'bool')));
+      const mask = allPresent
+        ? undefined
+        : tf.concat(slots.map((s, i) => tf.fill([s.size], present[i] ? 1 : 0, 'bool')));
       const keep = (updated: tf.Tensor, old: tf.Tensor) => (mask ? tf.where(mask, updated, old) : updated);
       if (weightDecay !== 0) g = tf.add(g, tf.mul(p, weightDecay));
       const v = tf.add(tf.mul(state.squareAvg, alpha), tf.mul(tf.square(g), 1 - alpha));
@@ -175,7 +184,10 @@ export class TorchRMSprop {
       } else {
         updated = tf.sub(p, tf.mul(tf.div(g, avg), lr));
       }
-      const pieces = tf.split(keep(updated, p), slots.map((s) => s.size));
+      const pieces = tf.split(
+        keep(updated, p),
+        slots.map((s) => s.size),
+      );
       slots.forEach((s, i) => {
         if (present[i]) s.variable.assign(tf.reshape(pieces[i], s.variable.shape));
       });
@@ -189,7 +201,9 @@ export class TorchRMSprop {
     if (this.buffers) {
       const b = this.buffers;
       const [squareAvg, momentumBuffer, gradAvg] = await Promise.all(
-        [b.squareAvg, b.momentumBuffer, b.gradAvg].map((t) => (t ? (t.data() as Promise<Float32Array>) : Promise.resolve(undefined))),
+        [b.squareAvg, b.momentumBuffer, b.gradAvg].map((t) =>
+          t ? (t.data() as Promise<Float32Array>) : Promise.resolve(undefined),
+        ),
       );
       for (const s of this.slots) {
         if (!s.hasState) continue;
@@ -216,14 +230,19 @@ export class TorchRMSprop {
     const names = this.groups.map((g) => g.params.map((p) => p.name));
     const theirs = state.groups.map((g) => g.params);
     if (JSON.stringify(names) !== JSON.stringify(theirs)) {
-      throw new Error(`RMSprop.setState: parameter groups differ: state has ${JSON.stringify(theirs)}, optimiser has ${JSON.stringify(names)}`);
+      throw new Error(
+        `RMSprop.setState: parameter groups differ: state has ${JSON.stringify(theirs)}, optimiser has ${JSON.stringify(names)}`,
+      );
     }
     for (const key of Object.keys(this.options) as Array<keyof RMSpropOptions>) {
       if (state.options[key] !== this.options[key]) {
-        throw new Error(`RMSprop.setState: option ${key} is ${state.options[key]} in the state, ${this.options[key]} here`);
+        throw new Error(
+          `RMSprop.setState: option ${key} is ${state.options[key]} in the state, ${this.options[key]} here`,
+        );
       }
     }
-    if (!Number.isInteger(state.step) || state.step < 0) throw new Error(`RMSprop.setState: invalid step ${state.step}`);
+    if (!Number.isInteger(state.step) || state.step < 0)
+      throw new Error(`RMSprop.setState: invalid step ${state.step}`);
     const slotOf = new Map(this.slots.map((s) => [s.variable.name, s]));
     const host = {
       squareAvg: new Float32Array(this.total),
@@ -242,7 +261,9 @@ export class TorchRMSprop {
         if (!target) continue;
         const values = s[field];
         if (!values || values.length !== slot.size) {
-          throw new Error(`RMSprop.setState: ${name}.${field} has ${values?.length ?? 'no'} values, expected ${slot.size}`);
+          throw new Error(
+            `RMSprop.setState: ${name}.${field} has ${values?.length ?? 'no'} values, expected ${slot.size}`,
+          );
         }
         target.set(values, slot.offset);
       }
@@ -250,8 +271,13 @@ export class TorchRMSprop {
     }
     // Validated: only now replace the current state.
     this.disposeBuffers();
-    const make = (values: Float32Array | undefined) => (values ? tf.tidy(() => tf.variable(tf.tensor1d(values, 'float32'), false)) : undefined);
-    this.buffers = { squareAvg: make(host.squareAvg)!, momentumBuffer: make(host.momentumBuffer), gradAvg: make(host.gradAvg) };
+    const make = (values: Float32Array | undefined) =>
+      values ? tf.tidy(() => tf.variable(tf.tensor1d(values, 'float32'), false)) : undefined;
+    this.buffers = {
+      squareAvg: make(host.squareAvg)!,
+      momentumBuffer: make(host.momentumBuffer),
+      gradAvg: make(host.gradAvg),
+    };
     for (const s of this.slots) s.hasState = restored.has(s.variable.name);
     this.steps = state.step;
   }
@@ -301,5 +327,3 @@ export class TorchRMSprop {
     return this.lrVector;
   }
 }
-
-

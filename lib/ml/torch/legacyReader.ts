@@ -59,7 +59,12 @@ interface StorageRef {
 }
 
 class TensorRef {
-  constructor(readonly storage: StorageRef, readonly offset: number, readonly size: number[], readonly stride: number[]) {}
+  constructor(
+    readonly storage: StorageRef,
+    readonly offset: number,
+    readonly size: number[],
+    readonly stride: number[],
+  ) {}
 }
 
 /** Reads a legacy torch.save file holding a state_dict (or {state_dict: ...}) of tensors. */
@@ -75,8 +80,10 @@ export async function loadLegacyTorchFile(path: string): Promise<StateDict> {
 
 export function readLegacyTorchFile(buf: Uint8Array, source = '<buffer>'): StateDict {
   if (buf.length >= 4 && buf[0] === 0x50 && buf[1] === 0x4b && buf[2] === 0x03 && buf[3] === 0x04) {
-    throw new Error(`${source} is a zip-format PyTorch file (torch >= 1.6 default), not the legacy format this reader ` +
-      `supports: re-save it in Python with torch.save(torch.load(f), out, _use_new_zipfile_serialization=False)`);
+    throw new Error(
+      `${source} is a zip-format PyTorch file (torch >= 1.6 default), not the legacy format this reader ` +
+        `supports: re-save it in Python with torch.save(torch.load(f), out, _use_new_zipfile_serialization=False)`,
+    );
   }
   if (buf.length > 262 && Buffer.from(buf.subarray(257, 262)).toString('latin1') === 'ustar') {
     throw new Error(`${source} is a tar-format PyTorch file (torch < 0.1.10), which is not supported`);
@@ -88,7 +95,9 @@ export function readLegacyTorchFile(buf: Uint8Array, source = '<buffer>'): State
   }
   r = unpickle(buf, r.end, plain, source);
   if (r.value !== LEGACY_PROTOCOL_VERSION) {
-    throw new Error(`${source}: unsupported torch.save protocol version ${String(r.value)} (expected ${LEGACY_PROTOCOL_VERSION})`);
+    throw new Error(
+      `${source}: unsupported torch.save protocol version ${String(r.value)} (expected ${LEGACY_PROTOCOL_VERSION})`,
+    );
   }
   r = unpickle(buf, r.end, plain, source);
   const sysInfo = r.value;
@@ -98,10 +107,15 @@ export function readLegacyTorchFile(buf: Uint8Array, source = '<buffer>'): State
 
   const storages = new Map<string, StorageRef>();
   const tensors: TensorRef[] = [];
-  r = unpickle(buf, r.end, {
-    findClass: (module, name) => findTorchGlobal(module, name, tensors),
-    persistentLoad: (pid) => loadStorage(pid, storages, source),
-  }, source);
+  r = unpickle(
+    buf,
+    r.end,
+    {
+      findClass: (module, name) => findTorchGlobal(module, name, tensors),
+      persistentLoad: (pid) => loadStorage(pid, storages, source),
+    },
+    source,
+  );
   const obj = r.value;
 
   r = unpickle(buf, r.end, plain, source);
@@ -113,13 +127,17 @@ export function readLegacyTorchFile(buf: Uint8Array, source = '<buffer>'): State
     const key = String(k);
     const s = storages.get(key);
     if (!s) throw new Error(`${source}: storage key ${key} listed but never referenced`);
-    if (pos + 8 > buf.length) throw new Error(`${source}: truncated before storage ${key} (byte ${pos} of ${buf.length})`);
+    if (pos + 8 > buf.length)
+      throw new Error(`${source}: truncated before storage ${key} (byte ${pos} of ${buf.length})`);
     const numel = Number(view.getBigInt64(pos, true));
     pos += 8;
-    if (numel < s.numel) throw new Error(`${source}: storage ${key} holds ${numel} elements, its tensors need ${s.numel}`);
+    if (numel < s.numel)
+      throw new Error(`${source}: storage ${key} holds ${numel} elements, its tensors need ${s.numel}`);
     const nbytes = numel * s.type.elementSize;
     if (pos + nbytes > buf.length) {
-      throw new Error(`${source}: truncated in storage ${key}: needs ${nbytes} bytes at byte ${pos}, file has ${buf.length}`);
+      throw new Error(
+        `${source}: truncated in storage ${key}: needs ${nbytes} bytes at byte ${pos}, file has ${buf.length}`,
+      );
     }
     s.bytes = buf.subarray(pos, pos + nbytes);
     pos += nbytes;
@@ -144,7 +162,8 @@ export function readLegacyTorchFile(buf: Uint8Array, source = '<buffer>'): State
 }
 
 function pickStateDict(obj: unknown, source: string): Map<unknown, unknown> {
-  if (!(obj instanceof Map)) throw new Error(`${source}: expected a state_dict (dict of tensors), got ${describe(obj)}`);
+  if (!(obj instanceof Map))
+    throw new Error(`${source}: expected a state_dict (dict of tensors), got ${describe(obj)}`);
   const inner = obj.get('state_dict');
   if (inner instanceof Map) return inner;
   return obj;
@@ -164,8 +183,14 @@ function findTorchGlobal(module: string, name: string, tensors: TensorRef[]): un
   if (q === 'torch._utils._rebuild_tensor' || q === 'torch._utils._rebuild_tensor_v2') {
     return new PyCallable(q, (args) => {
       const [storage, offset, size, stride] = args;
-      if (!(storage instanceof Object && 'type' in (storage as object))) throw new Error(`${q}: first argument is not a storage`);
-      const t = new TensorRef(storage as StorageRef, Number(offset), (size as unknown[]).map(Number), (stride as unknown[]).map(Number));
+      if (!(storage instanceof Object && 'type' in (storage as object)))
+        throw new Error(`${q}: first argument is not a storage`);
+      const t = new TensorRef(
+        storage as StorageRef,
+        Number(offset),
+        (size as unknown[]).map(Number),
+        (stride as unknown[]).map(Number),
+      );
       tensors.push(t);
       return t;
     });
@@ -208,8 +233,10 @@ function materialise(t: TensorRef, name: string, source: string): TorchTensor {
   const s = t.storage;
   const { dtype, elementSize } = s.type;
   if (dtype === undefined) {
-    throw new Error(`${source}: tensor ${JSON.stringify(name)} is stored as torch.${s.type.name}, which this reader does not convert ` +
-      `(supported: FloatStorage, DoubleStorage, LongStorage, IntStorage)`);
+    throw new Error(
+      `${source}: tensor ${JSON.stringify(name)} is stored as torch.${s.type.name}, which this reader does not convert ` +
+        `(supported: FloatStorage, DoubleStorage, LongStorage, IntStorage)`,
+    );
   }
   if (!s.bytes) throw new Error(`${source}: data of storage ${s.key} (tensor ${JSON.stringify(name)}) is missing`);
   const n = t.size.reduce((a, b) => a * b, 1);
@@ -218,17 +245,23 @@ function materialise(t: TensorRef, name: string, source: string): TorchTensor {
   for (let d = 0; d < t.size.length; d++) if (t.size[d] > 0) last += (t.size[d] - 1) * t.stride[d];
   const available = s.bytes.length / elementSize;
   if (n > 0 && (base < 0 || last >= available)) {
-    throw new Error(`${source}: tensor ${JSON.stringify(name)} (size ${JSON.stringify(t.size)}, stride ${JSON.stringify(t.stride)}, ` +
-      `offset ${t.offset}) reaches element ${last} of a storage with ${available}`);
+    throw new Error(
+      `${source}: tensor ${JSON.stringify(name)} (size ${JSON.stringify(t.size)}, stride ${JSON.stringify(t.stride)}, ` +
+        `offset ${t.offset}) reaches element ${last} of a storage with ${available}`,
+    );
   }
   const view = new DataView(s.bytes.buffer, s.bytes.byteOffset, s.bytes.byteLength);
   const read = (i: number): number => {
     const at = i * elementSize;
     switch (dtype) {
-      case 'float32': return view.getFloat32(at, true);
-      case 'float64': return view.getFloat64(at, true);
-      case 'int64': return Number(view.getBigInt64(at, true));
-      case 'int32': return view.getInt32(at, true);
+      case 'float32':
+        return view.getFloat32(at, true);
+      case 'float64':
+        return view.getFloat64(at, true);
+      case 'int64':
+        return Number(view.getBigInt64(at, true));
+      case 'int32':
+        return view.getInt32(at, true);
     }
   };
   const data = new Float32Array(n);
@@ -250,6 +283,9 @@ function materialise(t: TensorRef, name: string, source: string): TorchTensor {
 }
 
 function describeSysInfo(v: unknown): string {
-  if (v instanceof Map) return JSON.stringify(Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x instanceof Map ? Object.fromEntries(x) : x])));
+  if (v instanceof Map)
+    return JSON.stringify(
+      Object.fromEntries([...v.entries()].map(([k, x]) => [String(k), x instanceof Map ? Object.fromEntries(x) : x])),
+    );
   return describe(v);
 }

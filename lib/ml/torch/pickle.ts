@@ -145,89 +145,220 @@ export function unpickle(buf: Uint8Array, offset: number, hooks: UnpickleHooks, 
     const at = pos;
     const op = u8();
     switch (op) {
-      case 0x80: u8(); break; // PROTO
-      case 0x95: u64(); break; // FRAME: framing is only a read-ahead hint
-      case 0x2e: { // STOP
+      case 0x80:
+        u8();
+        break; // PROTO
+      case 0x95:
+        u64();
+        break; // FRAME: framing is only a read-ahead hint
+      case 0x2e: {
+        // STOP
         const value = pop();
         return { value, end: pos };
       }
-      case 0x28: stack.push(MARK); break;
-      case 0x30: pop(); break; // POP
-      case 0x31: popMark(); break; // POP_MARK
-      case 0x32: stack.push(top()); break; // DUP
-      case 0x4e: stack.push(null); break;
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4a: stack.push(i32()); break; // BININT
-      case 0x4b: stack.push(u8()); break; // BININT1
-      case 0x4d: stack.push(u16()); break; // BININT2
-      case 0x8a: stack.push(signedLE(bytes(u8()))); break; // LONG1
-      case 0x8b: { // LONG4
+      case 0x28:
+        stack.push(MARK);
+        break;
+      case 0x30:
+        pop();
+        break; // POP
+      case 0x31:
+        popMark();
+        break; // POP_MARK
+      case 0x32:
+        stack.push(top());
+        break; // DUP
+      case 0x4e:
+        stack.push(null);
+        break;
+      case 0x88:
+        stack.push(true);
+        break;
+      case 0x89:
+        stack.push(false);
+        break;
+      case 0x4a:
+        stack.push(i32());
+        break; // BININT
+      case 0x4b:
+        stack.push(u8());
+        break; // BININT1
+      case 0x4d:
+        stack.push(u16());
+        break; // BININT2
+      case 0x8a:
+        stack.push(signedLE(bytes(u8())));
+        break; // LONG1
+      case 0x8b: {
+        // LONG4
         const n = i32();
         if (n < 0) fail('negative LONG4 length');
         stack.push(signedLE(bytes(n)));
         break;
       }
-      case 0x49: { // INT (text): also encodes bools in protocol 0
+      case 0x49: {
+        // INT (text): also encodes bools in protocol 0
         const s = line();
         stack.push(s === '01' ? true : s === '00' ? false : parseIntText(s, fail));
         break;
       }
-      case 0x4c: stack.push(parseIntText(line().replace(/L$/, ''), fail)); break; // LONG (text)
-      case 0x47: { // BINFLOAT, big-endian
+      case 0x4c:
+        stack.push(parseIntText(line().replace(/L$/, ''), fail));
+        break; // LONG (text)
+      case 0x47: {
+        // BINFLOAT, big-endian
         need(8);
         stack.push(view.getFloat64(pos, false));
         pos += 8;
         break;
       }
-      case 0x54: stack.push(utf8(bytes(i32()))); break; // BINSTRING (py2 str)
-      case 0x55: stack.push(utf8(bytes(u8()))); break; // SHORT_BINSTRING (py2 str)
-      case 0x58: stack.push(utf8(bytes(u32()))); break; // BINUNICODE
-      case 0x8c: stack.push(utf8(bytes(u8()))); break; // SHORT_BINUNICODE
-      case 0x8d: stack.push(utf8(bytes(u64()))); break; // BINUNICODE8
-      case 0x42: stack.push(bytes(u32()).slice()); break; // BINBYTES
-      case 0x43: stack.push(bytes(u8()).slice()); break; // SHORT_BINBYTES
-      case 0x8e: stack.push(bytes(u64()).slice()); break; // BINBYTES8
-      case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x74: stack.push(popMark()); break; // TUPLE
-      case 0x85: stack.push([pop()]); break; // TUPLE1
-      case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
-      case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
-      case 0x61: { const v = pop(); append(top(), [v]); break; } // APPEND
-      case 0x65: { const items = popMark(); append(top(), items); break; } // APPENDS
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x64: { const d = new Map(); setItems(d, popMark()); stack.push(d); break; } // DICT
-      case 0x73: { const v = pop(); const k = pop(); setItems(top(), [k, v]); break; } // SETITEM
-      case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
-      case 0x63: { const module = line(); const name = line(); stack.push(global(module, name)); break; } // GLOBAL
-      case 0x93: { const name = pop(); const module = pop(); stack.push(global(String(module), String(name))); break; } // STACK_GLOBAL
-      case 0x52: { const args = pop(); const fn = pop(); stack.push(callGlobal(fn, args)); break; } // REDUCE
-      case 0x81: { const args = pop(); const cls = pop(); stack.push(callGlobal(cls, args)); break; } // NEWOBJ
-      case 0x62: { // BUILD
+      case 0x54:
+        stack.push(utf8(bytes(i32())));
+        break; // BINSTRING (py2 str)
+      case 0x55:
+        stack.push(utf8(bytes(u8())));
+        break; // SHORT_BINSTRING (py2 str)
+      case 0x58:
+        stack.push(utf8(bytes(u32())));
+        break; // BINUNICODE
+      case 0x8c:
+        stack.push(utf8(bytes(u8())));
+        break; // SHORT_BINUNICODE
+      case 0x8d:
+        stack.push(utf8(bytes(u64())));
+        break; // BINUNICODE8
+      case 0x42:
+        stack.push(bytes(u32()).slice());
+        break; // BINBYTES
+      case 0x43:
+        stack.push(bytes(u8()).slice());
+        break; // SHORT_BINBYTES
+      case 0x8e:
+        stack.push(bytes(u64()).slice());
+        break; // BINBYTES8
+      case 0x29:
+        stack.push([]);
+        break; // EMPTY_TUPLE
+      case 0x74:
+        stack.push(popMark());
+        break; // TUPLE
+      case 0x85:
+        stack.push([pop()]);
+        break; // TUPLE1
+      case 0x86: {
+        const b = pop();
+        const a = pop();
+        stack.push([a, b]);
+        break;
+      } // TUPLE2
+      case 0x87: {
+        const c = pop();
+        const b = pop();
+        const a = pop();
+        stack.push([a, b, c]);
+        break;
+      } // TUPLE3
+      case 0x5d:
+        stack.push([]);
+        break; // EMPTY_LIST
+      case 0x6c:
+        stack.push(popMark());
+        break; // LIST
+      case 0x61: {
+        const v = pop();
+        append(top(), [v]);
+        break;
+      } // APPEND
+      case 0x65: {
+        const items = popMark();
+        append(top(), items);
+        break;
+      } // APPENDS
+      case 0x7d:
+        stack.push(new Map());
+        break; // EMPTY_DICT
+      case 0x64: {
+        const d = new Map();
+        setItems(d, popMark());
+        stack.push(d);
+        break;
+      } // DICT
+      case 0x73: {
+        const v = pop();
+        const k = pop();
+        setItems(top(), [k, v]);
+        break;
+      } // SETITEM
+      case 0x75: {
+        const items = popMark();
+        setItems(top(), items);
+        break;
+      } // SETITEMS
+      case 0x63: {
+        const module = line();
+        const name = line();
+        stack.push(global(module, name));
+        break;
+      } // GLOBAL
+      case 0x93: {
+        const name = pop();
+        const module = pop();
+        stack.push(global(String(module), String(name)));
+        break;
+      } // STACK_GLOBAL
+      case 0x52: {
+        const args = pop();
+        const fn = pop();
+        stack.push(callGlobal(fn, args));
+        break;
+      } // REDUCE
+      case 0x81: {
+        const args = pop();
+        const cls = pop();
+        stack.push(callGlobal(cls, args));
+        break;
+      } // NEWOBJ
+      case 0x62: {
+        // BUILD
         const state = pop();
         const obj = top();
         const maker = obj !== null && typeof obj === 'object' ? built.get(obj) : undefined;
         if (maker?.build) stack[stack.length - 1] = maker.build(obj, state);
-        else if (!(state instanceof Map || state === null)) fail(`BUILD with a ${describe(state)} state on a ${describe(obj)}`);
+        else if (!(state instanceof Map || state === null))
+          fail(`BUILD with a ${describe(state)} state on a ${describe(obj)}`);
         // A dict state (e.g. OrderedDict._metadata of a state_dict) only sets attributes: not needed.
         break;
       }
-      case 0x71: memo.set(u8(), top()); break; // BINPUT
-      case 0x72: memo.set(u32(), top()); break; // LONG_BINPUT
-      case 0x70: memo.set(parseIntText(line(), fail) as number, top()); break; // PUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
-      case 0x68: stack.push(memoGet(memo, u8(), fail)); break; // BINGET
-      case 0x6a: stack.push(memoGet(memo, u32(), fail)); break; // LONG_BINGET
-      case 0x67: stack.push(memoGet(memo, parseIntText(line(), fail) as number, fail)); break; // GET
-      case 0x51: { // BINPERSID
+      case 0x71:
+        memo.set(u8(), top());
+        break; // BINPUT
+      case 0x72:
+        memo.set(u32(), top());
+        break; // LONG_BINPUT
+      case 0x70:
+        memo.set(parseIntText(line(), fail) as number, top());
+        break; // PUT
+      case 0x94:
+        memo.set(memo.size, top());
+        break; // MEMOIZE
+      case 0x68:
+        stack.push(memoGet(memo, u8(), fail));
+        break; // BINGET
+      case 0x6a:
+        stack.push(memoGet(memo, u32(), fail));
+        break; // LONG_BINGET
+      case 0x67:
+        stack.push(memoGet(memo, parseIntText(line(), fail) as number, fail));
+        break; // GET
+      case 0x51: {
+        // BINPERSID
         const pid = pop();
         if (!hooks.persistentLoad) fail('persistent id found but no persistentLoad hook given');
         stack.push(hooks.persistentLoad!(pid));
         break;
       }
-      case 0x50: { // PERSID (text)
+      case 0x50: {
+        // PERSID (text)
         const pid = line();
         if (!hooks.persistentLoad) fail('persistent id found but no persistentLoad hook given');
         stack.push(hooks.persistentLoad!(pid));
@@ -256,5 +387,5 @@ export function describe(v: unknown): string {
   if (v instanceof Map) return 'dict';
   if (v instanceof PyCallable) return `global ${v.qualifiedName}`;
   if (v instanceof Uint8Array) return 'bytes';
-  return typeof v === 'object' ? (v as object).constructor?.name ?? 'object' : typeof v;
+  return typeof v === 'object' ? ((v as object).constructor?.name ?? 'object') : typeof v;
 }

@@ -18,7 +18,12 @@ export interface HostBatch {
  * EVERY image (p = 1) gets `x*m + bg*(1-m)` with a background drawn uniformly with replacement from
  * the pool and train-transformed afresh.
  */
-export function trainBatch(items: readonly DecodedItem[], cfg: TransformConfig, rng: Rng, backgrounds?: readonly RgbImage[]): HostBatch {
+export function trainBatch(
+  items: readonly DecodedItem[],
+  cfg: TransformConfig,
+  rng: Rng,
+  backgrounds?: readonly RgbImage[],
+): HostBatch {
   const px = cfg.crop * cfg.crop * 3;
   const images = new Float32Array(items.length * px);
   const labels = new Int32Array(items.length);
@@ -39,7 +44,11 @@ export function trainBatch(items: readonly DecodedItem[], cfg: TransformConfig, 
  * An evaluation batch: val transform; with `backgrounds`, the swapped-background (corrupted) variant
  * where every image is composited onto a train-transformed background drawn from `rng`.
  */
-export function evalBatch(items: readonly DecodedItem[], cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; rng: Rng }): HostBatch {
+export function evalBatch(
+  items: readonly DecodedItem[],
+  cfg: TransformConfig,
+  corrupted?: { backgrounds: readonly RgbImage[]; rng: Rng },
+): HostBatch {
   const px = cfg.crop * cfg.crop * 3;
   const n = items.length;
   const images = new Float32Array(n * px);

@@ -23,7 +23,12 @@ export type PretrainedWeights = Map<string, { shape: number[]; data: Float32Arra
  * Model, loss and optimizer of one grid cell, initialised from the cell's seed (so every attempt
  * starts from the same numbers). BN-Inception needs its ImageNet weights passed in (`pretrained`).
  */
-export async function buildCell(config: ExperimentConfig, cell: GridCell, numClasses: number, pretrained?: PretrainedWeights): Promise<CellModel> {
+export async function buildCell(
+  config: ExperimentConfig,
+  cell: GridCell,
+  numClasses: number,
+  pretrained?: PretrainedWeights,
+): Promise<CellModel> {
   const model = await buildModel(config, cell.seed, pretrained);
   const params = config.lossParams[cell.dataset]?.[cell.loss];
   if (!params) throw new Error(`no ${cell.loss} hyperparameters for dataset ${cell.dataset}`);
@@ -39,7 +44,12 @@ export async function buildCell(config: ExperimentConfig, cell: GridCell, numCla
       { params: model.trainableVariables(), lr: config.optimizer.lr },
       ...(lossVars.length ? [{ params: lossVars, lr: lrLoss ?? config.optimizer.lr }] : []),
     ],
-    { alpha: config.optimizer.alpha, eps: config.optimizer.eps, weightDecay: config.optimizer.weightDecay, momentum: config.optimizer.momentum },
+    {
+      alpha: config.optimizer.alpha,
+      eps: config.optimizer.eps,
+      weightDecay: config.optimizer.weightDecay,
+      momentum: config.optimizer.momentum,
+    },
   );
   return {
     model,
@@ -54,10 +64,19 @@ export async function buildCell(config: ExperimentConfig, cell: GridCell, numCla
   };
 }
 
-export async function buildModel(config: ExperimentConfig, seed: number, pretrained?: PretrainedWeights): Promise<EmbeddingModel> {
+export async function buildModel(
+  config: ExperimentConfig,
+  seed: number,
+  pretrained?: PretrainedWeights,
+): Promise<EmbeddingModel> {
   const m = config.model;
   if (m.kind === 'small-cnn') {
-    return createSmallCnn({ seed: `model/${seed}`, inputSize: config.transform.crop, width: m.width, embeddingSize: m.embeddingSize });
+    return createSmallCnn({
+      seed: `model/${seed}`,
+      inputSize: config.transform.crop,
+      width: m.width,
+      embeddingSize: m.embeddingSize,
+    });
   }
   // Loaded lazily: the BN-Inception module is large and only the paper preset needs it.
   const { createBnInception } = await import('../models/bnInception');

@@ -29,7 +29,12 @@ export async function encodeWeights(model: EmbeddingModel, loss: MetricLoss, met
 }
 
 /** Everything to resume training exactly: weights, optimizer buffers, training state. */
-export async function encodeCheckpoint(model: EmbeddingModel, loss: MetricLoss, optimizer: TorchRMSprop, state: TrainingState): Promise<Buffer> {
+export async function encodeCheckpoint(
+  model: EmbeddingModel,
+  loss: MetricLoss,
+  optimizer: TorchRMSprop,
+  state: TrainingState,
+): Promise<Buffer> {
   const names = stableNames(model, loss);
   const byTfName = new Map([...names].map(([v, n]) => [v.name, n]));
   const tensors = await variableRecords(names);
@@ -43,17 +48,28 @@ export async function encodeCheckpoint(model: EmbeddingModel, loss: MetricLoss, 
     if (b.gradAvg) tensors.set(`opt/${name}/gradAvg`, { shape: b.shape, data: b.gradAvg });
     buffers.push(name);
   }
-  const optimizerMeta = { step: opt.step, options: opt.options, groups: opt.groups.map((g) => ({ lr: g.lr, params: g.params.map((p) => byTfName.get(p)) })), buffers };
+  const optimizerMeta = {
+    step: opt.step,
+    options: opt.options,
+    groups: opt.groups.map((g) => ({ lr: g.lr, params: g.params.map((p) => byTfName.get(p)) })),
+    buffers,
+  };
   return encodeTensorFile(tensors, { state, optimizer: optimizerMeta });
 }
 
 /** Assigns stored weights to the model's and loss's variables; every variable must be present. */
-export function assignWeights(records: Map<string, TensorRecord>, model: EmbeddingModel, loss: MetricLoss | undefined, source: string): void {
+export function assignWeights(
+  records: Map<string, TensorRecord>,
+  model: EmbeddingModel,
+  loss: MetricLoss | undefined,
+  source: string,
+): void {
   const names = loss ? stableNames(model, loss) : new Map([...model.namedWeights()].map(([n, v]) => [v, `model/${n}`]));
   for (const [v, name] of names) {
     const r = records.get(name);
     if (!r) throw new Error(`${source}: no weights for ${name}`);
-    if (!tf.util.arraysEqual(r.shape, v.shape)) throw new Error(`${source}: ${name} has shape [${r.shape}], the model needs [${v.shape}]`);
+    if (!tf.util.arraysEqual(r.shape, v.shape))
+      throw new Error(`${source}: ${name} has shape [${r.shape}], the model needs [${v.shape}]`);
     tf.tidy(() => v.assign(tf.tensor(r.data, r.shape, 'float32')));
   }
 }
@@ -65,10 +81,24 @@ export function decodeWeights(buf: Buffer, source: string, model: EmbeddingModel
 }
 
 /** Restores weights and optimizer buffers; returns the training state to continue from. */
-export function restoreCheckpoint(buf: Buffer, source: string, model: EmbeddingModel, loss: MetricLoss, optimizer: TorchRMSprop): TrainingState {
+export function restoreCheckpoint(
+  buf: Buffer,
+  source: string,
+  model: EmbeddingModel,
+  loss: MetricLoss,
+  optimizer: TorchRMSprop,
+): TrainingState {
   const { meta, tensors } = decodeTensorFile(buf, source);
   assignWeights(tensors, model, loss, source);
-  const m = meta as { state: TrainingState; optimizer: { step: number; options: RMSpropState['options']; groups: Array<{ lr: number; params: string[] }>; buffers: string[] } };
+  const m = meta as {
+    state: TrainingState;
+    optimizer: {
+      step: number;
+      options: RMSpropState['options'];
+      groups: Array<{ lr: number; params: string[] }>;
+      buffers: string[];
+    };
+  };
   const tfName = new Map([...stableNames(model, loss)].map(([v, n]) => [n, v.name]));
   const buffers: RMSpropState['buffers'] = {};
   for (const name of m.optimizer.buffers) {

@@ -20,13 +20,19 @@ export async function embedSplit(
   model: EmbeddingModel,
   split: SplitData,
   cfg: TransformConfig,
-  opts: { batchSize?: number; corrupted?: { backgrounds: readonly RgbImage[]; seed: string }; onBatch?: (done: number, total: number) => void } = {},
+  opts: {
+    batchSize?: number;
+    corrupted?: { backgrounds: readonly RgbImage[]; seed: string };
+    onBatch?: (done: number, total: number) => void;
+  } = {},
 ): Promise<SplitEmbeddings> {
   const batchSize = opts.batchSize ?? 64;
   const dim = model.embeddingSize;
   const embeddings = new Float32Array(split.length * dim);
   const labels = new Int32Array(split.length);
-  const corrupted = opts.corrupted ? { backgrounds: opts.corrupted.backgrounds, rng: Rng.fromSeed(opts.corrupted.seed) } : undefined;
+  const corrupted = opts.corrupted
+    ? { backgrounds: opts.corrupted.backgrounds, rng: Rng.fromSeed(opts.corrupted.seed) }
+    : undefined;
   for (let start = 0; start < split.length; start += batchSize) {
     const end = Math.min(split.length, start + batchSize);
     const items = await split.getMany(Array.from({ length: end - start }, (_, i) => start + i));

@@ -56,11 +56,22 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const valSeed = `${o.seed}/val-corrupted`;
   const valBackgrounds = o.valBackgrounds;
 
-  let state: TrainingState = o.resume ?? { epoch: 0, bestEpoch: -1, bestMetric: -Infinity, badEpochs: 0, stopped: false, monitored, history: [] };
+  let state: TrainingState = o.resume ?? {
+    epoch: 0,
+    bestEpoch: -1,
+    bestMetric: -Infinity,
+    badEpochs: 0,
+    stopped: false,
+    monitored,
+    history: [],
+  };
   if (!o.resume && o.validateBeforeTraining) {
     const t0 = Date.now();
     const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
-    state = { ...state, history: [{ epoch: 0, valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }] };
+    state = {
+      ...state,
+      history: [{ epoch: 0, valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }],
+    };
   }
 
   while (!state.stopped && state.epoch < o.maxEpochs) {
@@ -76,7 +87,12 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
     let lossSum = 0;
     let steps = 0;
     for (const indices of sampler.batches().slice(0, o.iterationsPerEpoch)) {
-      const host = trainBatch(await o.train.getMany(indices), o.transform, augmentRng, o.mode === 'bgaugment' ? valBackgrounds : undefined);
+      const host = trainBatch(
+        await o.train.getMany(indices),
+        o.transform,
+        augmentRng,
+        o.mode === 'bgaugment' ? valBackgrounds : undefined,
+      );
       // The loss sees 0..C-1 labels (the class-weight matrix has C columns).
       host.labels = Int32Array.from(indices, (i) => trainLabels[i]);
       const { value, grads } = tf.tidy(() => {
@@ -88,12 +104,20 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       tf.dispose(grads);
       const lossValue = (await value.data())[0];
       value.dispose();
-      if (!Number.isFinite(lossValue)) throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, step ${steps + 1}`);
+      if (!Number.isFinite(lossValue))
+        throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, step ${steps + 1}`);
       lossSum += lossValue;
       steps++;
       o.onStep?.(epoch, steps, lossValue);
     }
-    const v: ValidationScores = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
+    const v: ValidationScores = await validate(
+      o.model,
+      o.val,
+      o.transform,
+      valBackgrounds,
+      valSeed,
+      o.onValidationBatch,
+    );
     const metric = monitored === 'clean' ? v.clean.mapAtR : v.corrupted.mapAtR;
     const improved = metric > state.bestMetric;
     const badEpochs = improved ? 0 : state.badEpochs + 1;
@@ -104,7 +128,16 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       badEpochs,
       stopped: badEpochs >= o.patience,
       monitored,
-      history: [...state.history, { epoch, trainLoss: lossSum / Math.max(1, steps), valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }],
+      history: [
+        ...state.history,
+        {
+          epoch,
+          trainLoss: lossSum / Math.max(1, steps),
+          valClean: v.clean,
+          valCorrupted: v.corrupted,
+          seconds: (Date.now() - t0) / 1000,
+        },
+      ],
     };
     await o.endOfEpoch(state, improved);
   }

@@ -20,14 +20,27 @@ export interface ValidationScores {
 /** Called after every embedded batch: long splits must keep heartbeats going. */
 export type BatchProgress = (done: number, total: number) => void;
 
-export async function scoreSplit(model: EmbeddingModel, split: SplitData, cfg: TransformConfig, corrupted?: { backgrounds: readonly RgbImage[]; seed: string }, onBatch?: BatchProgress): Promise<Scores> {
+export async function scoreSplit(
+  model: EmbeddingModel,
+  split: SplitData,
+  cfg: TransformConfig,
+  corrupted?: { backgrounds: readonly RgbImage[]; seed: string },
+  onBatch?: BatchProgress,
+): Promise<Scores> {
   const e = await embedSplit(model, split, cfg, { corrupted, onBatch });
   const m = await retrievalMetricsAsync(e.embeddings, e.dim, e.labels);
   return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
 }
 
 /** Clean and corrupted val scores; the corrupted backgrounds are the same draws every epoch. */
-export async function validate(model: EmbeddingModel, val: SplitData, cfg: TransformConfig, backgrounds: readonly RgbImage[], seed: string, onBatch?: BatchProgress): Promise<ValidationScores> {
+export async function validate(
+  model: EmbeddingModel,
+  val: SplitData,
+  cfg: TransformConfig,
+  backgrounds: readonly RgbImage[],
+  seed: string,
+  onBatch?: BatchProgress,
+): Promise<ValidationScores> {
   return {
     clean: await scoreSplit(model, val, cfg, undefined, onBatch),
     corrupted: await scoreSplit(model, val, cfg, { backgrounds, seed }, onBatch),

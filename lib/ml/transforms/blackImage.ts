@@ -8,7 +8,11 @@ export const BLACK_IMAGE_SIZE = 500;
 
 /** crop*crop*3 HWC BGR values (every pixel = -mean after the transform). */
 export function blackImagePixels(cfg: TransformConfig): Float32Array {
-  const black = { width: BLACK_IMAGE_SIZE, height: BLACK_IMAGE_SIZE, data: new Uint8Array(BLACK_IMAGE_SIZE * BLACK_IMAGE_SIZE * 3) };
+  const black = {
+    width: BLACK_IMAGE_SIZE,
+    height: BLACK_IMAGE_SIZE,
+    data: new Uint8Array(BLACK_IMAGE_SIZE * BLACK_IMAGE_SIZE * 3),
+  };
   return evalTransform(black, undefined, cfg).image;
 }
 

@@ -10,7 +10,9 @@ export function compositeBackground(image: Float32Array, mask: Float32Array, bac
     throw new Error(`compositeBackground: background has ${background.length} values, image has ${image.length}`);
   }
   if (mask.length === 0 || image.length % mask.length !== 0) {
-    throw new Error(`compositeBackground: image length ${image.length} is not a multiple of mask length ${mask.length}`);
+    throw new Error(
+      `compositeBackground: image length ${image.length} is not a multiple of mask length ${mask.length}`,
+    );
   }
   const channels = image.length / mask.length;
   const out = new Float32Array(image.length);
@@ -26,11 +28,15 @@ export function compositeBackground(image: Float32Array, mask: Float32Array, bac
 export function compositeBackgroundBatch(images: tf.Tensor4D, masks: tf.Tensor, backgrounds: tf.Tensor4D): tf.Tensor4D {
   const [n, h, w] = images.shape;
   if (!tf.util.arraysEqual(images.shape, backgrounds.shape)) {
-    throw new Error(`compositeBackgroundBatch: images ${JSON.stringify(images.shape)} vs backgrounds ${JSON.stringify(backgrounds.shape)}`);
+    throw new Error(
+      `compositeBackgroundBatch: images ${JSON.stringify(images.shape)} vs backgrounds ${JSON.stringify(backgrounds.shape)}`,
+    );
   }
-  const okMask = (masks.rank === 4 && tf.util.arraysEqual(masks.shape, [n, h, w, 1])) ||
+  const okMask =
+    (masks.rank === 4 && tf.util.arraysEqual(masks.shape, [n, h, w, 1])) ||
     (masks.rank === 3 && tf.util.arraysEqual(masks.shape, [n, h, w]));
-  if (!okMask) throw new Error(`compositeBackgroundBatch: masks must be [${n},${h},${w},1], got ${JSON.stringify(masks.shape)}`);
+  if (!okMask)
+    throw new Error(`compositeBackgroundBatch: masks must be [${n},${h},${w},1], got ${JSON.stringify(masks.shape)}`);
   return tf.tidy(() => {
     const m = masks.rank === 3 ? masks.expandDims(3) : masks;
     // x*m + bg*(1-m), written as bg + m*(x - bg) would round differently from the reference.

@@ -115,8 +115,18 @@ export function pilResizeBox(
     throw new Error(`pilResizeBox: data length ${src.length} != ${srcWidth}x${srcHeight}x${channels}`);
   }
   const { left, top, width, height } = box;
-  if (!(Number.isInteger(left) && Number.isInteger(top) && width >= 1 && height >= 1 &&
-    left >= 0 && top >= 0 && left + width <= srcWidth && top + height <= srcHeight)) {
+  if (
+    !(
+      Number.isInteger(left) &&
+      Number.isInteger(top) &&
+      width >= 1 &&
+      height >= 1 &&
+      left >= 0 &&
+      top >= 0 &&
+      left + width <= srcWidth &&
+      top + height <= srcHeight
+    )
+  ) {
     throw new Error(`pilResizeBox: box ${JSON.stringify(box)} is not inside the ${srcWidth}x${srcHeight} image`);
   }
   if (!(Number.isInteger(outW) && Number.isInteger(outH) && outW >= 1 && outH >= 1)) {
@@ -144,7 +154,9 @@ export function pilResizeBox(
           const n = count[xx];
           const kb = xx * ksize;
           let p = rowBase + first[xx] * 3;
-          let s0 = HALF, s1 = HALF, s2 = HALF;
+          let s0 = HALF,
+            s1 = HALF,
+            s2 = HALF;
           for (let x = 0; x < n; x++, p += 3) {
             const w = weights[kb + x];
             s0 += src[p] * w;
@@ -204,6 +216,21 @@ export interface PixelBuffer {
 }
 
 /** The whole image resized like PIL's `Image.resize((outW, outH), filter)`. */
-export function pilResize(img: PixelBuffer, channels: number, outW: number, outH: number, filter: PilFilter): Uint8Array {
-  return pilResizeBox(img.data, img.width, img.height, channels, { left: 0, top: 0, width: img.width, height: img.height }, outW, outH, filter);
+export function pilResize(
+  img: PixelBuffer,
+  channels: number,
+  outW: number,
+  outH: number,
+  filter: PilFilter,
+): Uint8Array {
+  return pilResizeBox(
+    img.data,
+    img.width,
+    img.height,
+    channels,
+    { left: 0, top: 0, width: img.width, height: img.height },
+    outW,
+    outH,
+    filter,
+  );
 }

@@ -55,8 +55,15 @@ export function resizeShorterSide<T extends RgbImage | GrayImage>(img: T, size: 
   if (!(Number.isInteger(size) && size > 0)) throw new Error(`resizeShorterSide: invalid size ${size}`);
   const out = resizedSize(img.width, img.height, size);
   if (out.width === img.width && out.height === img.height) return img;
-  const data = pilResizeBox(img.data, img.width, img.height, channels,
-    { left: 0, top: 0, width: img.width, height: img.height }, out.width, out.height);
+  const data = pilResizeBox(
+    img.data,
+    img.width,
+    img.height,
+    channels,
+    { left: 0, top: 0, width: img.width, height: img.height },
+    out.width,
+    out.height,
+  );
   return { width: out.width, height: out.height, data } as T;
 }
 
@@ -105,7 +112,9 @@ export function backgroundTransform(bg: RgbImage, cfg: TransformConfig, rng: Tra
 /** torchvision CenterCrop: top = int(round((h - ch) / 2.0)) with Python's half-to-even round. */
 export function centerCropBox(width: number, height: number, crop: number): PixelBox {
   if (crop > width || crop > height) {
-    throw new Error(`centerCropBox: crop ${crop} is larger than the ${width}x${height} image (resizeShort must be >= crop)`);
+    throw new Error(
+      `centerCropBox: crop ${crop} is larger than the ${width}x${height} image (resizeShort must be >= crop)`,
+    );
   }
   return { top: pythonRound((height - crop) / 2), left: pythonRound((width - crop) / 2), width: crop, height: crop };
 }
@@ -163,7 +172,9 @@ function checkImage(img: RgbImage | GrayImage, channels: number, where: string):
     throw new Error(`${where}: invalid image size ${img.width}x${img.height}`);
   }
   if (img.data.length !== img.width * img.height * channels) {
-    throw new Error(`${where}: expected ${img.width}x${img.height}x${channels} = ${img.width * img.height * channels} bytes, got ${img.data.length}`);
+    throw new Error(
+      `${where}: expected ${img.width}x${img.height}x${channels} = ${img.width * img.height * channels} bytes, got ${img.data.length}`,
+    );
   }
 }
 
@@ -175,8 +186,12 @@ function checkMaskSize(mask: GrayImage, img: RgbImage): GrayImage {
 }
 
 function checkConfig(cfg: TransformConfig): void {
-  if (!(Number.isInteger(cfg.crop) && cfg.crop > 0 && Number.isInteger(cfg.resizeShort) && cfg.resizeShort >= cfg.crop)) {
-    throw new Error(`TransformConfig: need integers resizeShort >= crop > 0, got resizeShort=${cfg.resizeShort}, crop=${cfg.crop}`);
+  if (
+    !(Number.isInteger(cfg.crop) && cfg.crop > 0 && Number.isInteger(cfg.resizeShort) && cfg.resizeShort >= cfg.crop)
+  ) {
+    throw new Error(
+      `TransformConfig: need integers resizeShort >= crop > 0, got resizeShort=${cfg.resizeShort}, crop=${cfg.crop}`,
+    );
   }
   if (cfg.mean.length !== 3) throw new Error(`TransformConfig.mean: expected 3 BGR values, got ${cfg.mean.length}`);
 }

@@ -35,7 +35,9 @@ export function randomResizedCropParams(
     throw new Error(`randomResizedCropParams: invalid image size ${width}x${height}`);
   }
   if (!(scale[0] <= scale[1] && ratio[0] <= ratio[1] && scale[0] > 0 && ratio[0] > 0)) {
-    throw new Error(`randomResizedCropParams: scale ${JSON.stringify(scale)} and ratio ${JSON.stringify(ratio)} must be positive (min, max) pairs`);
+    throw new Error(
+      `randomResizedCropParams: scale ${JSON.stringify(scale)} and ratio ${JSON.stringify(ratio)} must be positive (min, max) pairs`,
+    );
   }
   const f = Math.fround;
   const area = height * width;

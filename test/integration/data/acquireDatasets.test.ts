@@ -50,7 +50,9 @@ function dirs() {
 }
 
 function plainSplits(index: { splits: Record<string, { path: string; label: number }[]> }) {
-  return Object.fromEntries(Object.entries(index.splits).map(([k, v]) => [k, v.map((i) => ({ path: i.path, label: i.label }))]));
+  return Object.fromEntries(
+    Object.entries(index.splits).map(([k, v]) => [k, v.map((i) => ({ path: i.path, label: i.label }))]),
+  );
 }
 
 test('cars196: interrupted download resumed with Range, md5 verified, tgz + MATLAB v5 annotations indexed into the exact splits', async () => {
@@ -59,10 +61,22 @@ test('cars196: interrupted download resumed with Range, md5 verified, tgz + MATL
   const before = srv.requests.length;
   const r = await acquireDataset('cars196', { sources: miniSources(), ...d, retries: 2, backoffMs: 1 });
   const reqs = srv.requests.slice(before).filter((q) => q.path === '/car_ims.tgz');
-  assert.deepEqual(reqs.map((q) => [q.range, q.status]), [[undefined, 200], ['bytes=3000-', 206]]);
+  assert.deepEqual(
+    reqs.map((q) => [q.range, q.status]),
+    [
+      [undefined, 200],
+      ['bytes=3000-', 206],
+    ],
+  );
   assert.deepEqual(plainSplits(r.index), expected.cars196.splits);
   assert.equal(r.index.numTrainClasses, 74);
-  assert.deepEqual(r.files.map((f) => [f.name, f.md5]), [['car_ims.tgz', expected.cars196['car_ims.tgz']], ['cars_annos.mat', expected.cars196['cars_annos.mat']]]);
+  assert.deepEqual(
+    r.files.map((f) => [f.name, f.md5]),
+    [
+      ['car_ims.tgz', expected.cars196['car_ims.tgz']],
+      ['cars_annos.mat', expected.cars196['cars_annos.mat']],
+    ],
+  );
   // Second run on the same folders: nothing is transferred again.
   const n = srv.requests.length;
   const again = await acquireDataset('cars196', { sources: miniSources(), ...d });
@@ -74,15 +88,25 @@ test('cars196: interrupted download resumed with Range, md5 verified, tgz + MATL
 test('cub200: folder layout indexed like ImageFolder (sorted classes and files), official segmentations attached', async () => {
   const r = await acquireDataset('cub200', { sources: miniSources(), ...dirs(), retries: 0 });
   assert.deepEqual(plainSplits(r.index), expected.cub200.splits);
-  const withSeg = Object.values(r.index.splits).flat().filter((i) => i.officialMask);
+  const withSeg = Object.values(r.index.splits)
+    .flat()
+    .filter((i) => i.officialMask);
   assert.equal(withSeg.length, expected.cub200.num_segmentations);
   assert.deepEqual(r.skipped, []);
   // Without an address for the optional segmentations the dataset still works, and says so.
   const s = miniSources();
   s.cub200.files[1].urls = [];
   const r2 = await acquireDataset('cub200', { sources: s, ...dirs() });
-  assert.deepEqual(r2.skipped.map((x) => x.name), ['segmentations.tgz']);
-  assert.equal(Object.values(r2.index.splits).flat().filter((i) => i.officialMask).length, 0);
+  assert.deepEqual(
+    r2.skipped.map((x) => x.name),
+    ['segmentations.tgz'],
+  );
+  assert.equal(
+    Object.values(r2.index.splits)
+      .flat()
+      .filter((i) => i.officialMask).length,
+    0,
+  );
 });
 
 test('sop: zip + Ebay_*.txt indexed into train / val (class_id - 1 >= 8489) / test', async () => {
@@ -102,19 +126,28 @@ test('a corrupted archive is rejected: by its md5 when known, by the extractor o
     return true;
   });
   delete s.cars196.files[0].md5;
-  await assert.rejects(acquireDataset('cars196', { sources: s, ...dirs(), retries: 0 }), /cannot extract .*car_ims\.tgz: .*(unexpected end|TAR_BAD_ARCHIVE|truncated)/i);
+  await assert.rejects(
+    acquireDataset('cars196', { sources: s, ...dirs(), retries: 0 }),
+    /cannot extract .*car_ims\.tgz: .*(unexpected end|TAR_BAD_ARCHIVE|truncated)/i,
+  );
   const zip = readFileSync(join(MINI, 'Stanford_Online_Products.zip'));
   srv.put('/bad/Stanford_Online_Products.zip', zip.subarray(0, zip.length - 100));
   s.sop.files[0].urls = [`${srv.baseUrl}/bad/Stanford_Online_Products.zip`];
   delete s.sop.files[0].md5;
-  await assert.rejects(acquireDataset('sop', { sources: s, ...dirs() }), /cannot extract .*Stanford_Online_Products\.zip/);
+  await assert.rejects(
+    acquireDataset('sop', { sources: s, ...dirs() }),
+    /cannot extract .*Stanford_Online_Products\.zip/,
+  );
 });
 
 test('missing annotation file, missing list file and wrong counts are named', async () => {
   // cars: a mirror serves car_ims.tgz but the annotation file is absent from the extraction folder.
   const s = miniSources();
   s.cars196.files = [s.cars196.files[0]];
-  await assert.rejects(acquireDataset('cars196', { sources: s, ...dirs() }), /missing Cars196 annotation file cars_annos\.mat: .*cars_annos\.mat/);
+  await assert.rejects(
+    acquireDataset('cars196', { sources: s, ...dirs() }),
+    /missing Cars196 annotation file cars_annos\.mat: .*cars_annos\.mat/,
+  );
   // sop: an extraction folder without Ebay_test.txt.
   const d = dirs();
   mkdirSync(join(d.downloadDir), { recursive: true });

@@ -35,20 +35,43 @@ before(async () => {
   acquired = await acquireDataset('cars196', { sources: s, downloadDir: join(d, 'dl'), extractDir: join(d, 'x') });
   // The model goes through the real fetch + md5 path too (with the tiny model's own md5).
   const model = join(FIX, 'u2net', 'tiny_u2net.onnx');
-  const got = await fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'u2net.onnx'), md5: (await hashFile(model, ['md5'])).md5 });
-  await assert.rejects(fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'other.onnx') }), /md5 expected 60024c5c889badc19c04ad937298a77b/);
+  const got = await fetchU2netModel({
+    urls: [pathToFileURL(model).href],
+    dest: join(d, 'models', 'u2net.onnx'),
+    md5: (await hashFile(model, ['md5'])).md5,
+  });
+  await assert.rejects(
+    fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'other.onnx') }),
+    /md5 expected 60024c5c889badc19c04ad937298a77b/,
+  );
   session = await U2netSession.load(got.path);
 });
 
-const allPaths = () => Object.values(acquired.index.splits).flat().map((i) => i.path);
+const allPaths = () =>
+  Object.values(acquired.index.splits)
+    .flat()
+    .map((i) => i.path);
 
 test('mask stage writes one 8-bit PNG per image at the image size, resumes by skipping existing masks', async () => {
   const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
   const paths = allPaths();
   const progress: number[] = [];
-  const first = await computeMasks({ root: acquired.root, images: paths.slice(0, 5), maskDir, masker: session, batchSize: 2 });
+  const first = await computeMasks({
+    root: acquired.root,
+    images: paths.slice(0, 5),
+    maskDir,
+    masker: session,
+    batchSize: 2,
+  });
   assert.deepEqual([first.computed, first.existing], [5, 0]);
-  const r = await computeMasks({ root: acquired.root, images: paths, maskDir, masker: session, batchSize: 4, onProgress: (p) => progress.push(p.done) });
+  const r = await computeMasks({
+    root: acquired.root,
+    images: paths,
+    maskDir,
+    masker: session,
+    batchSize: 4,
+    onProgress: (p) => progress.push(p.done),
+  });
   assert.deepEqual([r.computed, r.existing, r.skipped.length], [paths.length - 5, 5, 0]);
   assert.equal(progress[progress.length - 1], paths.length);
   for (const p of paths) {
@@ -66,11 +89,20 @@ test('shards hold every split item (id, label) with a 256-short-side JPEG and a 
   await computeMasks({ root: acquired.root, images: allPaths(), maskDir, masker: session });
   const outDir = mkdtempSync(join(tmpdir(), 'bgshard-'));
   const prep = await prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir, shardSize: 3 });
-  assert.deepEqual(prep.counts, { train: expected.cars196.splits.train.length, val: expected.cars196.splits.val.length, test: expected.cars196.splits.test.length });
+  assert.deepEqual(prep.counts, {
+    train: expected.cars196.splits.train.length,
+    val: expected.cars196.splits.val.length,
+    test: expected.cars196.splits.test.length,
+  });
   assert.ok(existsSync(prep.indexFile));
   for (const split of ['train', 'val', 'test'] as const) {
-    const items = prep.shards.filter((s) => s.split === split).flatMap((s) => decodeShard(readFileSync(join(outDir, s.file)), s.file));
-    assert.deepEqual(items.map((i) => ({ path: i.id, label: i.label })), expected.cars196.splits[split]);
+    const items = prep.shards
+      .filter((s) => s.split === split)
+      .flatMap((s) => decodeShard(readFileSync(join(outDir, s.file)), s.file));
+    assert.deepEqual(
+      items.map((i) => ({ path: i.id, label: i.label })),
+      expected.cars196.splits[split],
+    );
     assert.ok(prep.shards.filter((s) => s.split === split).every((s) => s.items <= 3));
     for (const it of items) {
       const im = await sharp(it.image).metadata();
@@ -91,17 +123,56 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
   const original = readFileSync(victimPath);
   try {
     writeFileSync(victimPath, original.subarray(0, 40)); // a truncated JPEG
-    await assert.rejects(prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')) }), new RegExp(`cannot decode image .*${victim}`));
-    const r = await prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')), unreadable: 'skip' });
-    assert.deepEqual(r.skipped.map((s) => s.path), [victim]);
+    await assert.rejects(
+      prepareDataset({
+        index: acquired.index,
+        root: acquired.root,
+        maskDir,
+        outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+      }),
+      new RegExp(`cannot decode image .*${victim}`),
+    );
+    const r = await prepareDataset({
+      index: acquired.index,
+      root: acquired.root,
+      maskDir,
+      outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+      unreadable: 'skip',
+    });
+    assert.deepEqual(
+      r.skipped.map((s) => s.path),
+      [victim],
+    );
     assert.equal(r.counts.val, expected.cars196.splits.val.length - 1);
-    const m = await computeMasks({ root: acquired.root, images: [victim], maskDir: mkdtempSync(join(tmpdir(), 'bgm-')), masker: session, unreadable: 'skip' });
+    const m = await computeMasks({
+      root: acquired.root,
+      images: [victim],
+      maskDir: mkdtempSync(join(tmpdir(), 'bgm-')),
+      masker: session,
+      unreadable: 'skip',
+    });
     assert.deepEqual([m.computed, m.skipped.map((s) => s.path)], [0, [victim]]);
-    await assert.rejects(computeMasks({ root: acquired.root, images: [victim], maskDir: mkdtempSync(join(tmpdir(), 'bgm-')), masker: session }), new RegExp(victim));
+    await assert.rejects(
+      computeMasks({
+        root: acquired.root,
+        images: [victim],
+        maskDir: mkdtempSync(join(tmpdir(), 'bgm-')),
+        masker: session,
+      }),
+      new RegExp(victim),
+    );
   } finally {
     writeFileSync(victimPath, original);
   }
   const other = expected.cars196.splits.test[0].path;
   await writeGrayPng(maskPathFor(maskDir, other), { width: 3, height: 2, data: new Uint8Array(6) });
-  await assert.rejects(prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir: mkdtempSync(join(tmpdir(), 'bgs-')) }), /mask .* is 3x2 but image .* is \d+x\d+/);
+  await assert.rejects(
+    prepareDataset({
+      index: acquired.index,
+      root: acquired.root,
+      maskDir,
+      outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+    }),
+    /mask .* is 3x2 but image .* is \d+x\d+/,
+  );
 });

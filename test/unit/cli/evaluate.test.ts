@@ -10,8 +10,11 @@ import { writeNpy } from '../../../lib/io/npy';
 
 const FIX = join(__dirname, '../../fixtures/ml');
 // PML 1.7.3 AccuracyCalculator on the same arrays (scripts/fixtures/gen_metrics.py, case random_unit).
-const golden = (JSON.parse(readFileSync(join(FIX, 'metrics.json'), 'utf8')) as { cases: Array<Record<string, number> & { name: string }> })
-  .cases.find((c) => c.name === 'random_unit')!;
+const golden = (
+  JSON.parse(readFileSync(join(FIX, 'metrics.json'), 'utf8')) as {
+    cases: Array<Record<string, number> & { name: string }>;
+  }
+).cases.find((c) => c.name === 'random_unit')!;
 const embeddings = join(FIX, 'metrics_random_unit_embeddings.npy');
 const labels = join(FIX, 'metrics_random_unit_labels.npy');
 
@@ -34,7 +37,10 @@ test('the command prints JSON with --json', async () => {
   const orig = console.log;
   console.log = (s: string) => lines.push(s);
   try {
-    await program.parseAsync(['evaluate', '--embeddings', embeddings, '--labels', labels, '--json', '--block-size', '64'], { from: 'user' });
+    await program.parseAsync(
+      ['evaluate', '--embeddings', embeddings, '--labels', labels, '--json', '--block-size', '64'],
+      { from: 'user' },
+    );
   } finally {
     console.log = orig;
   }
@@ -55,14 +61,35 @@ test('bad files are refused naming the file and the mismatch', async () => {
   await writeNpy(f('lbig.npy'), { dtype: 'int64', shape: [3], data: BigInt64Array.from([0n, 1n, 1n << 40n]) });
   await writeNpy(f('l.npy'), { dtype: 'int64', shape: [3], data: BigInt64Array.from([5n, 5n, 6n]) });
 
-  await assert.rejects(runEvaluate({ embeddings: f('e64.npy'), labels: f('l.npy') }), /e64\.npy: embeddings must be float32, got float64/);
-  await assert.rejects(runEvaluate({ embeddings: f('e1d.npy'), labels: f('l.npy') }), /e1d\.npy: embeddings must be a 2-D array N x D, got shape \(6\)/);
-  await assert.rejects(runEvaluate({ embeddings: f('e.npy'), labels: f('l4.npy') }), /l4\.npy: 4 labels, but .*e\.npy has 3 embeddings/);
-  await assert.rejects(runEvaluate({ embeddings: f('e.npy'), labels: f('lf.npy') }), /lf\.npy: labels must be integers .* got float32/);
-  await assert.rejects(runEvaluate({ embeddings: f('e.npy'), labels: f('l2d.npy') }), /l2d\.npy: labels must be a 1-D array/);
-  await assert.rejects(runEvaluate({ embeddings: f('e.npy'), labels: f('lbig.npy') }), /lbig\.npy: label 2 \(1099511627776\) does not fit/);
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e64.npy'), labels: f('l.npy') }),
+    /e64\.npy: embeddings must be float32, got float64/,
+  );
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e1d.npy'), labels: f('l.npy') }),
+    /e1d\.npy: embeddings must be a 2-D array N x D, got shape \(6\)/,
+  );
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e.npy'), labels: f('l4.npy') }),
+    /l4\.npy: 4 labels, but .*e\.npy has 3 embeddings/,
+  );
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e.npy'), labels: f('lf.npy') }),
+    /lf\.npy: labels must be integers .* got float32/,
+  );
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e.npy'), labels: f('l2d.npy') }),
+    /l2d\.npy: labels must be a 1-D array/,
+  );
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e.npy'), labels: f('lbig.npy') }),
+    /lbig\.npy: label 2 \(1099511627776\) does not fit/,
+  );
   await assert.rejects(runEvaluate({ embeddings: f('missing.npy'), labels: f('l.npy') }), /cannot read .*missing\.npy/);
-  await assert.rejects(runEvaluate({ embeddings: f('e.npy'), labels: f('l.npy'), blockSize: 0 }), /--block-size must be a positive integer/);
+  await assert.rejects(
+    runEvaluate({ embeddings: f('e.npy'), labels: f('l.npy'), blockSize: 0 }),
+    /--block-size must be a positive integer/,
+  );
 
   // And the good pair: points (0,1),(1,0) share label 5, (1,1) is alone: k = 1, two queries, each
   // finds (1,1) (distance 1) before its partner (distance sqrt 2): every metric 0.

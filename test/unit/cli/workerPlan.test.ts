@@ -16,5 +16,8 @@ test('planLocalWorkers: one training process per concurrent cell on CPU, cores s
 
 test('planLocalWorkers rejects nonsense counts, naming them', () => {
   assert.throws(() => planLocalWorkers({ cells: 0, cores: 2, gpu: false }), /cells must be a positive integer, got 0/);
-  assert.throws(() => planLocalWorkers({ cells: 2, cores: 1.5, gpu: false }), /cores must be a positive integer, got 1.5/);
+  assert.throws(
+    () => planLocalWorkers({ cells: 2, cores: 1.5, gpu: false }),
+    /cores must be a positive integer, got 1.5/,
+  );
 });

@@ -25,5 +25,8 @@ test('exited() reports a worker killed by a signal, and says which signal', asyn
     await workers.stop();
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
-  assert.ok(workers.all.every(({ child }) => child.exitCode !== null || child.signalCode !== null), 'stop() ends every worker');
+  assert.ok(
+    workers.all.every(({ child }) => child.exitCode !== null || child.signalCode !== null),
+    'stop() ends every worker',
+  );
 });

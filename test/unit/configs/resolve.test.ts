@@ -23,8 +23,18 @@ test('paper preset follows PROTOCOL.md', () => {
 });
 
 test('overrides by dotted path, CLI words parsed as JSON or strings', () => {
-  const o = parseOverrideArgs(['training.maxEpochs=5', 'losses=arcface,triplet', 'experiment=my-run', 'datasets=["synthetic"]']);
-  assert.deepEqual(o, { 'training.maxEpochs': 5, losses: ['arcface', 'triplet'], experiment: 'my-run', datasets: ['synthetic'] });
+  const o = parseOverrideArgs([
+    'training.maxEpochs=5',
+    'losses=arcface,triplet',
+    'experiment=my-run',
+    'datasets=["synthetic"]',
+  ]);
+  assert.deepEqual(o, {
+    'training.maxEpochs': 5,
+    losses: ['arcface', 'triplet'],
+    experiment: 'my-run',
+    datasets: ['synthetic'],
+  });
   const c = resolveExperiment({ preset: 'smoke', overrides: o });
   assert.equal(c.training.maxEpochs, 5);
   assert.deepEqual(c.losses, ['arcface', 'triplet']);
@@ -35,7 +45,10 @@ test('overrides by dotted path, CLI words parsed as JSON or strings', () => {
 
 test('every bad field is named, all at once', () => {
   try {
-    resolveExperiment({ preset: 'smoke', overrides: { 'training.maxEpochs': -1, 'optimizer.lr': 'fast', 'model.colour': 3, losses: ['arcface', 'hinge'] } });
+    resolveExperiment({
+      preset: 'smoke',
+      overrides: { 'training.maxEpochs': -1, 'optimizer.lr': 'fast', 'model.colour': 3, losses: ['arcface', 'hinge'] },
+    });
     assert.fail('expected an error');
   } catch (e) {
     assert.ok(e instanceof InvalidConfigError);
@@ -47,8 +60,17 @@ test('every bad field is named, all at once', () => {
     assert.ok(e.issues.length >= 4, e.message);
   }
   assert.throws(() => resolveExperiment({ preset: 'nope' }), /preset/);
-  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { 'training.maxEpochs.x': 1 } }), /training\.maxEpochs: is not a group/);
-  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { 'nothing.here': 1 } }), /nothing: unknown setting/);
-  assert.throws(() => resolveExperiment({ preset: 'smoke', overrides: { datasets: ['cars196'] } }), /lossParams\.cars196/);
+  assert.throws(
+    () => resolveExperiment({ preset: 'smoke', overrides: { 'training.maxEpochs.x': 1 } }),
+    /training\.maxEpochs: is not a group/,
+  );
+  assert.throws(
+    () => resolveExperiment({ preset: 'smoke', overrides: { 'nothing.here': 1 } }),
+    /nothing: unknown setting/,
+  );
+  assert.throws(
+    () => resolveExperiment({ preset: 'smoke', overrides: { datasets: ['cars196'] } }),
+    /lossParams\.cars196/,
+  );
   assert.throws(() => parseOverrideArgs(['novalue']), /expected key.path=value/);
 });

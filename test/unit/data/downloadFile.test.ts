@@ -56,7 +56,14 @@ test('an interrupted transfer is resumed with a Range request from the bytes alr
     srv.cutShort('/a.bin', 100_000);
     const dest = join(mkdtempSync(join(tmpdir(), 'bgdl-')), 'a.bin');
     const progress: number[] = [];
-    const r = await downloadFile({ url: `${srv.baseUrl}/a.bin`, dest, md5, retries: 2, backoffMs: 1, onProgress: (p) => progress.push(p.received) });
+    const r = await downloadFile({
+      url: `${srv.baseUrl}/a.bin`,
+      dest,
+      md5,
+      retries: 2,
+      backoffMs: 1,
+      onProgress: (p) => progress.push(p.received),
+    });
     assert.deepEqual(readFileSync(dest), data);
     assert.equal(srv.requests.length, 2);
     assert.equal(srv.requests[0].range, undefined);
@@ -90,7 +97,10 @@ test('transient 503s are retried with backoff; 404 fails at once naming the addr
     srv.failWith('/a.bin', 503, 2);
     const dest = join(mkdtempSync(join(tmpdir(), 'bgdl-')), 'a.bin');
     await downloadFile({ url: `${srv.baseUrl}/a.bin`, dest, md5, retries: 3, backoffMs: 1 });
-    assert.deepEqual(srv.requests.map((r) => r.status), [503, 503, 200]);
+    assert.deepEqual(
+      srv.requests.map((r) => r.status),
+      [503, 503, 200],
+    );
     const before = srv.requests.length;
     await assert.rejects(
       downloadFile({ url: `${srv.baseUrl}/missing.bin`, dest: join(tmpdir(), 'x', 'm.bin'), retries: 3, backoffMs: 1 }),
@@ -133,7 +143,10 @@ test('a damaged .part from an earlier run is refetched from scratch once', async
     writeFileSync(`${dest}.part`, Buffer.alloc(5000, 1)); // wrong bytes: resume alone cannot fix it
     const r = await downloadFile({ url: `${srv.baseUrl}/a.bin`, dest, md5, retries: 0 });
     assert.deepEqual(readFileSync(dest), data);
-    assert.deepEqual(srv.requests.map((q) => q.range), ['bytes=5000-', undefined]);
+    assert.deepEqual(
+      srv.requests.map((q) => q.range),
+      ['bytes=5000-', undefined],
+    );
     assert.deepEqual(r.resumedAt, []);
   } finally {
     await srv.close();
@@ -160,10 +173,16 @@ test('mirrors are tried in order; file:// mirrors work; unsupported schemes are 
   try {
     writeFileSync(join(dir, 'src.bin'), data);
     const dest = join(dir, 'out', 'a.bin');
-    const r = await downloadFromMirrors([`${srv.baseUrl}/gone.bin`, 'ftp://cs.stanford.edu/x.zip', pathToFileURL(join(dir, 'src.bin')).href], { dest, md5, retries: 0 });
+    const r = await downloadFromMirrors(
+      [`${srv.baseUrl}/gone.bin`, 'ftp://cs.stanford.edu/x.zip', pathToFileURL(join(dir, 'src.bin')).href],
+      { dest, md5, retries: 0 },
+    );
     assert.equal(r.md5, md5);
     rmSync(dest);
-    await assert.rejects(downloadFromMirrors(['ftp://cs.stanford.edu/x.zip'], { dest, md5 }), /unsupported address 'ftp:\/\/cs\.stanford\.edu\/x\.zip'/);
+    await assert.rejects(
+      downloadFromMirrors(['ftp://cs.stanford.edu/x.zip'], { dest, md5 }),
+      /unsupported address 'ftp:\/\/cs\.stanford\.edu\/x\.zip'/,
+    );
   } finally {
     await srv.close();
   }

@@ -16,30 +16,46 @@ test('scoreMask: hand-computed IoU and overlap, threshold at 128 inclusive', () 
   const s = scoreMask(gt, pred);
   assert.equal(s.iou, 2 / 4);
   assert.equal(s.overlap, 2 / 3);
-  assert.throws(() => scoreMask(gt, { width: 4, height: 1, data: new Uint8Array(4) }, 'x/7'), /x\/7: ground truth is 5x1 but the predicted mask is 4x1/);
+  assert.throws(
+    () => scoreMask(gt, { width: 4, height: 1, data: new Uint8Array(4) }, 'x/7'),
+    /x\/7: ground truth is 5x1 but the predicted mask is 4x1/,
+  );
 });
 
-test('bgbias mask-quality <gt_masks> --json equals the numbers computed independently with PIL + numpy', { skip: SHARED_DATA_MISSING }, async () => {
-  const expected = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'data', 'mask_quality_expected.json'), 'utf8'));
-  let printed = '';
-  await runMaskQuality(join(SHARED_DATA, 'gt_masks'), { json: true, print: (s) => (printed = s) });
-  const got = JSON.parse(printed);
-  assert.deepEqual(Object.keys(got), ['cars196', 'cub200', 'sop']);
-  for (const ds of Object.keys(expected)) {
-    assert.equal(got[ds].images, 20);
-    for (const m of ['iou', 'overlap']) {
-      for (const k of ['mean', 'std', 'median', 'q25', 'q75', 'min', 'max']) {
-        assert.ok(Math.abs(got[ds][m][k] - expected[ds][m][k]) < 1e-12, `${ds} ${m} ${k}: ${got[ds][m][k]} vs ${expected[ds][m][k]}`);
+test(
+  'bgbias mask-quality <gt_masks> --json equals the numbers computed independently with PIL + numpy',
+  { skip: SHARED_DATA_MISSING },
+  async () => {
+    const expected = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', 'fixtures', 'data', 'mask_quality_expected.json'), 'utf8'),
+    );
+    let printed = '';
+    await runMaskQuality(join(SHARED_DATA, 'gt_masks'), { json: true, print: (s) => (printed = s) });
+    const got = JSON.parse(printed);
+    assert.deepEqual(Object.keys(got), ['cars196', 'cub200', 'sop']);
+    for (const ds of Object.keys(expected)) {
+      assert.equal(got[ds].images, 20);
+      for (const m of ['iou', 'overlap']) {
+        for (const k of ['mean', 'std', 'median', 'q25', 'q75', 'min', 'max']) {
+          assert.ok(
+            Math.abs(got[ds][m][k] - expected[ds][m][k]) < 1e-12,
+            `${ds} ${m} ${k}: ${got[ds][m][k]} vs ${expected[ds][m][k]}`,
+          );
+        }
       }
+      for (const p of got[ds].perImage)
+        assert.ok(Math.abs(p.iou - expected[ds].perImage[p.id].iou) < 1e-15, `${ds}/${p.id}`);
     }
-    for (const p of got[ds].perImage) assert.ok(Math.abs(p.iou - expected[ds].perImage[p.id].iou) < 1e-15, `${ds}/${p.id}`);
-  }
-});
+  },
+);
 
 test('mask-quality names a missing automatic mask and a size mismatch', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'bgmq-'));
   mkdirSync(join(dir, 'cub200'));
-  const png = (w: number, h: number) => sharp(Buffer.alloc(w * h, 255), { raw: { width: w, height: h, channels: 1 } }).png().toBuffer();
+  const png = (w: number, h: number) =>
+    sharp(Buffer.alloc(w * h, 255), { raw: { width: w, height: h, channels: 1 } })
+      .png()
+      .toBuffer();
   writeFileSync(join(dir, 'cub200', '5_mask.png'), await png(4, 3));
   await assert.rejects(maskQualityOfFolder(dir), /5_mask\.png has no automatic mask 5_mask_pred\.png/);
   writeFileSync(join(dir, 'cub200', '5_mask_pred.png'), await png(3, 4));

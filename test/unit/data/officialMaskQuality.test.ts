@@ -18,12 +18,19 @@ test('mask quality against official masks: hand-computed IoU / overlap over the 
   const index = {
     dataset: 'cub200',
     numTrainClasses: 75,
-    splits: { train: [{ path: 'img/a.jpg', label: 0, officialMask: 'seg/a.png' }], val: [{ path: 'img/c.jpg', label: 80 }], test: [{ path: 'img/b.jpg', label: 150, officialMask: 'seg/b.png' }] },
+    splits: {
+      train: [{ path: 'img/a.jpg', label: 0, officialMask: 'seg/a.png' }],
+      val: [{ path: 'img/c.jpg', label: 80 }],
+      test: [{ path: 'img/b.jpg', label: 150, officialMask: 'seg/b.png' }],
+    },
   };
   const r = await maskQualityAgainstOfficial(index, root, maskDir);
   assert.equal(r.images, 2);
   assert.equal(r.iou.mean, 0.75);
   assert.equal(r.iou.std, 0.25);
   assert.equal(r.overlap.min, 0.5);
-  await assert.rejects(maskQualityAgainstOfficial({ ...index, splits: { train: [], val: [], test: [] } }, root, maskDir), /no item has an official mask/);
+  await assert.rejects(
+    maskQualityAgainstOfficial({ ...index, splits: { train: [], val: [], test: [] } }, root, maskDir),
+    /no item has an official mask/,
+  );
 });

@@ -6,13 +6,25 @@ import { join } from 'node:path';
 import { pilResize } from '../../../lib/ml/transforms/pilResize';
 import { resizedSize } from '../../../lib/ml/transforms/pipeline';
 
-interface Golden { mode: 'RGB' | 'L'; in: [number, number]; out: [number, number]; filter: 'bilinear' | 'lanczos'; input_b64: string | null; output_sha256: string; output_b64: string | null }
-const goldens: Golden[] = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'data', 'u2net', 'pil_resize.json'), 'utf8'));
+interface Golden {
+  mode: 'RGB' | 'L';
+  in: [number, number];
+  out: [number, number];
+  filter: 'bilinear' | 'lanczos';
+  input_b64: string | null;
+  output_sha256: string;
+  output_b64: string | null;
+}
+const goldens: Golden[] = JSON.parse(
+  readFileSync(join(__dirname, '..', '..', 'fixtures', 'data', 'u2net', 'pil_resize.json'), 'utf8'),
+);
 
 // The fixture script's integer formula for its large inputs.
 function formulaImage(w: number, h: number, ch: number): Uint8Array {
   const a = new Uint8Array(w * h * ch);
-  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) for (let c = 0; c < ch; c++) a[(y * w + x) * ch + c] = Math.floor((x * x * 3 + y * 5 + c * 71 + x * y) / 3) % 256;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < ch; c++) a[(y * w + x) * ch + c] = Math.floor((x * x * 3 + y * 5 + c * 71 + x * y) / 3) % 256;
   return a;
 }
 

@@ -53,7 +53,9 @@ test('counts, sizes and class-disjoint splits with global labels', () => {
       assert.ok(it.id.startsWith(`${split}/`), it.id);
     }
   }
-  const ids = Object.values(ds.splits).flat().map((i) => i.id);
+  const ids = Object.values(ds.splits)
+    .flat()
+    .map((i) => i.id);
   assert.equal(new Set(ids).size, ids.length, 'ids are unique');
 });
 
@@ -69,7 +71,8 @@ test('the mask is exactly the object: re-rendered mask, object colour under 255,
       if (m > 0 && m < 255) soft++;
       const want = m === 255 ? obj.colour.data : m === 0 ? bg.data : null;
       if (!want) continue;
-      for (let c = 0; c < 3; c++) assert.equal(it.image.data[i * 3 + c], want[i * 3 + c], `${it.id} pixel ${i} (mask ${m})`);
+      for (let c = 0; c < 3; c++)
+        assert.equal(it.image.data[i * 3 + c], want[i * 3 + c], `${it.id} pixel ${i} (mask ${m})`);
     }
   }
   assert.ok(soft > 100, `masks should have anti-aliased (soft) edges, found ${soft} soft pixels`);
@@ -80,14 +83,17 @@ test('soft mask values equal the pixel coverage measured by 8x8 supersampling of
   for (const it of ds.splits.train.slice(0, 6)) {
     const o = it.spec.object;
     const shape = shapeOf(o.shape);
-    const cos = Math.cos(o.rotation), sin = Math.sin(o.rotation);
-    let total = 0, maxErr = 0;
+    const cos = Math.cos(o.rotation),
+      sin = Math.sin(o.rotation);
+    let total = 0,
+      maxErr = 0;
     for (let y = 0; y < 40; y++) {
       for (let x = 0; x < 40; x++) {
         let inside = 0;
         for (let sy = 0; sy < 8; sy++) {
           for (let sx = 0; sx < 8; sx++) {
-            const dx = x + (sx + 0.5) / 8 - o.cx, dy = y + (sy + 0.5) / 8 - o.cy;
+            const dx = x + (sx + 0.5) / 8 - o.cx,
+              dy = y + (sy + 0.5) / 8 - o.cy;
             if (shape.sdf((dx * cos + dy * sin) / o.scale, (-dx * sin + dy * cos) / o.scale) < 0) inside++;
           }
         }
@@ -97,7 +103,10 @@ test('soft mask values equal the pixel coverage measured by 8x8 supersampling of
       }
     }
     const maskArea = it.mask.data.reduce((s, v) => s + v / 255, 0);
-    assert.ok(Math.abs(maskArea - total) / total < 0.02, `${it.id} (${o.shape}): mask area ${maskArea} vs supersampled ${total}`);
+    assert.ok(
+      Math.abs(maskArea - total) / total < 0.02,
+      `${it.id} (${o.shape}): mask area ${maskArea} vs supersampled ${total}`,
+    );
     // the analytic area of the shape scaled to pixels, an independent check of the geometry
     assert.ok(Math.abs(maskArea - shape.area * o.scale ** 2) / maskArea < 0.03, `${it.id}: area vs analytic`);
     assert.ok(maxErr < 0.3, `${it.id} (${o.shape}): worst pixel coverage error ${maxErr}`);
@@ -123,7 +132,8 @@ function nearestCentroidAccuracy(items: SyntheticItem[], feature: (it: Synthetic
     const half = fs.slice(0, fs.length / 2);
     return { label, c: half[0].map((_, d) => half.reduce((s, f) => s + f[d], 0) / half.length) };
   });
-  let right = 0, n = 0;
+  let right = 0,
+    n = 0;
   for (const [label, fs] of byClass) {
     for (const f of fs.slice(fs.length / 2)) {
       const dist = (c: number[]) => c.reduce((s, v, d) => s + (v - f[d]) ** 2, 0);
@@ -137,7 +147,8 @@ function nearestCentroidAccuracy(items: SyntheticItem[], feature: (it: Synthetic
 
 /** Mean and std of the RGB values of the pixels whose mask satisfies `select`. */
 function colourStats(it: SyntheticItem, select: (m: number) => boolean): number[] {
-  const sum = [0, 0, 0], sq = [0, 0, 0];
+  const sum = [0, 0, 0],
+    sq = [0, 0, 0];
   let n = 0;
   for (let i = 0; i < it.mask.data.length; i++) {
     if (!select(it.mask.data[i])) continue;
@@ -153,7 +164,12 @@ function colourStats(it: SyntheticItem, select: (m: number) => boolean): number[
 }
 
 test('both signals identify the class: background alone and object alone', () => {
-  const ds = generateSyntheticDataset({ seed: 3, size: 48, classes: { train: 2, val: 1, test: 16 }, imagesPerClass: 10 });
+  const ds = generateSyntheticDataset({
+    seed: 3,
+    size: 48,
+    classes: { train: 2, val: 1, test: 16 },
+    imagesPerClass: 10,
+  });
   const test16 = ds.splits.test;
   // background: a coarse colour histogram of the background pixels only (4 levels per channel). The
   // settings are cluttered like photos (distractors, stray colours, shadows), so this crude feature
@@ -183,16 +199,23 @@ test('FractalNoise: deterministic per seed, within 0..1, continuous, and not fla
   const a = new FractalNoise(Rng.fromSeed('n'), 3, 4);
   const b = new FractalNoise(Rng.fromSeed('n'), 3, 4);
   const c = new FractalNoise(Rng.fromSeed('m'), 3, 4);
-  let sum = 0, sq = 0, n = 0, differs = 0, maxStep = 0;
+  let sum = 0,
+    sq = 0,
+    n = 0,
+    differs = 0,
+    maxStep = 0;
   for (let i = 0; i < 40; i++) {
     for (let j = 0; j < 40; j++) {
-      const u = i / 37 - 0.3, v = j / 41 + 0.2;
+      const u = i / 37 - 0.3,
+        v = j / 41 + 0.2;
       const x = a.at(u, v);
       assert.equal(x, b.at(u, v));
       if (x !== c.at(u, v)) differs++;
       assert.ok(x >= 0 && x <= 1, `noise ${x} at (${u}, ${v})`);
       maxStep = Math.max(maxStep, Math.abs(a.at(u + 1e-4, v) - x), Math.abs(a.at(u, v + 1e-4) - x));
-      sum += x; sq += x * x; n++;
+      sum += x;
+      sq += x * x;
+      n++;
     }
   }
   assert.ok(differs > n * 0.95, 'another seed gives other values');
@@ -205,7 +228,10 @@ test('FractalNoise: deterministic per seed, within 0..1, continuous, and not fla
 test('bad configs are rejected naming the field', () => {
   assert.throws(() => generateSyntheticDataset({ ...small, size: 4 }), /size/);
   assert.throws(() => generateSyntheticDataset({ ...small, imagesPerClass: 1 }), /imagesPerClass/);
-  assert.throws(() => generateSyntheticDataset({ ...small, classes: { train: 600, val: 50, test: 50 } }), /classes: .*at most 648/);
+  assert.throws(
+    () => generateSyntheticDataset({ ...small, classes: { train: 600, val: 50, test: 50 } }),
+    /classes: .*at most 648/,
+  );
 });
 
 test('encodeSyntheticSplit writes shards of bounded size that decode to the same items', async () => {
@@ -214,7 +240,10 @@ test('encodeSyntheticSplit writes shards of bounded size that decode to the same
   const shards = await encodeSyntheticSplit(items, 3);
   assert.equal(shards.length, 3);
   const decoded = shards.flatMap((s) => decodeShard(s));
-  assert.deepEqual(decoded.map((d) => [d.id, d.label]), items.map((i) => [i.id, i.label]));
+  assert.deepEqual(
+    decoded.map((d) => [d.id, d.label]),
+    items.map((i) => [i.id, i.label]),
+  );
   for (let k = 0; k < items.length; k++) {
     const img = await sharp(decoded[k].image).raw().toBuffer({ resolveWithObject: true });
     assert.equal((await sharp(decoded[k].image).metadata()).format, 'jpeg');

@@ -14,19 +14,23 @@ import { U2netSession } from '../../../lib/data/masks/u2netSession';
 
 const DIR = join(__dirname, '..', '..', 'fixtures', 'data', 'u2net');
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
-const sha = (b: ArrayBufferView) => createHash('sha256').update(Buffer.from(b.buffer, b.byteOffset, b.byteLength)).digest('hex');
+const sha = (b: ArrayBufferView) =>
+  createHash('sha256')
+    .update(Buffer.from(b.buffer, b.byteOffset, b.byteLength))
+    .digest('hex');
 
 for (const c of expected.cases) {
   test(`u2net pre-processing of ${c.file} equals rembg's tensor bit for bit`, async () => {
     const img = await readRgb(join(DIR, c.file));
     assert.equal(sha(u2netResized(img)), c.lanczos320_sha256, 'PIL Lanczos 320x320');
     const t = u2netInput(img);
-    for (const [i, v] of Object.entries(c.tensor_samples as Record<string, number>)) assert.equal(t[Number(i)], v, `tensor[${i}]`);
+    for (const [i, v] of Object.entries(c.tensor_samples as Record<string, number>))
+      assert.equal(t[Number(i)], v, `tensor[${i}]`);
     assert.equal(sha(t), c.tensor_sha256);
   });
 }
 
-test('u2net session: batched inference through onnxruntime-node gives rembg\'s post-processed masks', async () => {
+test("u2net session: batched inference through onnxruntime-node gives rembg's post-processed masks", async () => {
   const session = await U2netSession.load(join(DIR, 'tiny_u2net.onnx'));
   try {
     const imgs = await Promise.all(expected.cases.map((c: { file: string }) => readRgb(join(DIR, c.file))));

@@ -19,13 +19,17 @@ const NUMPY = {
   // np.array([[0, 255, 7]], dtype='u1')
   u1: 'k05VTVBZAQB2AHsnZGVzY3InOiAnfHUxJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDEsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoA/wc=',
   // np.array(2.5, dtype='<f4') (0-d)
-  scalar: 'k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAACBA',
+  scalar:
+    'k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKCksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAACBA',
   // np.zeros((0, 3), dtype='<i4')
-  i4empty: 'k05VTVBZAQB2AHsnZGVzY3InOiAnPGk0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDAsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=',
+  i4empty:
+    'k05VTVBZAQB2AHsnZGVzY3InOiAnPGk0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDAsIDMpLCB9ICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo=',
   // np.asfortranarray(np.arange(6, dtype='<f4').reshape(2, 3))
-  fortran: 'k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAABAQAAAgD8AAIBAAAAAQAAAoEA=',
+  fortran:
+    'k05VTVBZAQB2AHsnZGVzY3InOiAnPGY0JywgJ2ZvcnRyYW5fb3JkZXInOiBUcnVlLCAnc2hhcGUnOiAoMiwgMyksIH0gICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAAAAAAABAQAAAgD8AAIBAAAAAQAAAoEA=',
   // np.array([1, 2], dtype='>f4')
-  bigEndian: 'k05VTVBZAQB2AHsnZGVzY3InOiAnPmY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo/gAAAQAAAAA==',
+  bigEndian:
+    'k05VTVBZAQB2AHsnZGVzY3InOiAnPmY0JywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAo/gAAAQAAAAA==',
   // np.array([1, 2], dtype='<f2')
   f2: 'k05VTVBZAQB2AHsnZGVzY3InOiAnPGYyJywgJ2ZvcnRyYW5fb3JkZXInOiBGYWxzZSwgJ3NoYXBlJzogKDIsKSwgfSAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgIAoAPABA',
 };
@@ -44,7 +48,10 @@ test('reads numpy-written arrays of every supported dtype', () => {
   assert.deepEqual([i4.dtype, i4.shape, Array.from(i4.data as Int32Array)], ['int32', [2, 2], [1, -2, 3, 2147483647]]);
 
   const i8 = parseNpy(bytes('i8'));
-  assert.deepEqual([i8.dtype, i8.shape, Array.from(i8.data as BigInt64Array)], ['int64', [3], [5n, -1n, 9007199254740993n]]);
+  assert.deepEqual(
+    [i8.dtype, i8.shape, Array.from(i8.data as BigInt64Array)],
+    ['int64', [3], [5n, -1n, 9007199254740993n]],
+  );
 
   const u1 = parseNpy(bytes('u1'));
   assert.deepEqual([u1.dtype, u1.shape, Array.from(u1.data as Uint8Array)], ['uint8', [1, 3], [0, 255, 7]]);
@@ -61,7 +68,10 @@ test('rejects Fortran order, big-endian, unsupported dtypes, truncation and garb
   assert.throws(() => parseNpy(bytes('bigEndian'), 'b.npy'), /b\.npy: big-endian dtype '>f4'/);
   assert.throws(() => parseNpy(bytes('f2'), 'c.npy'), /c\.npy: unsupported dtype '<f2'/);
   const full = bytes('f4');
-  assert.throws(() => parseNpy(full.subarray(0, full.length - 3), 'd.npy'), /d\.npy: truncated data: shape \(2, 3\) of float32 needs 24 bytes, file has 21/);
+  assert.throws(
+    () => parseNpy(full.subarray(0, full.length - 3), 'd.npy'),
+    /d\.npy: truncated data: shape \(2, 3\) of float32 needs 24 bytes, file has 21/,
+  );
   assert.throws(() => parseNpy(full.subarray(0, 40), 'e.npy'), /e\.npy: truncated header/);
   assert.throws(() => parseNpy(Buffer.concat([full, Buffer.from([1, 2])]), 'f.npy'), /2 unexpected trailing bytes/);
   assert.throws(() => parseNpy(new TextEncoder().encode('label\n1\n2\n3\n'), 'g.npy'), /g\.npy: not a \.npy file/);
@@ -93,8 +103,14 @@ test('writer round-trips every dtype and lays the header out as the format requi
 });
 
 test('writer rejects inconsistent arrays', () => {
-  assert.throws(() => encodeNpy({ dtype: 'float32', shape: [2, 2], data: new Float32Array(3) }), /has 4 elements but the data has 3/);
-  assert.throws(() => encodeNpy({ dtype: 'int32', shape: [2], data: new Float32Array(2) }), /int32 needs a Int32Array, got Float32Array/);
+  assert.throws(
+    () => encodeNpy({ dtype: 'float32', shape: [2, 2], data: new Float32Array(3) }),
+    /has 4 elements but the data has 3/,
+  );
+  assert.throws(
+    () => encodeNpy({ dtype: 'int32', shape: [2], data: new Float32Array(2) }),
+    /int32 needs a Int32Array, got Float32Array/,
+  );
 });
 
 test('readNpy/writeNpy go through the file system and name a missing file', async () => {

@@ -16,10 +16,25 @@ interface Fixture {
   post: { shape: [number, number]; g: number[]; vMax: number; vMin: number; attention: number[] };
   score: Array<{ name: string; mask: number[]; score: number }>;
   gradient: {
-    height: number; width: number; copies: number; noiseLevel: number;
-    convKernelHWIO: number[]; convBias: number[]; fcWeightInOut: number[]; fcBias: number[];
-    image: number[]; black: number[]; noise: number[]; mask: number[]; baseEmbedding: number[];
-    cases: Array<{ distance: 'euclidean' | 'cosine'; summedAbsGradients: number[]; attention: number[]; score: number }>;
+    height: number;
+    width: number;
+    copies: number;
+    noiseLevel: number;
+    convKernelHWIO: number[];
+    convBias: number[];
+    fcWeightInOut: number[];
+    fcBias: number[];
+    image: number[];
+    black: number[];
+    noise: number[];
+    mask: number[];
+    baseEmbedding: number[];
+    cases: Array<{
+      distance: 'euclidean' | 'cosine';
+      summedAbsGradients: number[];
+      attention: number[];
+      score: number;
+    }>;
   };
 }
 const fx = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/attention.json'), 'utf8')) as Fixture;
@@ -40,12 +55,15 @@ function tinyNet(): EmbeddingModel {
   const fcW = tf.tensor2d(g.fcWeightInOut, [4, 3]);
   const fcB = tf.tensor1d(g.fcBias);
   return {
-    name: 'tiny', inputSize: g.height, embeddingSize: 3,
-    embed: (x) => tf.tidy(() => {
-      const h = tf.mean(tf.tanh(tf.add(tf.conv2d(x, kernel, 1, 'same'), convBias)), [1, 2]) as tf.Tensor2D;
-      const e = tf.add(tf.matMul(h, fcW), fcB) as tf.Tensor2D;
-      return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
-    }),
+    name: 'tiny',
+    inputSize: g.height,
+    embeddingSize: 3,
+    embed: (x) =>
+      tf.tidy(() => {
+        const h = tf.mean(tf.tanh(tf.add(tf.conv2d(x, kernel, 1, 'same'), convBias)), [1, 2]) as tf.Tensor2D;
+        const e = tf.add(tf.matMul(h, fcW), fcB) as tf.Tensor2D;
+        return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+      }),
     trainableVariables: () => [],
     namedWeights: () => new Map(),
     dispose: () => tf.dispose([kernel, convBias, fcW, fcB]),
@@ -110,7 +128,12 @@ test('attentionMap equals the torch autograd map with the same noise (both dista
     const noise = Float32Array.from(g.noise);
     for (const c of g.cases) {
       for (const batchSize of [5, 2]) {
-        const opts = { copies: g.copies, noiseLevel: g.noiseLevel, batchSize, standardNormal: (n: number) => (assert.equal(n, noise.length), noise) };
+        const opts = {
+          copies: g.copies,
+          noiseLevel: g.noiseLevel,
+          batchSize,
+          standardNormal: (n: number) => (assert.equal(n, noise.length), noise),
+        };
         const sums = summedAbsGradients(net, image, reference, c.distance, Rng.fromSeed(1), opts);
         assertClose(sums, c.summedAbsGradients, 2e-4, `${c.distance} gradients (batch ${batchSize})`);
         const map = attentionMap(net, image, reference, c.distance, Rng.fromSeed(1), opts);
@@ -141,7 +164,10 @@ test('attentionMap with the seeded RNG: deterministic, in [0, 1], no leaked tens
   assert.ok(Array.from(a.dataSync()).every((v) => v >= 0 && v <= 1));
   tf.dispose([a, b, c]);
   assert.equal(tf.memory().numTensors, before);
-  assert.throws(() => attentionMap(net, image, tf.tensor1d([1, 0]), 'cosine', Rng.fromSeed(1)), /reference must be \[3\]/);
+  assert.throws(
+    () => attentionMap(net, image, tf.tensor1d([1, 0]), 'cosine', Rng.fromSeed(1)),
+    /reference must be \[3\]/,
+  );
   assert.throws(() => attentionMap(net, image, reference, 'l1' as 'cosine', Rng.fromSeed(1)), /distance must be/);
   tf.dispose([image, reference]);
   net.dispose();

@@ -28,7 +28,9 @@ function nativeTest(name: string, fn: (t: { skip(msg: string): void }) => void |
         t.skip(`native TensorFlow backend not available (BGBIAS_ALLOW_NO_NATIVE=1): ${whyNot}`);
         return;
       }
-      assert.fail(`native TensorFlow backend not available: ${whyNot}\n(run bash scripts/setup-tensorflow.sh, or set BGBIAS_ALLOW_NO_NATIVE=1 to skip)`);
+      assert.fail(
+        `native TensorFlow backend not available: ${whyNot}\n(run bash scripts/setup-tensorflow.sh, or set BGBIAS_ALLOW_NO_NATIVE=1 to skip)`,
+      );
     }
     await fn(t);
   });
@@ -47,17 +49,28 @@ nativeTest('initBackend chooses native TensorFlow, reports it, and is idempotent
   await assert.rejects(initBackend('bogus' as never), /unknown preference "bogus"/);
 });
 
-type Conv = { x: number[]; f: number[]; xShape: [number, number, number, number]; fShape: [number, number, number, number] };
+type Conv = {
+  x: number[];
+  f: number[];
+  xShape: [number, number, number, number];
+  fShape: [number, number, number, number];
+};
 
 /** Value and gradients (input, filter) of sum(conv2d(x, f) * g) with g a fixed weighting, as plain arrays. */
-function convGrads(c: Conv, stride: number, pad: 'same' | 'valid'): { y: Float32Array; dx: Float32Array; df: Float32Array } {
+function convGrads(
+  c: Conv,
+  stride: number,
+  pad: 'same' | 'valid',
+): { y: Float32Array; dx: Float32Array; df: Float32Array } {
   return tf.tidy(() => {
     const x = tf.tensor4d(c.x, c.xShape);
     const f = tf.tensor4d(c.f, c.fShape);
     const y = tf.conv2d(x, f, stride, pad);
     // A non-uniform upstream gradient, so every output position weighs differently.
     const g = tf.sin(tf.range(0, y.size).reshape(y.shape));
-    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), g)))([x, f]);
+    const [dx, df] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, stride, pad), g)),
+    )([x, f]);
     return { y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, df: df.dataSync() as Float32Array };
   });
 }
@@ -76,8 +89,18 @@ function relErr(got: Float32Array, want: Float32Array): number {
 nativeTest('conv2d value and gradients equal the cpu backend (strides 1 and 2, same and valid)', async () => {
   // Deterministic data without touching any backend's RNG.
   const det = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.3) * Math.cos(i * 0.11));
-  const c: Conv = { xShape: [2, 7, 8, 3], fShape: [3, 3, 3, 4], x: det(2 * 7 * 8 * 3, 1.7), f: det(3 * 3 * 3 * 4, 0.9) };
-  const cases: Array<[number, 'same' | 'valid']> = [[1, 'same'], [1, 'valid'], [2, 'same'], [2, 'valid']];
+  const c: Conv = {
+    xShape: [2, 7, 8, 3],
+    fShape: [3, 3, 3, 4],
+    x: det(2 * 7 * 8 * 3, 1.7),
+    f: det(3 * 3 * 3 * 4, 0.9),
+  };
+  const cases: Array<[number, 'same' | 'valid']> = [
+    [1, 'same'],
+    [1, 'valid'],
+    [2, 'same'],
+    [2, 'valid'],
+  ];
   const native = cases.map(([s, p]) => convGrads(c, s, p));
   assert.ok(await tf.setBackend('cpu'));
   let reference: ReturnType<typeof convGrads>[];
@@ -116,7 +139,10 @@ nativeTest('the small CNN trains on native TensorFlow: loss falls on a two-class
     cost.dispose();
   }
   assert.ok(losses.every(Number.isFinite), `losses ${losses}`);
-  assert.ok(losses[losses.length - 1] < 0.7 * losses[0], `loss did not fall: ${losses.map((l) => l.toFixed(3)).join(' ')}`);
+  assert.ok(
+    losses[losses.length - 1] < 0.7 * losses[0],
+    `loss did not fall: ${losses.map((l) => l.toFixed(3)).join(' ')}`,
+  );
   tf.dispose([batch.x, batch.labels]);
   optimizer.dispose();
   model.dispose();

@@ -3,7 +3,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { bnInceptionParameterShapes, bnInceptionSupportsInput, createBnInception, type TorchWeight } from '../../../lib/ml/models/bnInception';
+import {
+  bnInceptionParameterShapes,
+  bnInceptionSupportsInput,
+  createBnInception,
+  type TorchWeight,
+} from '../../../lib/ml/models/bnInception';
 import { avgPool2dTorch, maxPool2dTorch } from '../../../lib/ml/models/layers/torchPool';
 import { loadBnInceptionWeights } from '../../../lib/ml/models/pretrained';
 
@@ -29,7 +34,8 @@ function pattern(name: string, shape: number[]): Float32Array {
     if (name === 'input') v = (u - 0.5) * 200;
     else if (name.endsWith('_bn.weight')) v = 0.8 + 0.4 * u;
     else if (name.endsWith('_bn.running_var')) v = 0.5 + u;
-    else if (name.endsWith('_bn.bias') || name.endsWith('_bn.running_mean') || name.endsWith('.bias')) v = (u - 0.5) * 0.2;
+    else if (name.endsWith('_bn.bias') || name.endsWith('_bn.running_mean') || name.endsWith('.bias'))
+      v = (u - 0.5) * 0.2;
     else v = (u - 0.5) * 2 * Math.sqrt(3) * Math.sqrt(2 / fanIn);
     out[i] = v;
   }
@@ -38,25 +44,33 @@ function pattern(name: string, shape: number[]): Float32Array {
 
 function fixtureWeights(): Map<string, TorchWeight> {
   const m = new Map<string, TorchWeight>();
-  for (const p of forward.parameters as Array<{ name: string; shape: number[] }>) m.set(p.name, { shape: p.shape, data: pattern(p.name, p.shape) });
+  for (const p of forward.parameters as Array<{ name: string; shape: number[] }>)
+    m.set(p.name, { shape: p.shape, data: pattern(p.name, p.shape) });
   return m;
 }
 
 function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0, den = 0;
-  for (let i = 0; i < a.length; i++) { num += (a[i] - b[i]) ** 2; den += b[i] ** 2; }
+  let num = 0,
+    den = 0;
+  for (let i = 0; i < a.length; i++) {
+    num += (a[i] - b[i]) ** 2;
+    den += b[i] ** 2;
+  }
   return Math.sqrt(num / den);
 }
 
 test('parameter names and shapes equal the PyTorch state_dict of Cadene BNInception + embedder', () => {
   const ours = bnInceptionParameterShapes(128);
-  const theirs = new Map((forward.parameters as Array<{ name: string; shape: number[] }>).map((p) => [p.name, p.shape]));
+  const theirs = new Map(
+    (forward.parameters as Array<{ name: string; shape: number[] }>).map((p) => [p.name, p.shape]),
+  );
   assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort());
   for (const [k, s] of ours) assert.deepEqual(s, theirs.get(k), k);
 });
 
 test('accepted input sides are exactly those PyTorch runs', () => {
-  for (const [side, ok] of Object.entries(forward.supportedSides)) assert.equal(bnInceptionSupportsInput(Number(side)), ok, side);
+  for (const [side, ok] of Object.entries(forward.supportedSides))
+    assert.equal(bnInceptionSupportsInput(Number(side)), ok, side);
 });
 
 test('pools follow PyTorch ceil_mode / count_include_pad, including windows past the padding', async () => {
@@ -67,7 +81,8 @@ test('pools follow PyTorch ceil_mode / count_include_pad, including windows past
     const y = p.kind === 'max' ? maxPool2dTorch(x, spec) : avgPool2dTorch(x, spec, p.countIncludePad);
     assert.deepEqual(y.shape, p.shape, JSON.stringify(p).slice(0, 120));
     const d = y.dataSync();
-    for (let i = 0; i < d.length; i++) assert.ok(Math.abs(d[i] - p.out[i]) < 1e-5, `${p.kind} ${JSON.stringify(spec)} [${i}]`);
+    for (let i = 0; i < d.length; i++)
+      assert.ok(Math.abs(d[i] - p.out[i]) < 1e-5, `${p.kind} ${JSON.stringify(spec)} [${i}]`);
     y.dispose();
   }
   x.dispose();
@@ -93,7 +108,7 @@ test('forward pass equals PyTorch on a 67x67 input (ceil-mode pools on odd maps,
   checkForward(67);
 });
 
-test('a legacy torch.save of the whole reference model (parameters as shared-storage views) loads through our reader and gives PyTorch\'s embedding', async () => {
+test("a legacy torch.save of the whole reference model (parameters as shared-storage views) loads through our reader and gives PyTorch's embedding", async () => {
   await tf.setBackend('cpu');
   const weights = await loadBnInceptionWeights(join(dir, 'shared_views_legacy.pth'));
   const expected = JSON.parse(readFileSync(join(dir, 'shared_views_forward.json'), 'utf8')).embedding as number[];
@@ -106,9 +121,13 @@ test('a legacy torch.save of the whole reference model (parameters as shared-sto
   assert.ok(err < 1e-4, `embedding rel err ${err}`);
 });
 
-test('forward pass equals PyTorch at 227x227 (set BGBIAS_SLOW_TESTS=1)', { skip: process.env.BGBIAS_SLOW_TESTS !== '1' }, async () => {
-  checkForward(227);
-});
+test(
+  'forward pass equals PyTorch at 227x227 (set BGBIAS_SLOW_TESTS=1)',
+  { skip: process.env.BGBIAS_SLOW_TESTS !== '1' },
+  async () => {
+    checkForward(227);
+  },
+);
 
 test('seeded model: unit-length embeddings, reproducible init, BN statistics not trainable', async () => {
   await tf.setBackend('cpu');
@@ -118,7 +137,10 @@ test('seeded model: unit-length embeddings, reproducible init, BN statistics not
   const wb = b.namedWeights().get('embedder.weight')!.dataSync();
   assert.deepEqual(wa, wb);
   const bound = 1 / Math.sqrt(1024);
-  assert.ok(Array.from(wa).every((w) => Math.abs(w) <= bound), 'U(-1/sqrt(1024), 1/sqrt(1024))');
+  assert.ok(
+    Array.from(wa).every((w) => Math.abs(w) <= bound),
+    'U(-1/sqrt(1024), 1/sqrt(1024))',
+  );
   assert.deepEqual(a.namedWeights().get('embedder.weight')!.shape, [1024, 16]);
   assert.deepEqual(a.namedWeights().get('conv1_7x7_s2.weight')!.shape, [7, 7, 3, 64]);
   const trainable = new Set(a.trainableVariables());
@@ -143,6 +165,8 @@ test('mismatched weights are named', () => {
   w.set('conv2_3x3.weight', { shape: [1], data: new Float32Array(1) });
   w.set('fc.weight', { shape: [1], data: new Float32Array(1) });
   w.set('last_linear.weight', { shape: [1000, 1024], data: new Float32Array(1) });
-  assert.throws(() => createBnInception({ weights: w }),
-    /3 problem\(s\).*conv2_3x3\.weight: shape \[1\].*missing inception_4a_1x1\.bias.*unexpected weight fc\.weight/);
+  assert.throws(
+    () => createBnInception({ weights: w }),
+    /3 problem\(s\).*conv2_3x3\.weight: shape \[1\].*missing inception_4a_1x1\.bias.*unexpected weight fc\.weight/,
+  );
 });

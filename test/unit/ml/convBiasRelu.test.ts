@@ -7,7 +7,10 @@ import { canonicalPadding, type ConvPadding } from '../../../lib/ml/models/layer
 
 /** Reference: tfjs's own ops and autodiff; explicit padding as tf.pad then a 'valid' conv. */
 const plain = (x: tf.Tensor4D, w: tf.Tensor4D, b: tf.Tensor1D, s: number, pad: ConvPadding) => {
-  const conv = typeof pad === 'string' ? tf.conv2d(x, w, s, pad) : tf.conv2d(tf.pad(x, [[0, 0], pad[0], pad[1], [0, 0]]), w, s, 'valid');
+  const conv =
+    typeof pad === 'string'
+      ? tf.conv2d(x, w, s, pad)
+      : tf.conv2d(tf.pad(x, [[0, 0], pad[0], pad[1], [0, 0]]), w, s, 'valid');
   return tf.relu(tf.add(conv, b)) as tf.Tensor4D;
 };
 
@@ -25,21 +28,54 @@ function checkKernelSize(k: number, width: number): void {
   const w = tf.randomNormal([k, k, 3, 4], 0, 0.5, 'float32', 2) as tf.Tensor4D;
   const b = tf.tensor1d([0.3, -0.2, 0.1, -1]);
   const before = tf.memory().numTensors;
-  const cases: Array<[number, ConvPadding]> = [[1, 'same'], [2, 'same'], [2, 'valid'], [2, [[1, 1], [1, 1]]], [1, [[1, 1], [1, 1]]], [2, [[2, 0], [0, 1]]]];
+  const cases: Array<[number, ConvPadding]> = [
+    [1, 'same'],
+    [2, 'same'],
+    [2, 'valid'],
+    [
+      2,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      1,
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ],
+    [
+      2,
+      [
+        [2, 0],
+        [0, 1],
+      ],
+    ],
+  ];
   for (const [s, pad] of cases) {
     // The output feeds two consumers (as a block input does), through a loss that weights positions.
     const loss = (f: typeof plain) => (xx: tf.Tensor4D, ww: tf.Tensor4D, bb: tf.Tensor1D) => {
       const y = f(xx, ww, bb, s, pad);
       return tf.add(tf.sum(tf.mul(y, tf.range(0, y.size).reshape(y.shape))), tf.sum(tf.square(y))) as tf.Scalar;
     };
-    const [ours, ref] = [loss(conv2dBiasRelu), loss(plain)].map((f) => tf.grads((a, c, d) => f(a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor1D))([x, w, b]));
+    const [ours, ref] = [loss(conv2dBiasRelu), loss(plain)].map((f) =>
+      tf.grads((a, c, d) => f(a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor1D))([x, w, b]),
+    );
     ['x', 'filter', 'bias'].forEach((name, i) => {
       const scale = tf.tidy(() => tf.max(tf.abs(ref[i])).dataSync()[0]);
-      assert.ok(maxAbsDiff(ours[i], ref[i]) <= 1e-5 * scale, `${name} gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)} width ${width}`);
+      assert.ok(
+        maxAbsDiff(ours[i], ref[i]) <= 1e-5 * scale,
+        `${name} gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)} width ${width}`,
+      );
     });
     // Gradient with respect to the input only (attention maps): the weights' thunks never run.
     const [gx] = [tf.grad((a) => loss(conv2dBiasRelu)(a as tf.Tensor4D, w, b))(x)];
-    assert.ok(maxAbsDiff(gx, ref[0]) <= 1e-5 * tf.tidy(() => tf.max(tf.abs(ref[0])).dataSync()[0]), `input-only gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)} width ${width}`);
+    assert.ok(
+      maxAbsDiff(gx, ref[0]) <= 1e-5 * tf.tidy(() => tf.max(tf.abs(ref[0])).dataSync()[0]),
+      `input-only gradient, ${k}x${k} stride ${s} ${JSON.stringify(pad)} width ${width}`,
+    );
     const y = tf.tidy(() => conv2dBiasRelu(x, w, b, s, pad));
     const yr = tf.tidy(() => plain(x, w, b, s, pad));
     assert.ok(maxAbsDiff(y, yr) < 1e-5, `forward, ${k}x${k} stride ${s} ${JSON.stringify(pad)} width ${width}`);
@@ -54,25 +90,112 @@ test('conv2dBiasRelu value and gradients equal tfjs autodiff of relu(conv2d + bi
   checkAgainstTfjs();
 });
 
-test('conv2dBiasRelu on the native tensorflow backend (native ReluGrad and EXPLICIT-padding conv kernels)', { skip: process.env.BGBIAS_ALLOW_NO_NATIVE === '1' }, async () => {
-  const info = await initBackend('auto');
-  if (info.name !== 'tensorflow') return; // backend.test.ts fails loudly when native is missing
-  await tf.setBackend('tensorflow');
-  checkAgainstTfjs();
-});
+test(
+  'conv2dBiasRelu on the native tensorflow backend (native ReluGrad and EXPLICIT-padding conv kernels)',
+  { skip: process.env.BGBIAS_ALLOW_NO_NATIVE === '1' },
+  async () => {
+    const info = await initBackend('auto');
+    if (info.name !== 'tensorflow') return; // backend.test.ts fails loudly when native is missing
+    await tf.setBackend('tensorflow');
+    checkAgainstTfjs();
+  },
+);
 
 test('canonicalPadding: an explicit padding that equals SAME or VALID on this input becomes that mode', () => {
   // 4x4 stride 2 on 64: SAME pads (32 - 1) * 2 + 4 - 64 = 2 pixels, 1 before and 1 after
-  assert.equal(canonicalPadding([64, 64], [4, 4], [2, 2], [[1, 1], [1, 1]]), 'same');
+  assert.equal(
+    canonicalPadding(
+      [64, 64],
+      [4, 4],
+      [2, 2],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ),
+    'same',
+  );
   // on 63 SAME pads 3 (1 before, 2 after): PyTorch's [1, 1] stays explicit
-  assert.deepEqual(canonicalPadding([64, 63], [4, 4], [2, 2], [[1, 1], [1, 1]]), [[1, 1], [1, 1]]);
+  assert.deepEqual(
+    canonicalPadding(
+      [64, 63],
+      [4, 4],
+      [2, 2],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ),
+    [
+      [1, 1],
+      [1, 1],
+    ],
+  );
   // 3x3 stride 2 on 64: SAME pads 1 pixel, after only
-  assert.deepEqual(canonicalPadding([64, 64], [3, 3], [2, 2], [[1, 1], [1, 1]]), [[1, 1], [1, 1]]);
-  assert.equal(canonicalPadding([64, 64], [3, 3], [2, 2], [[0, 1], [0, 1]]), 'same');
+  assert.deepEqual(
+    canonicalPadding(
+      [64, 64],
+      [3, 3],
+      [2, 2],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ),
+    [
+      [1, 1],
+      [1, 1],
+    ],
+  );
+  assert.equal(
+    canonicalPadding(
+      [64, 64],
+      [3, 3],
+      [2, 2],
+      [
+        [0, 1],
+        [0, 1],
+      ],
+    ),
+    'same',
+  );
   // 3x3 stride 1: SAME is [1, 1] on any size
-  assert.equal(canonicalPadding([7, 5], [3, 3], [1, 1], [[1, 1], [1, 1]]), 'same');
-  assert.equal(canonicalPadding([7, 5], [3, 3], [1, 1], [[0, 0], [0, 0]]), 'valid');
-  assert.equal(canonicalPadding([7, 5], [1, 1], [1, 1], [[0, 0], [0, 0]]), 'valid');
+  assert.equal(
+    canonicalPadding(
+      [7, 5],
+      [3, 3],
+      [1, 1],
+      [
+        [1, 1],
+        [1, 1],
+      ],
+    ),
+    'same',
+  );
+  assert.equal(
+    canonicalPadding(
+      [7, 5],
+      [3, 3],
+      [1, 1],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ),
+    'valid',
+  );
+  assert.equal(
+    canonicalPadding(
+      [7, 5],
+      [1, 1],
+      [1, 1],
+      [
+        [0, 0],
+        [0, 0],
+      ],
+    ),
+    'valid',
+  );
   assert.equal(canonicalPadding([7, 5], [3, 3], [1, 1], 'same'), 'same');
 });
 
@@ -89,7 +212,14 @@ test('conv2dBiasRelu rejects a malformed padding, naming it', () => {
   const x = tf.zeros([1, 4, 4, 1]) as tf.Tensor4D;
   const w = tf.zeros([2, 2, 1, 1]) as tf.Tensor4D;
   const b = tf.zeros([1]) as tf.Tensor1D;
-  assert.throws(() => conv2dBiasRelu(x, w, b, 1, [[1, -1], [0, 0]]), /conv padding must be .* got \[\[1,-1\],\[0,0\]\]/);
+  assert.throws(
+    () =>
+      conv2dBiasRelu(x, w, b, 1, [
+        [1, -1],
+        [0, 0],
+      ]),
+    /conv padding must be .* got \[\[1,-1\],\[0,0\]\]/,
+  );
   assert.throws(() => conv2dBiasRelu(x, w, b, 1, 'SAME' as ConvPadding), /conv padding must be .* got "SAME"/);
   tf.dispose([x, w, b]);
 });

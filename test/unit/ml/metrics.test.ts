@@ -19,7 +19,9 @@ interface Case {
   neighbours?: number[];
 }
 // Golden values from PML 1.7.3 AccuracyCalculator + faiss 1.7.4 (scripts/fixtures/gen_metrics.py).
-const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/metrics.json'), 'utf8')) as { cases: Case[] };
+const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/metrics.json'), 'utf8')) as {
+  cases: Case[];
+};
 
 for (const c of fixture.cases) {
   test(`retrievalMetrics matches PML AccuracyCalculator: ${c.name}`, () => {
@@ -53,7 +55,8 @@ for (const c of fixture.cases) {
       for (const extraCandidates of [0, 8, 100]) {
         const lists = await selfNearestNeighboursTf(x, c.dim, p.k + 1, { blockSize: 7, extraCandidates });
         assert.deepEqual(Array.from(dropSelf(lists, p.n)), c.neighbours, `extraCandidates ${extraCandidates}`);
-        if (c.name === 'grid_ties' && extraCandidates <= 8) assert.ok(lists.fullScans! > 0, 'the tie case must reach the fallback');
+        if (c.name === 'grid_ties' && extraCandidates <= 8)
+          assert.ok(lists.fullScans! > 0, 'the tie case must reach the fallback');
         if (c.name === 'random_unit' && extraCandidates > 0) assert.equal(lists.fullScans, 0);
       }
       const m = await retrievalMetricsAsync(x, c.dim, c.labels, { engine: 'tfjs', blockSize: 64 });
@@ -85,9 +88,17 @@ test('hand-computed MAP@R on a 1-D example', () => {
 test('progress reports every tile pair and ends at the total', () => {
   const calls: Array<[number, number]> = [];
   const x = Float32Array.from({ length: 40 * 2 }, (_, i) => Math.sin(i));
-  retrievalMetrics(x, 2, Array.from({ length: 40 }, (_, i) => i % 7), { blockSize: 16, onProgress: (d, t) => calls.push([d, t]) });
+  retrievalMetrics(
+    x,
+    2,
+    Array.from({ length: 40 }, (_, i) => i % 7),
+    { blockSize: 16, onProgress: (d, t) => calls.push([d, t]) },
+  );
   // 3 tiles -> 3 + 2 + 1 = 6 tile pairs
-  assert.deepEqual(calls.map((c) => c[0]), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    calls.map((c) => c[0]),
+    [1, 2, 3, 4, 5, 6],
+  );
   assert.ok(calls.every((c) => c[1] === 6));
 });
 

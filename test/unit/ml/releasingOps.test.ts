@@ -9,16 +9,32 @@ import { concatChannels, maxPoolReleasing } from '../../../lib/ml/models/layers/
  * contributions, which these ops free early), max pools and a channel concat. Built once from the
  * releasing ops and once from plain tfjs ops; values and gradients must agree, with no leaked tensors.
  */
-function block(ops: 'releasing' | 'plain', x: tf.Tensor4D, w1: tf.Tensor4D, w3: tf.Tensor4D, b: tf.Tensor1D): tf.Scalar {
+function block(
+  ops: 'releasing' | 'plain',
+  x: tf.Tensor4D,
+  w1: tf.Tensor4D,
+  w3: tf.Tensor4D,
+  b: tf.Tensor1D,
+): tf.Scalar {
   const conv = (h: tf.Tensor4D, w: tf.Tensor4D) =>
-    ops === 'releasing' ? conv2dBiasRelu(h, w, b, 1, 'same') : (tf.relu(tf.add(tf.conv2d(h, w, 1, 'same'), b)) as tf.Tensor4D);
+    ops === 'releasing'
+      ? conv2dBiasRelu(h, w, b, 1, 'same')
+      : (tf.relu(tf.add(tf.conv2d(h, w, 1, 'same'), b)) as tf.Tensor4D);
   const pool = (h: tf.Tensor4D, s: number, pad: 'same' | 'valid') =>
     ops === 'releasing' ? maxPoolReleasing(h, 3, s, pad) : tf.maxPool(h, 3, s, pad);
   const cat = (hs: tf.Tensor4D[]) => (ops === 'releasing' ? concatChannels(hs) : (tf.concat(hs, 3) as tf.Tensor4D));
   const h = pool(conv(x, w1), 2, 'same');
   const y = cat([conv(h, w1), conv(conv(h, w1), w3), pool(h, 1, 'same')]);
   const z = pool(y, 2, 'valid');
-  return tf.sum(tf.mul(z, tf.range(1, z.size + 1).reshape(z.shape).div(z.size))) as tf.Scalar;
+  return tf.sum(
+    tf.mul(
+      z,
+      tf
+        .range(1, z.size + 1)
+        .reshape(z.shape)
+        .div(z.size),
+    ),
+  ) as tf.Scalar;
 }
 
 test('concatChannels and maxPoolReleasing: values and gradients equal tf.concat / tf.maxPool, no leaks', async () => {
@@ -29,9 +45,16 @@ test('concatChannels and maxPoolReleasing: values and gradients equal tf.concat 
   const b = tf.tensor1d([0.1, -0.1, 0.2, 0]);
   const before = tf.memory().numTensors;
   for (let rep = 0; rep < 2; rep++) {
-    const ours = tf.valueAndGrads((a, c, d, e) => block('releasing', a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor4D, e as tf.Tensor1D))([x, w1, w3, b]);
-    const ref = tf.valueAndGrads((a, c, d, e) => block('plain', a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor4D, e as tf.Tensor1D))([x, w1, w3, b]);
-    assert.ok(Math.abs(ours.value.dataSync()[0] - ref.value.dataSync()[0]) < 1e-5 * Math.abs(ref.value.dataSync()[0]), 'value');
+    const ours = tf.valueAndGrads((a, c, d, e) =>
+      block('releasing', a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor4D, e as tf.Tensor1D),
+    )([x, w1, w3, b]);
+    const ref = tf.valueAndGrads((a, c, d, e) =>
+      block('plain', a as tf.Tensor4D, c as tf.Tensor4D, d as tf.Tensor4D, e as tf.Tensor1D),
+    )([x, w1, w3, b]);
+    assert.ok(
+      Math.abs(ours.value.dataSync()[0] - ref.value.dataSync()[0]) < 1e-5 * Math.abs(ref.value.dataSync()[0]),
+      'value',
+    );
     ['x', 'w1', 'w3', 'b'].forEach((name, i) => {
       const err = tf.tidy(() => tf.max(tf.abs(tf.sub(ours.grads[i], ref.grads[i]))).dataSync()[0]);
       const scale = tf.tidy(() => tf.max(tf.abs(ref.grads[i])).dataSync()[0]);

@@ -16,7 +16,9 @@ interface Case {
   finalState: Record<string, { squareAvg: number[]; momentumBuffer?: number[]; gradAvg?: number[] }>;
 }
 
-const cases = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'ml', 'rmsprop.json'), 'utf8')) as { cases: Case[] }).cases;
+const cases = (
+  JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'ml', 'rmsprop.json'), 'utf8')) as { cases: Case[] }
+).cases;
 
 /** max|a-b| / max(max|b|, 1e-12) over one array (float32 ours vs torch float64). */
 function relErr(ours: ArrayLike<number>, ref: number[]): number {
@@ -35,7 +37,10 @@ function setup(c: Case) {
   const prefix = `rmsprop-test-${counter++}`;
   const vars = new Map<string, tf.Variable>();
   for (const [n, shape] of Object.entries(c.shapes)) {
-    vars.set(n, tf.tidy(() => tf.variable(tf.tensor(c.init[n], shape), true, `${prefix}/${n}`)));
+    vars.set(
+      n,
+      tf.tidy(() => tf.variable(tf.tensor(c.init[n], shape), true, `${prefix}/${n}`)),
+    );
   }
   const opt = new TorchRMSprop(
     c.groups.map((g) => ({ params: g.params.map((n) => vars.get(n)!), lr: g.lr })),
@@ -104,11 +109,21 @@ test('getState/setState resumes mid-run exactly like an uninterrupted run', asyn
   // A fresh optimiser over fresh variables named like b's (as after a restart): restore and continue.
   const names = new Map([...b.vars].map(([n, v]) => [n, v.name]));
   b.dispose();
-  const vars = new Map([...names].map(([n, name]) => [n, tf.tidy(() => tf.variable(tf.tensor(paramsAt2.get(n)!, c.shapes[n]), true, name))]));
-  const opt = new TorchRMSprop(c.groups.map((g) => ({ params: g.params.map((n) => vars.get(n)!), lr: g.lr })), c.options);
+  const vars = new Map(
+    [...names].map(([n, name]) => [
+      n,
+      tf.tidy(() => tf.variable(tf.tensor(paramsAt2.get(n)!, c.shapes[n]), true, name)),
+    ]),
+  );
+  const opt = new TorchRMSprop(
+    c.groups.map((g) => ({ params: g.params.map((n) => vars.get(n)!), lr: g.lr })),
+    c.options,
+  );
   opt.setState(structuredClone(saved));
   for (let s = 2; s < 5; s++) {
-    const g = Object.fromEntries(Object.entries(c.grads[s]).map(([n, x]) => [names.get(n)!, tf.tensor(x, c.shapes[n])]));
+    const g = Object.fromEntries(
+      Object.entries(c.grads[s]).map(([n, x]) => [names.get(n)!, tf.tensor(x, c.shapes[n])]),
+    );
     opt.step(g);
     tf.dispose(Object.values(g));
   }
@@ -123,12 +138,22 @@ test('bad groups, gradients and states are clear errors; a parameter without gra
   const before = tf.memory().numTensors;
   const v = tf.tidy(() => tf.variable(tf.ones([2, 2]), true, 'rmsprop-err/v'));
   const w = tf.tidy(() => tf.variable(tf.ones([3]), true, 'rmsprop-err/w'));
-  assert.throws(() => new TorchRMSprop([{ params: [v], lr: 0.1 }, { params: [v], lr: 1 }]), /rmsprop-err\/v appears in groups 0 and 1/);
+  assert.throws(
+    () =>
+      new TorchRMSprop([
+        { params: [v], lr: 0.1 },
+        { params: [v], lr: 1 },
+      ]),
+    /rmsprop-err\/v appears in groups 0 and 1/,
+  );
   assert.throws(() => new TorchRMSprop([{ params: [v], lr: -1 }]), /group 0 lr must be/);
   assert.throws(() => new TorchRMSprop([]), /at least one parameter group/);
   const opt = new TorchRMSprop([{ params: [v, w], lr: 0.1 }], { momentum: 0.9 });
   const g = tf.ones([3]);
-  assert.throws(() => opt.step({ 'rmsprop-err/v': g }), /gradient for rmsprop-err\/v has shape \[3\], parameter has \[2,2\]/);
+  assert.throws(
+    () => opt.step({ 'rmsprop-err/v': g }),
+    /gradient for rmsprop-err\/v has shape \[3\], parameter has \[2,2\]/,
+  );
   assert.throws(() => opt.step({ other: g }), /gradient for other, which is in no parameter group/);
   opt.step({ 'rmsprop-err/w': g });
   assert.deepEqual(Array.from(v.dataSync()), [1, 1, 1, 1], 'v had no gradient and must not move');
@@ -159,12 +184,21 @@ test('bad groups, gradients and states are clear errors; a parameter without gra
 test('flat update is bitwise the per-parameter torch update (groups, setLr, skipped parameters)', async () => {
   const o = { alpha: 0.95, eps: 1e-8, weightDecay: 1e-3, momentum: 0.5, centered: true };
   const shapes = [[3, 3, 2, 4], [4], [7, 5], [300]];
-  const make = (tag: string) => shapes.map((s, i) => tf.tidy(() => tf.variable(tf.randomNormal(s, 0, 1, 'float32', i + 1), true, `rmsprop-flat-${tag}/${i}`)));
+  const make = (tag: string) =>
+    shapes.map((s, i) =>
+      tf.tidy(() => tf.variable(tf.randomNormal(s, 0, 1, 'float32', i + 1), true, `rmsprop-flat-${tag}/${i}`)),
+    );
   const ours = make('ours');
   const ref = make('ref');
   const lrs = [1e-3, 3e-2];
   const groupOf = (i: number) => (i < 2 ? 0 : 1);
-  const opt = new TorchRMSprop([{ params: ours.slice(0, 2), lr: lrs[0] }, { params: ours.slice(2), lr: lrs[1] }], o);
+  const opt = new TorchRMSprop(
+    [
+      { params: ours.slice(0, 2), lr: lrs[0] },
+      { params: ours.slice(2), lr: lrs[1] },
+    ],
+    o,
+  );
   const buf = ref.map((v) => ({ v: tf.zerosLike(v), ga: tf.zerosLike(v), m: tf.zerosLike(v) }));
   for (let step = 0; step < 8; step++) {
     if (step === 5) {

@@ -20,7 +20,14 @@ interface Stats {
 }
 interface Fixture {
   labels: number[];
-  lengths: Array<{ numClasses: number; m: number; batchSize: number; lengthBeforeNewIter: number; ok?: number; error?: string }>;
+  lengths: Array<{
+    numClasses: number;
+    m: number;
+    batchSize: number;
+    lengthBeforeNewIter: number;
+    ok?: number;
+    error?: string;
+  }>;
   statistics: Stats[];
 }
 const fx = JSON.parse(readFileSync(join(__dirname, '..', '..', 'fixtures', 'ml', 'sampler.json'), 'utf8')) as Fixture;
@@ -40,17 +47,37 @@ test('epoch length and rejected settings match PML', () => {
   }
   const labels = [0, 0, 1, 1, 2, 2];
   const rng = Rng.fromSeed(1);
-  assert.throws(() => new MPerClassSampler(labels, { m: 4, batchSize: 30, lengthBeforeNewIter: 100, rng }), /batchSize 30 is not a multiple of m 4/);
-  assert.throws(() => new MPerClassSampler(labels, { m: 2, batchSize: 8, lengthBeforeNewIter: 100, rng }), /3 classes x m 2 = 6 images, fewer than batchSize 8 \(need at least 4 classes\)/);
-  assert.throws(() => new MPerClassSampler(labels, { m: 2, batchSize: 4, lengthBeforeNewIter: 3, rng }), /lengthBeforeNewIter 3 is smaller than batchSize 4/);
-  assert.throws(() => new MPerClassSampler([0, 1.5], { m: 1, batchSize: 1, lengthBeforeNewIter: 3, rng }), /label at index 1 is 1.5/);
-  assert.throws(() => new MPerClassSampler(labels, { m: 0, batchSize: 4, lengthBeforeNewIter: 8, rng }), /m must be a positive integer/);
+  assert.throws(
+    () => new MPerClassSampler(labels, { m: 4, batchSize: 30, lengthBeforeNewIter: 100, rng }),
+    /batchSize 30 is not a multiple of m 4/,
+  );
+  assert.throws(
+    () => new MPerClassSampler(labels, { m: 2, batchSize: 8, lengthBeforeNewIter: 100, rng }),
+    /3 classes x m 2 = 6 images, fewer than batchSize 8 \(need at least 4 classes\)/,
+  );
+  assert.throws(
+    () => new MPerClassSampler(labels, { m: 2, batchSize: 4, lengthBeforeNewIter: 3, rng }),
+    /lengthBeforeNewIter 3 is smaller than batchSize 4/,
+  );
+  assert.throws(
+    () => new MPerClassSampler([0, 1.5], { m: 1, batchSize: 1, lengthBeforeNewIter: 3, rng }),
+    /label at index 1 is 1.5/,
+  );
+  assert.throws(
+    () => new MPerClassSampler(labels, { m: 0, batchSize: 4, lengthBeforeNewIter: 8, rng }),
+    /m must be a positive integer/,
+  );
 });
 
 for (const ref of fx.statistics) {
   test(`batches keep PML's invariants and draw frequencies (m=${ref.m}, batch ${ref.batchSize}, ${ref.epochs} epochs)`, () => {
     const labels = fx.labels;
-    const sampler = new MPerClassSampler(labels, { m: ref.m, batchSize: ref.batchSize, lengthBeforeNewIter: ref.lengthBeforeNewIter, rng: Rng.fromSeed('sampler-stats') });
+    const sampler = new MPerClassSampler(labels, {
+      m: ref.m,
+      batchSize: ref.batchSize,
+      lengthBeforeNewIter: ref.lengthBeforeNewIter,
+      rng: Rng.fromSeed('sampler-stats'),
+    });
     assert.deepEqual([...sampler.classes], ref.classes);
     assert.equal(sampler.length, ref.length);
     const classPos = new Map(ref.classes.map((c, i) => [c, i]));
@@ -69,14 +96,18 @@ for (const ref of fx.statistics) {
         for (let k = 0; k < batch.length; k += ref.m) {
           const block = batch.slice(k, k + ref.m);
           const c = labels[block[0]];
-          assert.ok(block.every((i) => labels[i] === c), 'a block of m mixes classes');
+          assert.ok(
+            block.every((i) => labels[i] === c),
+            'a block of m mixes classes',
+          );
           assert.ok(!seen.has(c), `class ${c} twice in one batch`);
           seen.add(c);
           const pos = classPos.get(c)!;
           classBatches[pos]++;
           draws[pos]++;
           const hasDuplicate = new Set(block).size < ref.m;
-          if (ref.classSizes[pos] >= ref.m) assert.ok(!hasDuplicate, `duplicate image in class ${c} of size ${ref.classSizes[pos]}`);
+          if (ref.classSizes[pos] >= ref.m)
+            assert.ok(!hasDuplicate, `duplicate image in class ${c} of size ${ref.classSizes[pos]}`);
           if (hasDuplicate) duplicates[pos]++;
           for (const i of block) imageCounts[i]++;
         }
@@ -90,7 +121,10 @@ for (const ref of fx.statistics) {
     const tolClass = 5 * Math.sqrt((2 * p * (1 - p)) / nBatches);
     ref.classes.forEach((c, i) => {
       const ours = classBatches[i] / nBatches;
-      assert.ok(Math.abs(ours - ref.classBatchFrequency[i]) < tolClass, `class ${c}: ours ${ours}, PML ${ref.classBatchFrequency[i]}`);
+      assert.ok(
+        Math.abs(ours - ref.classBatchFrequency[i]) < tolClass,
+        `class ${c}: ours ${ours}, PML ${ref.classBatchFrequency[i]}`,
+      );
       assert.ok(Math.abs(ours - p) < tolClass, `class ${c}: ours ${ours}, expected ${p}`);
       assert.equal(duplicates[i] / draws[i], ref.duplicateRate[i], `class ${c} duplicate rate`);
     });
@@ -99,7 +133,10 @@ for (const ref of fx.statistics) {
       const n = ref.classSizes[pos];
       const share = imageCounts[i] / (draws[pos] * ref.m);
       const tol = 5 * Math.sqrt((2 * (1 / n) * (1 - 1 / n)) / (draws[pos] * ref.m)) + 1e-9;
-      assert.ok(Math.abs(share - ref.imageShare[i]) < tol, `image ${i} (class ${label}, ${n} images): ours ${share}, PML ${ref.imageShare[i]}`);
+      assert.ok(
+        Math.abs(share - ref.imageShare[i]) < tol,
+        `image ${i} (class ${label}, ${n} images): ours ${share}, PML ${ref.imageShare[i]}`,
+      );
     });
   });
 }

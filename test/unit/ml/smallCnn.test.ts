@@ -24,11 +24,21 @@ test('embed gives [N, embeddingSize] unit-length rows and names its weights', ()
   assert.deepEqual(e.shape, [3, 8]);
   const norms = tf.tidy(() => tf.norm(e, 'euclidean', 1).arraySync() as number[]);
   for (const n of norms) assert.ok(Math.abs(n - 1) < 1e-5, `row norm ${n}`);
-  assert.deepEqual([...model.namedWeights().keys()], [
-    'block1.conv.weight', 'block1.conv.bias', 'block2.conv.weight', 'block2.conv.bias',
-    'block3.conv.weight', 'block3.conv.bias', 'block4.conv.weight', 'block4.conv.bias',
-    'embedder.weight', 'embedder.bias',
-  ]);
+  assert.deepEqual(
+    [...model.namedWeights().keys()],
+    [
+      'block1.conv.weight',
+      'block1.conv.bias',
+      'block2.conv.weight',
+      'block2.conv.bias',
+      'block3.conv.weight',
+      'block3.conv.bias',
+      'block4.conv.weight',
+      'block4.conv.bias',
+      'embedder.weight',
+      'embedder.bias',
+    ],
+  );
   assert.deepEqual(model.namedWeights().get('block3.conv.weight')!.shape, [4, 4, 8, 16]);
   assert.deepEqual(model.namedWeights().get('embedder.weight')!.shape, [16, 8]);
   tf.dispose([x, e]);
@@ -40,7 +50,18 @@ test('default preset: 64x64 input, channels 32-64-128-128, 128-d embedding', () 
   assert.equal(model.inputSize, 64);
   assert.equal(model.embeddingSize, 128);
   const shapes = [...model.namedWeights().values()].map((v) => v.shape.join('x'));
-  assert.deepEqual(shapes, ['4x4x3x32', '32', '4x4x32x64', '64', '4x4x64x128', '128', '4x4x128x128', '128', '128x128', '128']);
+  assert.deepEqual(shapes, [
+    '4x4x3x32',
+    '32',
+    '4x4x32x64',
+    '64',
+    '4x4x64x128',
+    '128',
+    '4x4x128x128',
+    '128',
+    '128x128',
+    '128',
+  ]);
   model.dispose();
 });
 
@@ -51,7 +72,10 @@ test('initialisation is a function of the seed: He-normal conv spread, PyTorch L
   for (const [name, v] of a.namedWeights()) {
     assert.deepEqual(v.dataSync(), b.namedWeights().get(name)!.dataSync(), `${name} differs for equal seeds`);
   }
-  assert.notDeepEqual(a.namedWeights().get('block1.conv.weight')!.dataSync(), c.namedWeights().get('block1.conv.weight')!.dataSync());
+  assert.notDeepEqual(
+    a.namedWeights().get('block1.conv.weight')!.dataSync(),
+    c.namedWeights().get('block1.conv.weight')!.dataSync(),
+  );
   // Statistics on a bigger model: std of conv weights ~ sqrt(2 / (16 * cin)) (4x4 kernels).
   const big = createSmallCnn({ seed: 3, inputSize: 16, width: 32, embeddingSize: 64 });
   const w = Array.from(big.namedWeights().get('block3.conv.weight')!.dataSync()); // cin = 64
@@ -59,7 +83,10 @@ test('initialisation is a function of the seed: He-normal conv spread, PyTorch L
   assert.ok(Math.abs(std - Math.sqrt(2 / (16 * 64))) < 0.02 * Math.sqrt(2 / (16 * 64)), `conv std ${std}`);
   const lin = Array.from(big.namedWeights().get('embedder.weight')!.dataSync()); // in = 128
   const bound = 1 / Math.sqrt(128);
-  assert.ok(lin.every((v) => Math.abs(v) <= bound), 'linear weights within 1/sqrt(fan_in)');
+  assert.ok(
+    lin.every((v) => Math.abs(v) <= bound),
+    'linear weights within 1/sqrt(fan_in)',
+  );
   assert.ok(Math.max(...lin) > 0.9 * bound && Math.min(...lin) < -0.9 * bound, 'linear weights fill the range');
   for (const m of [a, b, c, big]) m.dispose();
 });
@@ -87,7 +114,10 @@ test('gradients reach every trainable variable', () => {
   const model = createSmallCnn({ seed: 5, ...TINY });
   const x = images(4, 16, 11);
   const target = tf.randomNormal([4, 4], 0, 1, 'float32', 13);
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.embed(x), target)) as tf.Scalar, model.trainableVariables());
+  const { value, grads } = tf.variableGrads(
+    () => tf.sum(tf.mul(model.embed(x), target)) as tf.Scalar,
+    model.trainableVariables(),
+  );
   assert.equal(Object.keys(grads).length, model.trainableVariables().length);
   for (const v of model.trainableVariables()) {
     const g = grads[v.name];
@@ -100,7 +130,10 @@ test('gradients reach every trainable variable', () => {
 });
 
 test('bad options and inputs are rejected with the field named', () => {
-  assert.throws(() => createSmallCnn({ seed: 1, inputSize: 30 }), /inputSize must be a positive multiple of 16, got 30/);
+  assert.throws(
+    () => createSmallCnn({ seed: 1, inputSize: 30 }),
+    /inputSize must be a positive multiple of 16, got 30/,
+  );
   assert.throws(() => createSmallCnn({ seed: 1, width: 0 }), /width/);
   assert.throws(() => createSmallCnn({ seed: 1, embeddingSize: 2.5 }), /embeddingSize/);
   const model = createSmallCnn({ seed: 1, ...TINY });

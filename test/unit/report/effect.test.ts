@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { computeEffect } from '../../../lib/report/effect';
 import { sampleReport } from './sampleReport';
 
-const close = (a: number | null, b: number, what: string) => assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${what}: ${a} != ${b}`);
+const close = (a: number | null, b: number, what: string) =>
+  assert.ok(a !== null && Math.abs(a - b) < 1e-12, `${what}: ${a} != ${b}`);
 
 test('effect numbers computed by hand', () => {
   const e = computeEffect(sampleReport().cells);
@@ -18,7 +19,9 @@ test('effect numbers computed by hand', () => {
 
 test('no BGAugment drop gives a null ratio; missing attention gives null means; one mode only is an error', () => {
   const cells = sampleReport().cells.map((c) => ({ ...c, attention: undefined }));
-  for (const c of cells) if (c.mode === 'bgaugment') c.corrupted = { ...c.corrupted, mapAtR: { ...c.corrupted.mapAtR, mean: c.clean.mapAtR + 0.01 } };
+  for (const c of cells)
+    if (c.mode === 'bgaugment')
+      c.corrupted = { ...c.corrupted, mapAtR: { ...c.corrupted.mapAtR, mean: c.clean.mapAtR + 0.01 } };
   const e = computeEffect(cells);
   close(e.bgaugmentMeanDrop, -0.01, 'bgaugmentMeanDrop');
   assert.equal(e.ratio, null);

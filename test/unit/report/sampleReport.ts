@@ -1,10 +1,22 @@
 /** A hand-made 2 datasets x 1 loss x 2 modes report whose table entries were computed by hand. */
 import type { Report, ReportCell } from '../../../lib/report/schema';
 
-function cell(dataset: string, mode: ReportCell['mode'], clean: number, mean: number, std: number, attention: number): ReportCell {
+function cell(
+  dataset: string,
+  mode: ReportCell['mode'],
+  clean: number,
+  mean: number,
+  std: number,
+  attention: number,
+): ReportCell {
   const rep = { mean, std, reps: [mean] };
   return {
-    dataset, loss: 'arcface', mode, seed: 42, bestEpoch: 3, epochsTrained: 10,
+    dataset,
+    loss: 'arcface',
+    mode,
+    seed: 42,
+    bestEpoch: 3,
+    epochsTrained: 10,
     clean: { mapAtR: clean, precisionAt1: 0.9, rPrecision: 0.6 },
     corrupted: { mapAtR: rep, precisionAt1: rep, rPrecision: rep },
     attention: { mean: attention, std: 0.05, n: 100 },
@@ -26,7 +38,12 @@ export function sampleReport(): Report {
       cell('sop, v2', 'bgaugment', 0.25, 0.24, 0.005, 0.7),
     ],
     maskQuality: [
-      { dataset: 'cub', n: 20, iou: { mean: 0.8, std: 0.1, median: 0.81, q1: 0.75, q3: 0.9, min: 0.5, max: 0.95 }, overlap: { mean: 0.9, std: 0.05, median: 0.91, q1: 0.88, q3: 0.93, min: 0.7, max: 0.99 } },
+      {
+        dataset: 'cub',
+        n: 20,
+        iou: { mean: 0.8, std: 0.1, median: 0.81, q1: 0.75, q3: 0.9, min: 0.5, max: 0.95 },
+        overlap: { mean: 0.9, std: 0.05, median: 0.91, q1: 0.88, q3: 0.93, min: 0.7, max: 0.99 },
+      },
     ],
   };
 }

@@ -13,12 +13,59 @@ test('bad reports are rejected naming the field', () => {
     mutate(r);
     return () => parseReport(r);
   };
-  assert.throws(bad((r) => { r.cells[1].clean.mapAtR = 1.5; }), /report\.cells\.1\.clean\.mapAtR/);
-  assert.throws(bad((r) => { delete r.experiment; }), /report\.experiment/);
-  assert.throws(bad((r) => { r.cells[0].mode = 'augmented'; }), /report\.cells\.0\.mode/);
-  assert.throws(bad((r) => { r.cells[0].corrupted.mapAtR.reps = []; }), /report\.cells\.0\.corrupted\.mapAtR\.reps/);
-  assert.throws(bad((r) => { r.maskQuality[0].iou.median = 'high'; }), /report\.maskQuality\.0\.iou\.median/);
-  assert.throws(bad((r) => { r.timings.train = -1; }), /report\.timings\.train/);
-  assert.throws(bad((r) => { r.cells[0].mapAtR = 0.5; }), /report\.cells\.0.*mapAtR/); // unknown key (a typo)
-  assert.equal(ReportSchema.safeParse({ ...sampleReport(), effect: { baseMeanDrop: 0.1, bgaugmentMeanDrop: 0, ratio: null, baseMeanAttention: null, bgaugmentMeanAttention: 0.4 } }).success, true);
+  assert.throws(
+    bad((r) => {
+      r.cells[1].clean.mapAtR = 1.5;
+    }),
+    /report\.cells\.1\.clean\.mapAtR/,
+  );
+  assert.throws(
+    bad((r) => {
+      delete r.experiment;
+    }),
+    /report\.experiment/,
+  );
+  assert.throws(
+    bad((r) => {
+      r.cells[0].mode = 'augmented';
+    }),
+    /report\.cells\.0\.mode/,
+  );
+  assert.throws(
+    bad((r) => {
+      r.cells[0].corrupted.mapAtR.reps = [];
+    }),
+    /report\.cells\.0\.corrupted\.mapAtR\.reps/,
+  );
+  assert.throws(
+    bad((r) => {
+      r.maskQuality[0].iou.median = 'high';
+    }),
+    /report\.maskQuality\.0\.iou\.median/,
+  );
+  assert.throws(
+    bad((r) => {
+      r.timings.train = -1;
+    }),
+    /report\.timings\.train/,
+  );
+  assert.throws(
+    bad((r) => {
+      r.cells[0].mapAtR = 0.5;
+    }),
+    /report\.cells\.0.*mapAtR/,
+  ); // unknown key (a typo)
+  assert.equal(
+    ReportSchema.safeParse({
+      ...sampleReport(),
+      effect: {
+        baseMeanDrop: 0.1,
+        bgaugmentMeanDrop: 0,
+        ratio: null,
+        baseMeanAttention: null,
+        bgaugmentMeanAttention: 0.4,
+      },
+    }).success,
+    true,
+  );
 });

@@ -49,19 +49,33 @@ test('Table 1 as aligned text and as LaTeX', () => {
 /** RFC 4180 parser (quoted fields, doubled quotes, CRLF), independent of the renderer. */
 function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
-  let row: string[] = [], field = '', quoted = false;
+  let row: string[] = [],
+    field = '',
+    quoted = false;
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') { field += '"'; i++; }
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else field += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') { row.push(field); field = ''; }
-    else if (ch === '\r' && text[i + 1] === '\n') { row.push(field); rows.push(row); row = []; field = ''; i++; }
-    else field += ch;
+    else if (ch === ',') {
+      row.push(field);
+      field = '';
+    } else if (ch === '\r' && text[i + 1] === '\n') {
+      row.push(field);
+      rows.push(row);
+      row = [];
+      field = '';
+      i++;
+    } else field += ch;
   }
-  if (field || row.length) { row.push(field); rows.push(row); }
+  if (field || row.length) {
+    row.push(field);
+    rows.push(row);
+  }
   return rows;
 }
 
@@ -76,7 +90,9 @@ test('Table 1 CSV round-trips: quoted names, numeric mean and std columns', () =
   assert.deepEqual([...byLabel.keys()], ['arcface', 'arcface + BGAugment', 'ms "v1"', 'ms "v1" + BGAugment']);
   for (const c of report.cells) {
     const label = c.mode === 'base' ? c.loss : `${c.loss} + BGAugment`;
-    const want = [c.clean.mapAtR, c.corrupted.mapAtR.mean, c.corrupted.mapAtR.std].map((v) => Math.round(v * 10000) / 100);
+    const want = [c.clean.mapAtR, c.corrupted.mapAtR.mean, c.corrupted.mapAtR.std].map(
+      (v) => Math.round(v * 10000) / 100,
+    );
     assert.deepEqual(byLabel.get(label), want, label);
   }
 });
@@ -84,10 +100,19 @@ test('Table 1 CSV round-trips: quoted names, numeric mean and std columns', () =
 test('Table 2 (attention, 2 decimals) and the mask-quality table', () => {
   assert.equal(
     renderTable2(sampleReport(), 'md'),
-    ['| Loss | cub | sop, v2 |', '|:---|---:|---:|', '| arcface | 0.10 ± 0.05 | 0.30 ± 0.05 |', '| arcface + BGAugment | 0.50 ± 0.05 | 0.70 ± 0.05 |', ''].join('\n'),
+    [
+      '| Loss | cub | sop, v2 |',
+      '|:---|---:|---:|',
+      '| arcface | 0.10 ± 0.05 | 0.30 ± 0.05 |',
+      '| arcface + BGAugment | 0.50 ± 0.05 | 0.70 ± 0.05 |',
+      '',
+    ].join('\n'),
   );
   const mq = renderMaskQualityTable(sampleReport(), 'csv').split('\r\n');
-  assert.equal(mq[0], 'Dataset,n,IoU mean,IoU std,IoU median,IoU q1,IoU q3,IoU min,IoU max,overlap mean,overlap std,overlap median,overlap q1,overlap q3,overlap min,overlap max');
+  assert.equal(
+    mq[0],
+    'Dataset,n,IoU mean,IoU std,IoU median,IoU q1,IoU q3,IoU min,IoU max,overlap mean,overlap std,overlap median,overlap q1,overlap q3,overlap min,overlap max',
+  );
   assert.equal(mq[1], 'cub,20,0.80,0.10,0.81,0.75,0.90,0.50,0.95,0.90,0.05,0.91,0.88,0.93,0.70,0.99');
 });
 

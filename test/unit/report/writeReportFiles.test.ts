@@ -13,10 +13,16 @@ test('writes report.json, tables, report.html and the figure; rejects a bad repo
     const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
     const written = await writeReportFiles(dir, sampleReport(), { attentionFigurePng: png });
     assert.deepEqual((await readdir(dir)).sort(), [...written].sort());
-    assert.deepEqual(
-      [...written].sort(),
-      ['attention.csv', 'attention.png', 'mask_quality.csv', 'report.html', 'report.json', 'tables.csv', 'tables.md', 'tables.tex'],
-    );
+    assert.deepEqual([...written].sort(), [
+      'attention.csv',
+      'attention.png',
+      'mask_quality.csv',
+      'report.html',
+      'report.json',
+      'tables.csv',
+      'tables.md',
+      'tables.tex',
+    ]);
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')), sampleReport());
     assert.ok((await readFile(join(dir, 'tables.md'), 'utf8')).includes('| arcface | 52.34 | 31.00 ± 1.58 |'));
     assert.ok((await readFile(join(dir, 'report.html'), 'utf8')).includes('src="attention.png"'));

@@ -6,7 +6,10 @@ const UP_A = 'a'.repeat(64);
 const UP_B = '0123456789abcdef'.repeat(4);
 
 test('canonicalJson sorts keys at every depth and has no whitespace', () => {
-  assert.equal(canonicalJson({ b: 1, a: { d: [3, { y: true, x: null }], c: 'é' } }), '{"a":{"c":"é","d":[3,{"x":null,"y":true}]},"b":1}');
+  assert.equal(
+    canonicalJson({ b: 1, a: { d: [3, { y: true, x: null }], c: 'é' } }),
+    '{"a":{"c":"é","d":[3,{"x":null,"y":true}]},"b":1}',
+  );
   assert.equal(canonicalJson([]), '[]');
   assert.equal(canonicalJson({}), '{}');
   assert.equal(canonicalJson('a"b'), '"a\\"b"');
@@ -33,7 +36,10 @@ test('stageDigest equals a golden value from Python (json.dumps sort_keys, compa
   const inputs = { loss: 'arcface', lr: 0.0001, batch: [32, 'münchen', null, true], nested: { z: 1, a: { b: -2.5 } } };
   // python3: json.dumps({"stage":..,"version":3,"inputs":..,"upstream":[..]}, sort_keys=True,
   //          separators=(',',':'), ensure_ascii=False) -> sha256 of its UTF-8 bytes
-  assert.equal(stageDigest('train', 3, inputs, [UP_A, UP_B]), '623bcc8216730a9df98044e30d55cbe426ea2c9390797916a169840c9ccb7224');
+  assert.equal(
+    stageDigest('train', 3, inputs, [UP_A, UP_B]),
+    '623bcc8216730a9df98044e30d55cbe426ea2c9390797916a169840c9ccb7224',
+  );
 });
 
 test('stageDigest: key order does not matter; any changed input, version, stage or upstream does', () => {
@@ -56,8 +62,14 @@ test('stageDigest: key order does not matter; any changed input, version, stage 
 test('stageDigest rejects bad stage names, versions and upstream digests', () => {
   assert.throws(() => stageDigest('', 1, {}, []), /stage must be a name/);
   assert.throws(() => stageDigest('a/b', 1, {}, []), /stage must be a name/);
-  assert.throws(() => stageDigest('train', 1.5, {}, []), /version of stage "train" must be a non-negative integer, got 1.5/);
+  assert.throws(
+    () => stageDigest('train', 1.5, {}, []),
+    /version of stage "train" must be a non-negative integer, got 1.5/,
+  );
   assert.throws(() => stageDigest('train', -1, {}, []), /non-negative integer/);
-  assert.throws(() => stageDigest('train', 1, {}, ['ABC']), /upstream\[0\] of stage "train" is not a lowercase hex digest/);
+  assert.throws(
+    () => stageDigest('train', 1, {}, ['ABC']),
+    /upstream\[0\] of stage "train" is not a lowercase hex digest/,
+  );
   assert.throws(() => stageDigest('train', 1, { x: undefined }, []), /\$\.inputs\.x is undefined/);
 });

@@ -13,7 +13,9 @@ test('same seed gives the same stream; state round-trips', () => {
 test('uniform is in [0,1) with mean ~0.5; normal has mean ~0 and variance ~1', () => {
   const r = Rng.fromSeed('moments');
   const n = 200_000;
-  let s = 0, sn = 0, sn2 = 0;
+  let s = 0,
+    sn = 0,
+    sn2 = 0;
   for (let i = 0; i < n; i++) {
     const u = r.uniform();
     assert.ok(u >= 0 && u < 1);

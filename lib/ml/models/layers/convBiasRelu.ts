@@ -19,7 +19,16 @@
  * padding without a tf.pad copy); torchConvPadding maps PyTorch's padding onto them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { activeNativeBackend, canonicalPadding, checkPadding, conv2d, conv2dBackpropFilter, conv2dBackpropInput, samePadding, type ConvPadding } from './convOps';
+import {
+  activeNativeBackend,
+  canonicalPadding,
+  checkPadding,
+  conv2d,
+  conv2dBackpropFilter,
+  conv2dBackpropInput,
+  samePadding,
+  type ConvPadding,
+} from './convOps';
 import { contributed, release } from './gradientRelease';
 
 const KERNEL = 'BgbiasConv2DBiasRelu';
@@ -86,12 +95,23 @@ function ensureGradient(): void {
  */
 function reluGrad(dy: tf.Tensor4D, y: tf.Tensor4D): tf.Tensor4D {
   const b = activeNativeBackend();
-  if (b) return b.executeSingleOutput('ReluGrad', [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }], [dy, y]) as tf.Tensor4D;
+  if (b)
+    return b.executeSingleOutput(
+      'ReluGrad',
+      [{ name: 'T', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }],
+      [dy, y],
+    ) as tf.Tensor4D;
   return tf.mul(dy, tf.step(y)) as tf.Tensor4D;
 }
 
 /** relu(conv2d(x, filter, stride, pad) + bias), NHWC, HWIO filter, one bias per output channel. */
-export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Tensor1D, stride: number, pad: ConvPadding): tf.Tensor4D {
+export function conv2dBiasRelu(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  bias: tf.Tensor1D,
+  stride: number,
+  pad: ConvPadding,
+): tf.Tensor4D {
   checkPadding(pad);
   if (x.shape[3] !== filter.shape[2]) {
     throw new Error(`conv2dBiasRelu: input has ${x.shape[3]} channels, filter expects ${filter.shape[2]}`);
@@ -102,7 +122,10 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
   ensureKernel(tf.getBackend());
   ensureGradient();
   const strides: [number, number] = [stride, stride];
-  const attrs: Attrs = { strides, pad: canonicalPadding([x.shape[1], x.shape[2]], [filter.shape[0], filter.shape[1]], strides, pad) };
+  const attrs: Attrs = {
+    strides,
+    pad: canonicalPadding([x.shape[1], x.shape[2]], [filter.shape[0], filter.shape[1]], strides, pad),
+  };
   return tf.engine().runKernel(KERNEL, { x, filter, bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
@@ -111,7 +134,12 @@ export function conv2dBiasRelu(x: tf.Tensor4D, filter: tf.Tensor4D, bias: tf.Ten
  * 'same' when TensorFlow's SAME padding puts exactly p before the input and yields PyTorch's output
  * size, 'valid' when p is 0; otherwise the explicit [before, after] padding to apply first (then 'valid').
  */
-export function torchConvPadding(size: number, kernel: number, stride: number, p: number): 'same' | 'valid' | [number, number] {
+export function torchConvPadding(
+  size: number,
+  kernel: number,
+  stride: number,
+  p: number,
+): 'same' | 'valid' | [number, number] {
   const out = Math.floor((size + 2 * p - kernel) / stride) + 1;
   if (out < 1) throw new Error(`conv: kernel ${kernel} with padding ${p} does not fit an input of ${size}`);
   if (Math.ceil(size / stride) === out && samePadding(size, kernel, stride)[0] === p) return 'same';

@@ -28,7 +28,13 @@ export type ConvPadding = 'same' | 'valid' | ExplicitPadding;
 /** The parts of tfjs-node's backend used to run a TensorFlow op by name. */
 export interface NativeBackend {
   executeSingleOutput(name: string, attrs: NativeAttr[], inputs: tf.Tensor[]): tf.Tensor;
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_INT: number; TF_ATTR_STRING: number; TF_ATTR_BOOL: number; TF_FLOAT: number };
+  binding: {
+    TF_ATTR_TYPE: number;
+    TF_ATTR_INT: number;
+    TF_ATTR_STRING: number;
+    TF_ATTR_BOOL: number;
+    TF_FLOAT: number;
+  };
 }
 export interface NativeAttr {
   name: string;
@@ -46,9 +52,13 @@ export function activeNativeBackend(): NativeBackend | undefined {
 export function checkPadding(pad: ConvPadding): void {
   if (pad === 'same' || pad === 'valid') return;
   const ok =
-    Array.isArray(pad) && pad.length === 2 &&
+    Array.isArray(pad) &&
+    pad.length === 2 &&
     pad.every((p) => Array.isArray(p) && p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0));
-  if (!ok) throw new Error(`conv padding must be 'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0, got ${JSON.stringify(pad)}`);
+  if (!ok)
+    throw new Error(
+      `conv padding must be 'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0, got ${JSON.stringify(pad)}`,
+    );
 }
 
 /** The [before, after] padding TensorFlow's SAME applies on a side of `size`. */
@@ -62,7 +72,12 @@ export function samePadding(size: number, kernel: number, stride: number): [numb
  * 'same' or 'valid' when the explicit padding `pad` pads an input of [height, width] exactly as that
  * mode does for this kernel and stride (same output, same zeros in the same places); otherwise `pad`.
  */
-export function canonicalPadding(size: [number, number], kernel: [number, number], strides: [number, number], pad: ConvPadding): ConvPadding {
+export function canonicalPadding(
+  size: [number, number],
+  kernel: [number, number],
+  strides: [number, number],
+  pad: ConvPadding,
+): ConvPadding {
   if (typeof pad === 'string') return pad;
   if (pad.every(([a, b]) => a === 0 && b === 0)) return 'valid';
   const same = [0, 1].every((d) => {
@@ -73,7 +88,9 @@ export function canonicalPadding(size: [number, number], kernel: [number, number
 }
 
 /** tfjs's explicit padding form (NHWC, batch and channel unpadded). */
-function tfjsPad(pad: ConvPadding): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
+function tfjsPad(
+  pad: ConvPadding,
+): 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]] {
   return typeof pad === 'string' ? pad : [[0, 0], pad[0], pad[1], [0, 0]];
 }
 
@@ -92,28 +109,55 @@ function nativeAttrs(b: NativeBackend, strides: [number, number], pad: ExplicitP
 
 export function conv2d(x: tf.Tensor4D, filter: tf.Tensor4D, strides: [number, number], pad: ConvPadding): tf.Tensor4D {
   const native = typeof pad === 'string' ? undefined : activeNativeBackend();
-  if (native) return native.executeSingleOutput('Conv2D', nativeAttrs(native, strides, pad as ExplicitPadding), [x, filter]) as tf.Tensor4D;
+  if (native)
+    return native.executeSingleOutput('Conv2D', nativeAttrs(native, strides, pad as ExplicitPadding), [
+      x,
+      filter,
+    ]) as tf.Tensor4D;
   return tf.conv2d(x, filter, strides, tfjsPad(pad));
 }
 
 /** Gradient of conv2d with respect to its input x (of shape xShape), given the output gradient dy. */
-export function conv2dBackpropInput(dy: tf.Tensor4D, filter: tf.Tensor4D, xShape: number[], strides: [number, number], pad: ConvPadding): tf.Tensor4D {
-  if (typeof pad === 'string') return tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad);
+export function conv2dBackpropInput(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  xShape: number[],
+  strides: [number, number],
+  pad: ConvPadding,
+): tf.Tensor4D {
+  if (typeof pad === 'string')
+    return tf.conv2dTranspose(dy, filter, xShape as [number, number, number, number], strides, pad);
   if (activeNativeBackend()) {
     // oneDNN 'valid' gradient of the padded input, cropped to x (see the header for why not EXPLICIT).
     const [n, h, w, c] = xShape;
-    const padded = tf.conv2dTranspose(dy, filter, [n, h + pad[0][0] + pad[0][1], w + pad[1][0] + pad[1][1], c], strides, 'valid');
+    const padded = tf.conv2dTranspose(
+      dy,
+      filter,
+      [n, h + pad[0][0] + pad[0][1], w + pad[1][0] + pad[1][1], c],
+      strides,
+      'valid',
+    );
     const dx = tf.slice(padded, [0, pad[0][0], pad[1][0], 0], xShape) as tf.Tensor4D;
     padded.dispose();
     return dx;
   }
   return tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
-    strides, pad: tfjsPad(pad), dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: xShape,
+    strides,
+    pad: tfjsPad(pad),
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    inputShape: xShape,
   } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }
 
 /** Gradient of conv2d with respect to its filter (of shape filterShape), given the output gradient dy. */
-export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: ConvPadding): tf.Tensor4D {
+export function conv2dBackpropFilter(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  strides: [number, number],
+  pad: ConvPadding,
+): tf.Tensor4D {
   if (typeof pad !== 'string' && activeNativeBackend()) {
     // oneDNN 'valid' on the padded input (see the header for why not EXPLICIT).
     const padded = tf.pad(x, [[0, 0], pad[0], pad[1], [0, 0]]);
@@ -125,8 +169,18 @@ export function conv2dBackpropFilter(x: tf.Tensor4D, dy: tf.Tensor4D, filterShap
 }
 
 /** tfjs has no public op for it; its conv2d gradient calls this kernel, which every training backend has. */
-function filterGradientKernel(x: tf.Tensor4D, dy: tf.Tensor4D, filterShape: number[], strides: [number, number], pad: ConvPadding): tf.Tensor4D {
+function filterGradientKernel(
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: number[],
+  strides: [number, number],
+  pad: ConvPadding,
+): tf.Tensor4D {
   return tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-    strides, pad: tfjsPad(pad), dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape,
+    strides,
+    pad: tfjsPad(pad),
+    dataFormat: 'NHWC',
+    dimRoundingMode: undefined,
+    filterShape,
   } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
 }

@@ -35,7 +35,12 @@ function ensureKernels(backendName: string): void {
       backendName,
       kernelFunc: ({ inputs, attrs }) => {
         const { filterSize, strides, pad } = attrs as unknown as PoolAttrs;
-        return tf.maxPool((inputs as unknown as { x: tf.Tensor4D }).x, filterSize, strides, pad) as unknown as tf.TensorInfo;
+        return tf.maxPool(
+          (inputs as unknown as { x: tf.Tensor4D }).x,
+          filterSize,
+          strides,
+          pad,
+        ) as unknown as tf.TensorInfo;
       },
     });
   }
@@ -67,7 +72,10 @@ function ensureKernels(backendName: string): void {
       return {
         x: () => {
           const dx = tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: y }, {
-            filterSize, strides, pad, dimRoundingMode: undefined,
+            filterSize,
+            strides,
+            pad,
+            dimRoundingMode: undefined,
           } as unknown as tf.NamedAttrMap) as tf.Tensor4D;
           release(y, dy);
           return contributed(x, dx);
@@ -88,7 +96,12 @@ export function concatChannels(xs: tf.Tensor4D[]): tf.Tensor4D {
 }
 
 /** tf.maxPool(x, filterSize, strides, pad) with square windows, freeing its gradients early in training. */
-export function maxPoolReleasing(x: tf.Tensor4D, filterSize: number, strides: number, pad: 'same' | 'valid'): tf.Tensor4D {
+export function maxPoolReleasing(
+  x: tf.Tensor4D,
+  filterSize: number,
+  strides: number,
+  pad: 'same' | 'valid',
+): tf.Tensor4D {
   ensureKernels(tf.getBackend());
   const attrs: PoolAttrs = { filterSize, strides, pad };
   return tf.engine().runKernel(MAX_POOL, { x }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;

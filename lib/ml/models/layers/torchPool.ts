@@ -47,7 +47,20 @@ function padded(x: tf.Tensor4D, spec: PoolSpec, value: number): { x: tf.Tensor4D
   const eh = extraPadding(h, oh, spec);
   const ew = extraPadding(w, ow, spec);
   if (p === 0 && eh === 0 && ew === 0) return { x, oh, ow };
-  return { x: tf.pad(x, [[0, 0], [p, p + eh], [p, p + ew], [0, 0]], value), oh, ow };
+  return {
+    x: tf.pad(
+      x,
+      [
+        [0, 0],
+        [p, p + eh],
+        [p, p + ew],
+        [0, 0],
+      ],
+      value,
+    ),
+    oh,
+    ow,
+  };
 }
 
 /**

@@ -26,17 +26,32 @@ test('createLoss builds every loss with its distance and parameter group', () =>
 });
 
 test('bad parameters, unknown names and bad inputs are clear errors', () => {
-  assert.throws(() => createLoss('triplet', { margin: Number.NaN }, ctx()), /triplet: parameter margin must be a finite number/);
+  assert.throws(
+    () => createLoss('triplet', { margin: Number.NaN }, ctx()),
+    /triplet: parameter margin must be a finite number/,
+  );
   assert.throws(() => createLoss('multi_similarity', { alpha: 0, beta: 1, base: 0.5 }, ctx()), /alpha must be > 0/);
-  assert.throws(() => createLoss('arcface', { marginDegrees: 200, scale: 10 }, ctx()), /marginDegrees must be in \[0, 180\)/);
+  assert.throws(
+    () => createLoss('arcface', { marginDegrees: 200, scale: 10 }, ctx()),
+    /marginDegrees must be in \[0, 180\)/,
+  );
   assert.throws(() => createLoss('nope' as never, {} as never, ctx()), /unknown loss "nope"/);
-  assert.throws(() => createLoss('arcface', { marginDegrees: 20, scale: 10 }, { ...ctx(), numClasses: 0 }), /numClasses must be a positive integer/);
+  assert.throws(
+    () => createLoss('arcface', { marginDegrees: 20, scale: 10 }, { ...ctx(), numClasses: 0 }),
+    /numClasses must be a positive integer/,
+  );
   const arc = createLoss('arcface', { marginDegrees: 20, scale: 10 }, ctx());
   const con = createLoss('contrastive', { posMargin: 0, negMargin: 1 }, ctx());
   tf.tidy(() => {
     const e = tf.randomNormal([4, 8]) as tf.Tensor2D;
-    assert.throws(() => arc.compute(e, tf.tensor1d([0, 1, 2, 5], 'int32')), /label 5 at batch index 3 is outside \[0, 5\)/);
-    assert.throws(() => arc.compute(tf.zeros([4, 7]), tf.tensor1d([0, 1, 2, 3], 'int32')), /embedding size 7, expected 8/);
+    assert.throws(
+      () => arc.compute(e, tf.tensor1d([0, 1, 2, 5], 'int32')),
+      /label 5 at batch index 3 is outside \[0, 5\)/,
+    );
+    assert.throws(
+      () => arc.compute(tf.zeros([4, 7]), tf.tensor1d([0, 1, 2, 3], 'int32')),
+      /embedding size 7, expected 8/,
+    );
     assert.throws(() => con.compute(e, tf.tensor1d([0, 1, 2], 'int32')), /4 embeddings but 3 labels/);
     assert.throws(() => con.compute(e, tf.tensor1d([0, 1, 2, 3], 'float32')), /labels must be int32/);
   });

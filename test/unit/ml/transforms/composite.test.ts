@@ -24,6 +24,12 @@ test('batched tf version equals the reference too, and keeps tensors tidy', asyn
 });
 
 test('mismatched sizes are rejected', () => {
-  assert.throws(() => compositeBackground(new Float32Array(6), new Float32Array(2), new Float32Array(3)), /background has 3 values/);
-  assert.throws(() => compositeBackground(new Float32Array(6), new Float32Array(4), new Float32Array(6)), /not a multiple/);
+  assert.throws(
+    () => compositeBackground(new Float32Array(6), new Float32Array(2), new Float32Array(3)),
+    /background has 3 values/,
+  );
+  assert.throws(
+    () => compositeBackground(new Float32Array(6), new Float32Array(4), new Float32Array(6)),
+    /not a multiple/,
+  );
 });

@@ -31,14 +31,28 @@ test('crop + resize equals Pillow byte for byte', () => {
   assert.ok(cases.length >= 18);
   for (const c of cases) {
     const src = source(c.image);
-    const out = pilResizeBox(src.data, src.width, src.height, src.channels,
-      { left: c.left, top: c.top, width: c.width, height: c.height }, c.size, c.size);
-    assert.deepEqual(Buffer.from(out), Buffer.from(bytes(c.data)), `${c.image} crop ${JSON.stringify(c)}`.slice(0, 200));
+    const out = pilResizeBox(
+      src.data,
+      src.width,
+      src.height,
+      src.channels,
+      { left: c.left, top: c.top, width: c.width, height: c.height },
+      c.size,
+      c.size,
+    );
+    assert.deepEqual(
+      Buffer.from(out),
+      Buffer.from(bytes(c.data)),
+      `${c.image} crop ${JSON.stringify(c)}`.slice(0, 200),
+    );
   }
 });
 
 test('boxes outside the image and wrong buffer sizes are rejected', () => {
   const data = new Uint8Array(4 * 4 * 3);
-  assert.throws(() => pilResizeBox(data, 4, 4, 3, { left: 2, top: 0, width: 3, height: 2 }, 2, 2), /not inside the 4x4 image/);
+  assert.throws(
+    () => pilResizeBox(data, 4, 4, 3, { left: 2, top: 0, width: 3, height: 2 }, 2, 2),
+    /not inside the 4x4 image/,
+  );
   assert.throws(() => pilResizeBox(data, 5, 4, 3, { left: 0, top: 0, width: 3, height: 2 }, 2, 2), /data length 48/);
 });

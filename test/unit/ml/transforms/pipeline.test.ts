@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  backgroundTransform, centerCropBox, evalTransform, PAPER_TRANSFORM, trainTransform, type TransformConfig,
+  backgroundTransform,
+  centerCropBox,
+  evalTransform,
+  PAPER_TRANSFORM,
+  trainTransform,
+  type TransformConfig,
 } from '../../../../lib/ml/transforms/pipeline';
 import { blackImagePixels } from '../../../../lib/ml/transforms/blackImage';
 import { Rng } from '../../../../lib/util/rng';
@@ -23,13 +28,19 @@ function sample(name: string) {
 // float32 to_tensor (v/255) * 255 - mean, which we reproduce, so differences should be exactly 0.
 test('train transform equals the reference TrainTransform on the same random stream (image and mask)', () => {
   const cases = fx.pipelines.filter((p: any) => p.kind === 'train');
-  assert.ok(cases.some((c: any) => c.flipped) && cases.some((c: any) => !c.flipped), 'fixture covers both flip outcomes');
+  assert.ok(
+    cases.some((c: any) => c.flipped) && cases.some((c: any) => !c.flipped),
+    'fixture covers both flip outcomes',
+  );
   for (const c of cases) {
     const { img, mask } = sample(c.image);
     const r = replay(c.uniforms);
     const out = trainTransform(img, mask, cfg, r);
     assert.equal(r.used(), c.used, 'random draws consumed');
-    assert.ok(maxAbsDiff(out.image, floats(c.out)) <= 1e-4, `image ${c.image} params ${c.params}: ${maxAbsDiff(out.image, floats(c.out))}`);
+    assert.ok(
+      maxAbsDiff(out.image, floats(c.out)) <= 1e-4,
+      `image ${c.image} params ${c.params}: ${maxAbsDiff(out.image, floats(c.out))}`,
+    );
     assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) <= 1e-6, `mask ${c.image} params ${c.params}`);
   }
 });
@@ -53,7 +64,10 @@ test('centre crop offsets follow torchvision (half to even)', () => {
 
 test('black 500x500 image after the paper val transform is -mean everywhere', () => {
   const px = blackImagePixels(PAPER_TRANSFORM);
-  assert.equal(px.length, fxMain.black.shape.reduce((a: number, b: number) => a * b, 1));
+  assert.equal(
+    px.length,
+    fxMain.black.shape.reduce((a: number, b: number) => a * b, 1),
+  );
   for (let i = 0; i < px.length; i += 3) {
     assert.deepEqual([px[i], px[i + 1], px[i + 2]], fxMain.black.pixel);
   }
