@@ -17,6 +17,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { selfNearestNeighbours, type KnnOptions, type NeighbourLists } from './nearestNeighbours';
 import { selfNearestNeighboursTf } from './nearestNeighboursTf';
+import { scoreQueries, type PerQueryMetrics } from './perQuery';
+
+export type { PerQueryMetrics } from './perQuery';
 
 export interface RetrievalMetrics {
   mapAtR: number;
@@ -105,32 +108,25 @@ export function dropSelf(lists: NeighbourLists, n: number): Int32Array {
   return out;
 }
 
-/** The three metrics from the N x k neighbour indices (self already removed). */
-export function metricsFromNeighbours(problem: RetrievalProblem, neighbours: Int32Array): RetrievalMetrics {
-  const { n, labels, classSize, k } = problem;
+/** Per-query values from the N x k neighbour indices (self already removed); lone queries left out. */
+export function perQueryFromNeighbours(problem: RetrievalProblem, neighbours: Int32Array): PerQueryMetrics {
+  const relevant = new Int32Array(problem.n);
+  for (let q = 0; q < problem.n; q++) relevant[q] = problem.classSize[q] - 1;
+  return scoreQueries(problem.labels, problem.labels, relevant, neighbours, problem.k);
+}
+
+/** The plain means of per-query values (summed in query order); every metric 0 when no query counts. */
+export function averagePerQuery(perQuery: PerQueryMetrics, k: number): RetrievalMetrics {
+  const queries = perQuery.query.length;
+  if (queries === 0) return { mapAtR: 0, precisionAt1: 0, rPrecision: 0, numQueries: 0, k };
   let sumMap = 0,
     sumP1 = 0,
-    sumRp = 0,
-    queries = 0;
-  for (let q = 0; q < n; q++) {
-    const r = classSize[q] - 1;
-    if (r < 1) continue; // lone query: excluded, as PML's not_lone_query_mask does
-    const label = labels[q];
-    const base = q * k;
-    let hits = 0;
-    let precisionSum = 0;
-    for (let i = 0; i < r; i++) {
-      if (labels[neighbours[base + i]] === label) {
-        hits++;
-        precisionSum += hits / (i + 1);
-      }
-    }
-    sumMap += precisionSum / r;
-    sumRp += hits / r;
-    sumP1 += labels[neighbours[base]] === label ? 1 : 0;
-    queries++;
+    sumRp = 0;
+  for (let j = 0; j < queries; j++) {
+    sumMap += perQuery.mapAtR[j];
+    sumP1 += perQuery.precisionAt1[j];
+    sumRp += perQuery.rPrecision[j];
   }
-  if (queries === 0) return { mapAtR: 0, precisionAt1: 0, rPrecision: 0, numQueries: 0, k };
   return {
     mapAtR: sumMap / queries,
     precisionAt1: sumP1 / queries,
@@ -138,6 +134,11 @@ export function metricsFromNeighbours(problem: RetrievalProblem, neighbours: Int
     numQueries: queries,
     k,
   };
+}
+
+/** The three metrics from the N x k neighbour indices (self already removed). */
+export function metricsFromNeighbours(problem: RetrievalProblem, neighbours: Int32Array): RetrievalMetrics {
+  return averagePerQuery(perQueryFromNeighbours(problem, neighbours), problem.k);
 }
 
 /**
@@ -154,6 +155,22 @@ export function retrievalMetrics(
   if (problem.k < 1) return metricsFromNeighbours(problem, new Int32Array(0)); // every query lone
   const lists = selfNearestNeighbours(embeddings, dim, problem.k + 1, opts);
   return metricsFromNeighbours(problem, dropSelf(lists, problem.n));
+}
+
+/** retrievalMetrics plus each query's values (for bootstrap intervals); the averages are the same numbers. */
+export function retrievalMetricsPerQuery(
+  embeddings: Float32Array,
+  dim: number,
+  labels: Int32Array | number[],
+  opts: RetrievalOptions = {},
+): { metrics: RetrievalMetrics; perQuery: PerQueryMetrics } {
+  const problem = prepareRetrieval(embeddings, dim, labels);
+  const neighbours =
+    problem.k < 1
+      ? new Int32Array(0)
+      : dropSelf(selfNearestNeighbours(embeddings, dim, problem.k + 1, opts), problem.n);
+  const perQuery = perQueryFromNeighbours(problem, neighbours);
+  return { metrics: averagePerQuery(perQuery, problem.k), perQuery };
 }
 
 /** Which engine 'auto' picks for the active tfjs backend. */
