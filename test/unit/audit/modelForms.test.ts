@@ -7,6 +7,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/ml/backend';
@@ -135,4 +137,22 @@ test('a convention that does not fit the model is named (size, layout, input nam
     ),
     /not a tfjs model.json/,
   );
+});
+
+test('a channels-first tfjs model gets NCHW input (layout nchw)', async () => {
+  // Input [3, 4, 4] -> Permute to [4, 4, 3] -> Flatten: the embedding is the image in HWC order.
+  const dir = mkdtempSync(join(tmpdir(), 'nchw-'));
+  const net = tf.sequential({
+    layers: [tf.layers.permute({ dims: [2, 3, 1], inputShape: [3, 4, 4] }), tf.layers.flatten()],
+  });
+  await net.save(`file://${dir}`);
+  net.dispose();
+  const conv = parseInputConvention(
+    { size: 4, resizeShort: 4, channels: 'rgb', range: '0-255', layout: 'nchw', l2Normalize: false },
+    't',
+  );
+  const model = await loadTfjsModel(join(dir, 'model.json'), conv);
+  const images = Float32Array.from({ length: 2 * 4 * 4 * 3 }, (_, i) => i);
+  assert.deepEqual(await model.embed(images, 2), images);
+  await model.dispose();
 });
