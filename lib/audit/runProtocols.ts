@@ -12,7 +12,7 @@
  */
 import type { RgbImage } from '../data/images';
 import { queryGalleryMetrics } from '../ml/metrics/queryGalleryRetrieval';
-import { retrievalMetricsPerQuery, type PerQueryMetrics, type RetrievalMetrics } from '../ml/metrics/retrieval';
+import { retrievalMetricsPerQueryAsync, type PerQueryMetrics, type RetrievalMetrics } from '../ml/metrics/retrieval';
 import { bootstrapIndices, percentileInterval, type Interval } from '../util/bootstrap';
 import { repetitionSummary, type MeanStd } from '../util/intervals';
 import { Rng } from '../util/rng';
@@ -131,7 +131,7 @@ export async function runProtocols(
       const g = sides.shared ? q : await embedded(sides.gallery, r);
       const dim = model.embeddingSize;
       const score = sides.shared
-        ? retrievalMetricsPerQuery(q.embeddings, dim, source.labels)
+        ? await retrievalMetricsPerQueryAsync(q.embeddings, dim, source.labels)
         : queryGalleryMetrics(
             { embeddings: q.embeddings, labels: source.labels, identities },
             { embeddings: g.embeddings, labels: source.labels, identities },

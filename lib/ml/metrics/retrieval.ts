@@ -195,3 +195,20 @@ export async function retrievalMetricsAsync(
   const lists = await selfNearestNeighboursTf(embeddings, dim, problem.k + 1, opts);
   return metricsFromNeighbours(problem, dropSelf(lists, problem.n));
 }
+
+/** retrievalMetricsPerQuery, with the dot products on tfjs when that is faster (RetrievalOptions.engine). */
+export async function retrievalMetricsPerQueryAsync(
+  embeddings: Float32Array,
+  dim: number,
+  labels: Int32Array | number[],
+  opts: RetrievalOptions = {},
+): Promise<{ metrics: RetrievalMetrics; perQuery: PerQueryMetrics }> {
+  if (pickEngine(opts.engine) === 'js') return retrievalMetricsPerQuery(embeddings, dim, labels, opts);
+  const problem = prepareRetrieval(embeddings, dim, labels);
+  const neighbours =
+    problem.k < 1
+      ? new Int32Array(0)
+      : dropSelf(await selfNearestNeighboursTf(embeddings, dim, problem.k + 1, opts), problem.n);
+  const perQuery = perQueryFromNeighbours(problem, neighbours);
+  return { metrics: averagePerQuery(perQuery, problem.k), perQuery };
+}

@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { retrievalMetrics, retrievalMetricsPerQuery } from '../../../lib/ml/metrics/retrieval';
+import {
+  retrievalMetrics,
+  retrievalMetricsPerQuery,
+  retrievalMetricsPerQueryAsync,
+} from '../../../lib/ml/metrics/retrieval';
 import { queryGalleryMetrics } from '../../../lib/ml/metrics/queryGalleryRetrieval';
 import { crossNearestNeighbours } from '../../../lib/ml/metrics/crossNeighbours';
 import { selfNearestNeighbours } from '../../../lib/ml/metrics/nearestNeighbours';
@@ -23,7 +27,7 @@ const fixture = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/metri
 const indices = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 for (const c of fixture.cases) {
-  test(`gallery = query set with identity = index gives PML's same-source metrics: ${c.name}`, () => {
+  test(`gallery = query set with identity = index gives PML's same-source metrics: ${c.name}`, async () => {
     const x = Float32Array.from(c.embeddings);
     const n = c.labels.length;
     const set = { embeddings: x, labels: c.labels, identities: indices(n) };
@@ -36,6 +40,7 @@ for (const c of fixture.cases) {
     const same = retrievalMetricsPerQuery(x, c.dim, c.labels);
     assert.deepEqual(same.metrics, retrievalMetrics(x, c.dim, c.labels));
     assert.deepEqual(same.perQuery, r.perQuery);
+    assert.deepEqual(await retrievalMetricsPerQueryAsync(x, c.dim, c.labels, { engine: 'tfjs' }), same);
   });
 }
 
