@@ -5,7 +5,7 @@ import { attentionMap } from '../lib/ml/attribution/attentionMap';
 import { attentionScore } from '../lib/ml/attribution/attentionScore';
 import { blackReferenceEmbedding } from '../lib/ml/attribution/blackReference';
 import { contiguousLabels } from '../lib/ml/train/trainer';
-import { transformOf } from '../lib/ml/train/buildCell';
+import { transformOf } from './buildCell';
 import { blackImageTensor } from '../lib/ml/transforms/blackImage';
 import { evalTransform } from '../lib/ml/transforms/pipeline';
 import { Rng } from '../lib/util/rng';

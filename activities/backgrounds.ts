@@ -2,8 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { ExperimentConfig } from '../configs/schema';
-import { UNSPLASH_BACKGROUNDS } from '../configs/backgrounds';
+import { UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../configs/paper/backgrounds';
 import { fetchBackgrounds } from '../lib/data/backgrounds';
+import { readSha256SumsFile } from '../lib/data/download/checksumList';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { encodeShard, type ShardItem } from '../lib/data/shardFormat';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
@@ -26,9 +27,10 @@ export function paperDataSource(config: ExperimentConfig, sub: string): string {
 export function prepareBackgrounds(stores: Stores, cacheDir: string) {
   return async (config: ExperimentConfig): Promise<BackgroundsRef> => {
     const store = await stores.get(config.storage.bucket);
+    const files = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS);
     const inputs = {
       resizeShort: config.transform.resizeShort,
-      files: UNSPLASH_BACKGROUNDS.map((f) => [f.path, f.sha256]),
+      files: files.map((f) => [f.path, f.sha256]),
     };
     const stage = await cachedStage(
       store,
@@ -44,6 +46,7 @@ export function prepareBackgrounds(stores: Stores, cacheDir: string) {
             config.data.localDataDir ? 'unsplash_backgrounds' : 'data/unsplash_backgrounds',
           ),
           destDir: path.join(cacheDir, 'downloads', 'unsplash_backgrounds'),
+          files,
           onProgress: (done, total, file) => heartbeat({ done, total, file }),
         });
         const refs: Record<string, { key: string; count: number }> = {};

@@ -1,4 +1,5 @@
-import { ExperimentSchema, type ExperimentConfig } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import { StoredExperimentSchema } from '../configs/storedConfig';
 import { badInput, type Stores } from './context';
 import type { CellRecord } from './types';
 
@@ -19,7 +20,7 @@ export function listTrainedCells(stores: Stores) {
     const configKey = `${experiment}/config.json`;
     if (!(await store.exists(configKey)))
       throw badInput(`experiment ${experiment}: no ${configKey} in bucket ${bucket} (was it ever run?)`);
-    const config = await store.getJson(configKey, ExperimentSchema);
+    const config = await store.getJson(configKey, StoredExperimentSchema);
     const keys = (await store.list(`${experiment}/cells/`)).filter((k) => k.endsWith('.json')).sort();
     const cells: CellRecord[] = [];
     for (const key of keys) cells.push(await store.getJson<CellRecord>(key));

@@ -1,6 +1,7 @@
-import type { ExperimentConfig, GridCell } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
 import { contiguousLabels } from '../lib/ml/train/trainer';
-import { transformOf } from '../lib/ml/train/buildCell';
+import { transformOf } from './buildCell';
 import { scoreSplit, type Scores } from '../lib/ml/train/validate';
 import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, type Stores } from './context';

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { ExperimentConfig } from '../configs/schema';
 import { downloadFromMirrors } from '../lib/data/download/downloadFile';
-import type { PretrainedWeights } from '../lib/ml/train/buildCell';
+import type { PretrainedWeights } from './buildCell';
 import { heartbeat } from './context';
 import type { DataCache } from './dataCache';
 
@@ -13,7 +13,9 @@ let cached: { url: string; weights: Promise<PretrainedWeights> } | undefined;
  * of the legacy torch format. Mirrors for the file name come first (data.mirrors).
  */
 export async function loadPretrained(config: ExperimentConfig, data: DataCache): Promise<PretrainedWeights> {
-  const url = config.model.pretrainedUrl;
+  const model = config.model;
+  if (model.kind !== 'bn-inception') throw new Error(`${model.kind} has no ImageNet weights to load`);
+  const url = model.pretrainedUrl;
   if (cached?.url !== url) {
     cached = {
       url,
@@ -24,9 +26,9 @@ export async function loadPretrained(config: ExperimentConfig, data: DataCache):
           dest,
           onProgress: (p) => heartbeat({ download: name, ...p }),
         });
-        if (!result.sha256.startsWith(config.model.pretrainedSha256Prefix)) {
+        if (!result.sha256.startsWith(model.pretrainedSha256Prefix)) {
           throw new Error(
-            `${name}: sha256 ${result.sha256} does not start with ${config.model.pretrainedSha256Prefix} (wrong or corrupted file from ${url})`,
+            `${name}: sha256 ${result.sha256} does not start with ${model.pretrainedSha256Prefix} (wrong or corrupted file from ${url})`,
           );
         }
         const { loadBnInceptionWeights } = await import('../lib/ml/models/pretrained');

@@ -1,8 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { backendInfo } from '../lib/ml/backend';
-import type { ExperimentConfig, GridCell } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
 import { decodeWeights, encodeCheckpoint, encodeWeights, restoreCheckpoint } from '../lib/ml/train/checkpoint';
-import { buildCell, transformOf } from '../lib/ml/train/buildCell';
+import { buildCell, startsFromImageNet, transformOf, withStoredWeights } from './buildCell';
 import { trainModel } from '../lib/ml/train/trainer';
 import { contiguousLabels } from '../lib/ml/train/trainer';
 import type { TrainingState } from '../lib/ml/train/trainingState';
@@ -64,7 +65,7 @@ export function trainCell(stores: Stores, data: DataCache) {
           data.backgrounds(store, backgrounds.pools.val.key),
         ]);
         const numClasses = contiguousLabels(train.labels).size;
-        const pretrained = config.model.pretrained ? await loadPretrained(config, data) : undefined;
+        const pretrained = startsFromImageNet(config.model) ? await loadPretrained(config, data) : undefined;
         const built = await buildCell(config, cell, numClasses, pretrained);
         // Checkpoints live beside the stage output, under a name the manifest never lists.
         const checkpointKey = writer.keyOf('checkpoint/latest.bgwt');
@@ -183,7 +184,7 @@ export async function loadTrainedCell(
 ) {
   const store = await stores.get(config.storage.bucket);
   // The stored weights replace every initial value, so no ImageNet file is needed here.
-  const built = await buildCell({ ...config, model: { ...config.model, pretrained: false } }, cell, numClasses);
+  const built = await buildCell(withStoredWeights(config), cell, numClasses);
   try {
     decodeWeights(await store.getBuffer(bestWeightsKey), bestWeightsKey, built.model, built.loss);
   } catch (err) {

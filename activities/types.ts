@@ -2,7 +2,7 @@
  * Plain data that crosses the workflow/activity boundary. Only keys, digests and small metrics:
  * artifacts never pass through Temporal payloads (DESIGN.md).
  */
-import type { DatasetName, GridCell, LossNameT, Mode } from '../configs/schema';
+import type { DatasetName, GridCell, LossName, Mode } from '../contracts/grid';
 import type { EpochRecord, RetrievalScores } from '../lib/ml/train/epochRecord';
 import type { Summary } from '../lib/report/schema';
 
@@ -111,7 +111,7 @@ export interface CellProgressSignal {
   resumedFromEpoch?: number;
 }
 
-export type { DatasetName, LossNameT, Mode };
+export type { DatasetName, LossName, Mode };
 
 /** A dataset archive verified and kept in the store outside any experiment: `archives/<md5>/<name>`. */
 export interface ArchiveRef {

@@ -11,7 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
-import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../lib/ml/losses';
+import { PAPER_HYPERPARAMETERS } from '../configs/paper/hyperparameters';
+import { ContrastiveLoss } from '../lib/ml/losses';
 import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import { TorchRMSprop } from '../lib/ml/optim/rmsprop';

@@ -21,7 +21,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { parseOverrideArgs, resolveExperiment } from '../configs/resolve';
-import { LOSS_NAMES, type ExperimentConfig, type LossNameT } from '../configs/schema';
+import { type ExperimentConfig } from '../configs/schema';
+import { LOSS_NAMES, type LossName } from '../contracts/grid';
 import { decodeRgb } from '../lib/data/decodeShards';
 import type { RgbImage } from '../lib/data/images';
 import { decodeShard } from '../lib/data/shardFormat';
@@ -34,7 +35,7 @@ import {
 } from '../lib/data/synthetic';
 import { sampleInstance } from '../lib/data/synthetic/instance';
 import { initBackend } from '../lib/ml/backend';
-import { buildCell, transformOf } from '../lib/ml/train/buildCell';
+import { buildCell, transformOf } from '../activities/buildCell';
 import { decodeWeights, encodeWeights } from '../lib/ml/train/checkpoint';
 import { contiguousLabels, trainModel } from '../lib/ml/train/trainer';
 import { scoreSplit } from '../lib/ml/train/validate';
@@ -46,7 +47,7 @@ const CONDITIONS = ['clean', 'unsplashTest', 'unsplashVal', 'otherSettings', 'gr
 type Condition = (typeof CONDITIONS)[number];
 type ModeResult = Record<Condition, number> & { epochs: number; bestEpoch: number; seconds: number };
 interface JobResult {
-  loss: LossNameT;
+  loss: LossName;
   seed: number;
   base: ModeResult;
   bgaugment: ModeResult;
@@ -76,7 +77,7 @@ async function pool(dir: string, shortSide: number): Promise<RgbImage[]> {
 }
 
 /** One (loss, seed): both modes trained as the trainCell activity does, best checkpoint tested. */
-async function runJob(config: ExperimentConfig, loss: LossNameT, seed: number): Promise<JobResult> {
+async function runJob(config: ExperimentConfig, loss: LossName, seed: number): Promise<JobResult> {
   await initBackend('tensorflow', { threads: 1 });
   const data = generateSyntheticDataset(config.data.synthetic);
   const cache = new DecodedCache();
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   const job = flag('job', '');
   if (job) {
     const [loss, seed] = job.split(':');
-    console.log(`RESULT ${JSON.stringify(await runJob(config, loss as LossNameT, Number(seed)))}`);
+    console.log(`RESULT ${JSON.stringify(await runJob(config, loss as LossName, Number(seed)))}`);
     return;
   }
   const losses = flag('losses', 'multi_similarity,triplet').split(',');

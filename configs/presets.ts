@@ -1,17 +1,16 @@
-import { PAPER_LOSS_PARAMS, type LossParamsTable } from './lossParams';
+import { LOSS_NAMES, MODES } from '../contracts/grid';
+import type { LossParamsTable } from '../contracts/lossParams';
+import { BN_INCEPTION_WEIGHTS, PAPER_REPO_RAW, U2NET_MODEL } from './paper/addresses';
+import { PAPER_LOSS_PARAMS } from './paper/hyperparameters';
 
 /**
  * Presets are complete experiment configurations (every field set), validated by
  * configs/schema.ts after the user's overrides are applied.
  */
-const PAPER_REPO_RAW =
-  'https://raw.githubusercontent.com/LSX-UniWue/background-bias-in-dml/aea48571ce7b4e39b4ad1f462ee1650ffbfd2dbb';
-
 const common = {
   seeds: [42],
-  losses: ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'],
-  modes: ['base', 'bgaugment'],
-  backend: 'auto',
+  losses: LOSS_NAMES,
+  modes: MODES,
   storage: { bucket: 'bgbias' },
   evaluation: { corruptedRepetitions: 5 },
   data: {
@@ -19,11 +18,7 @@ const common = {
     mirrors: {},
     preparedShortSide: 256,
     unreadableImages: 'fail',
-    masks: {
-      // rembg 2.0.19's u2net download address; PROTOCOL.md section 3 pins the md5.
-      u2netUrl: 'https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2net.onnx',
-      u2netMd5: '60024c5c889badc19c04ad937298a77b',
-    },
+    masks: { u2netUrl: U2NET_MODEL.url, u2netMd5: U2NET_MODEL.md5 },
     synthetic: { seed: 42, size: 72, classes: { train: 32, val: 8, test: 16 }, imagesPerClass: 16 },
   },
 } as const;
@@ -38,10 +33,9 @@ export function paperPreset(): Record<string, unknown> {
     model: {
       kind: 'bn-inception',
       embeddingSize: 128,
-      width: 32,
       pretrained: true,
-      pretrainedUrl: 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth',
-      pretrainedSha256Prefix: '52deb4733',
+      pretrainedUrl: BN_INCEPTION_WEIGHTS.url,
+      pretrainedSha256Prefix: BN_INCEPTION_WEIGHTS.sha256Prefix,
     },
     transform: { resizeShort: 256, crop: 227, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },
     optimizer: { lr: 1e-6, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
@@ -85,9 +79,6 @@ export function smokePreset(): Record<string, unknown> {
       kind: 'small-cnn',
       embeddingSize: 128,
       width: 32,
-      pretrained: false,
-      pretrainedUrl: 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth',
-      pretrainedSha256Prefix: '52deb4733',
     },
     // Offline: the paper repository's backgrounds from the local copy beside the checkout.
     // 96 train classes x 20 images: with 32 the from-scratch CNN's object features generalised

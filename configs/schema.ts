@@ -1,21 +1,15 @@
 import { z } from 'zod';
-import { LossParamsSchema } from './lossParams';
+import { DATASET_NAMES, LOSS_NAMES, MODES } from '../contracts/grid';
+import { LossParamsSchema } from '../contracts/lossParams';
 
 /**
  * The one schema of an experiment. Presets (configs/presets.ts) fill every field; users override any
  * field by path (`train.maxEpochs=5`) or through the workflow input JSON. Strict objects: a misspelt
  * key is an error that names it, not a silently ignored setting.
  */
-export const DATASET_NAMES = ['cars196', 'cub200', 'sop', 'synthetic'] as const;
-export const LOSS_NAMES = ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'] as const;
-export const MODES = ['base', 'bgaugment'] as const;
-
-export const DatasetName = z.enum(DATASET_NAMES);
-export const LossName = z.enum(LOSS_NAMES);
-export const Mode = z.enum(MODES);
-export type DatasetName = z.infer<typeof DatasetName>;
-export type LossNameT = z.infer<typeof LossName>;
-export type Mode = z.infer<typeof Mode>;
+const DatasetName = z.enum(DATASET_NAMES);
+const LossName = z.enum(LOSS_NAMES);
+const Mode = z.enum(MODES);
 
 const positiveInt = z.int().positive();
 const unitInterval = z.number().min(0).max(1);
@@ -50,16 +44,28 @@ export const DataSchema = z.strictObject({
   synthetic: SyntheticSchema,
 });
 
-export const ModelSchema = z.strictObject({
-  kind: z.enum(['bn-inception', 'small-cnn']),
+/** A small CNN trained from scratch (the smoke preset: minutes on a CPU). */
+export const SmallCnnModelSchema = z.strictObject({
+  kind: z.literal('small-cnn'),
   embeddingSize: positiveInt,
-  /** small-cnn only: channels of the first block. */
+  /** Channels of the first block (later blocks double it). */
   width: positiveInt,
-  /** bn-inception only: ImageNet weights (Cadene pretrainedmodels 0.7.4). */
+});
+
+/** The paper's BN-Inception with an embedding layer (PROTOCOL.md section 6). */
+export const BnInceptionModelSchema = z.strictObject({
+  kind: z.literal('bn-inception'),
+  embeddingSize: positiveInt,
+  /** Start from the ImageNet weights (Cadene pretrainedmodels 0.7.4), as the paper does. */
   pretrained: z.boolean(),
+  /** Where the ImageNet weights are downloaded from (data.mirrors for the file name come first). */
   pretrainedUrl: z.url(),
+  /** The start of the weights file's sha256: a wrong or damaged download is refused. */
   pretrainedSha256Prefix: z.string().regex(/^[0-9a-f]{6,64}$/),
 });
+
+/** Each kind carries only the settings that apply to it, so a misplaced knob is an error. */
+export const ModelSchema = z.discriminatedUnion('kind', [SmallCnnModelSchema, BnInceptionModelSchema]);
 
 export const TransformSchema = z.strictObject({
   resizeShort: positiveInt,
@@ -90,7 +96,13 @@ export const TrainingSchema = z.strictObject({
   patience: positiveInt,
   /** Validate once before the first epoch (the reference does). */
   validateBeforeTraining: z.boolean(),
-  /** Seconds between heartbeats of a running training (TEMPORAL.md: 10-30 s). */
+  /**
+   * Basis of the GPU activities' heartbeat timeout (workflows/activityProxies.ts): an attempt that
+   * has not heartbeated for max(15, 3 x heartbeatSeconds) seconds counts as lost and is retried,
+   * resuming from its newest checkpoint. It does not set how often they heartbeat: they do after
+   * every training step, embedded batch and attributed image, and the SDK throttles what reaches
+   * the server. TEMPORAL.md: 10-30 s.
+   */
   heartbeatSeconds: z.number().positive(),
 });
 
@@ -135,7 +147,6 @@ export const ExperimentSchema = z
     attribution: AttributionSchema,
     /** Loss hyperparameters per dataset (PROTOCOL.md section 8 for the paper's three). */
     lossParams: z.partialRecord(DatasetName, LossParamsSchema),
-    backend: z.enum(['auto', 'tensorflow', 'cpu']),
     storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
     /** Grid cells trained at the same time (each takes one GPU-worker slot). */
     concurrency: z.strictObject({ cells: positiveInt }),
@@ -166,4 +177,4 @@ export const ExperimentSchema = z
   });
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
-export type GridCell = { dataset: DatasetName; loss: LossNameT; mode: Mode; seed: number };
+export type ModelConfig = z.infer<typeof ModelSchema>;

@@ -1,4 +1,4 @@
-import type { GridCell } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
 
 /** Business-meaningful, deterministic workflow ids (TEMPORAL.md "Ids"). */
 export const reproduceId = (experiment: string) => `bgbias/${experiment}`;

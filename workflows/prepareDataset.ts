@@ -1,4 +1,5 @@
-import type { ExperimentConfig, DatasetName } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import type { DatasetName } from '../contracts/grid';
 import type { DatasetRef } from '../activities/types';
 import { cpu } from './activityProxies';
 

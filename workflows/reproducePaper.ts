@@ -6,7 +6,8 @@ import {
   workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
-import type { ExperimentConfig, GridCell } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
 import type { BackgroundsRef, CellRecord, DatasetRef, RetrievalScores } from '../activities/types';
 import { cpu } from './activityProxies';
 import { analyze } from './analyze';

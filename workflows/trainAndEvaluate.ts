@@ -1,4 +1,5 @@
-import type { ExperimentConfig, GridCell } from '../configs/schema';
+import type { ExperimentConfig } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
 import type { BackgroundsRef, CellRecord, DatasetRef } from '../activities/types';
 import { cpu, gpu } from './activityProxies';
 import { cellId } from './ids';

@@ -9,8 +9,11 @@ import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ExperimentConfig, DatasetName } from '../../configs/schema';
-import { DATASET_SOURCES, type DatasetSources, type RealDatasetName } from '../../configs/datasets';
+import type { ExperimentConfig } from '../../configs/schema';
+import type { DatasetName } from '../../contracts/grid';
+import { DATASET_SOURCES } from '../../configs/paper/datasets';
+import { isPaperDataset, type PaperDataset } from '../../contracts/grid';
+import type { DatasetSources } from '../../lib/data/datasets/sources';
 import { acquireDataset } from '../../lib/data/datasets/acquire';
 import { SPLIT_NAMES, type DatasetIndex, type SplitName } from '../../lib/data/datasets/types';
 import { maskQualityAgainstOfficial } from '../../lib/data/maskQuality/officialMasks';
@@ -20,7 +23,7 @@ import { stageDigest } from '../../lib/store/digest';
 import { badInput, cachedStage, logInfo, type Stores } from '../context';
 import type { DatasetArchives, DatasetRef, SplitRef } from '../types';
 import { summaryRow } from './maskQualityRows';
-import { datasetSource, isRealDataset } from './sources';
+import { datasetSource } from './sources';
 import { computeStoredMasks } from './storedMasks';
 import { ensureLocalCopy, ensureStored } from './storedFiles';
 import { withTicker } from './ticker';
@@ -46,7 +49,7 @@ function testOnly(index: DatasetIndex): DatasetIndex {
 
 export function buildPreparedDataset(stores: Stores, cacheDir: string) {
   return async (config: ExperimentConfig, dataset: DatasetName, input: DatasetArchives): Promise<DatasetRef> => {
-    if (!isRealDataset(dataset)) throw badInput(`buildPreparedDataset: '${dataset}' is not a downloadable dataset`);
+    if (!isPaperDataset(dataset)) throw badInput(`buildPreparedDataset: '${dataset}' is not a downloadable dataset`);
     if (input.dataset !== dataset)
       throw badInput(`buildPreparedDataset: archives of ${input.dataset} given for ${dataset}`);
     const source = datasetSource(dataset);
@@ -90,7 +93,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
           // 2. Extract, index, split, check the counts.
           ticker.update({ dataset, phase: 'extract + index' });
           const sources: DatasetSources = { ...DATASET_SOURCES, [dataset]: { files, expected: source.expected } };
-          const acquired = await acquireDataset(dataset as RealDatasetName, {
+          const acquired = await acquireDataset(dataset as PaperDataset, {
             sources,
             downloadDir: join(work, 'downloads'),
             extractDir: join(work, 'extracted'),

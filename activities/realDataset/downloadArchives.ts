@@ -2,8 +2,9 @@
  * Activity: every archive of a real dataset into the store (`archives/<md5>/<name>`), fetched from
  * the configured addresses only when the store does not have it yet. Returns small refs.
  */
-import type { ExperimentConfig, DatasetName } from '../../configs/schema';
-import { downloadUrlsFor } from '../../configs/datasets';
+import type { ExperimentConfig } from '../../configs/schema';
+import type { DatasetName } from '../../contracts/grid';
+import { downloadUrlsFor } from '../../lib/data/datasets/sources';
 import { logInfo, type Stores } from '../context';
 import type { ArchiveRef, DatasetArchives } from '../types';
 import { datasetSource } from './sources';

@@ -5,9 +5,11 @@
  * test split (computed by the prepare stage, read from its manifest).
  */
 import { join } from 'node:path';
-import type { ExperimentConfig, DatasetName } from '../../configs/schema';
-import { GT_MASK_FILES } from '../../configs/backgrounds';
+import type { ExperimentConfig } from '../../configs/schema';
+import type { DatasetName } from '../../contracts/grid';
+import { GT_MASKS_SHA256SUMS } from '../../configs/paper/backgrounds';
 import { fetchGtMasks } from '../../lib/data/backgrounds';
+import { readSha256SumsFile } from '../../lib/data/download/checksumList';
 import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
 import type { MaskQualityResult, Summary as LibSummary } from '../../lib/data/maskQuality/maskQuality';
 import { readManifest } from '../../lib/store/stageOutput';
@@ -28,7 +30,7 @@ export function summaryRow(dataset: string, source: string, q: MaskQualityResult
 export function measureMaskQuality(stores: Stores, cacheDir: string) {
   return async (config: ExperimentConfig, dataset: DatasetName, prepared: DatasetRef): Promise<MaskQualityRow[]> => {
     const store = await stores.get(config.storage.bucket);
-    const files = GT_MASK_FILES.filter((f) => f.path.startsWith(`${dataset}/`));
+    const files = readSha256SumsFile(GT_MASKS_SHA256SUMS).filter((f) => f.path.startsWith(`${dataset}/`));
     if (files.length === 0) throw badInput(`mask quality: the paper published no hand-labelled masks for '${dataset}'`);
     const inputs = { dataset, files: files.map((f) => [f.path, f.sha256]) };
     const stage = await cachedStage(

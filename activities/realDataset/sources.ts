@@ -1,5 +1,5 @@
 /**
- * Where a worker gets each real dataset's files from: configs/datasets.ts (the published names, md5
+ * Where a worker gets each real dataset's files from: configs/paper/datasets.ts (the published names, md5
  * sums and image counts), optionally overridden by a JSON file named in BGBIAS_DATASET_SOURCES.
  *
  * Why an override file: a repackaged copy of a dataset (another archive, so another md5) or a
@@ -11,14 +11,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import {
-  DATASET_SOURCES,
-  DatasetCountsSchema,
-  type DatasetSource,
-  type DatasetSources,
-  type RealDatasetName,
-} from '../../configs/datasets';
-import type { DatasetName } from '../../configs/schema';
+import { DATASET_SOURCES } from '../../configs/paper/datasets';
+import { isPaperDataset, type DatasetName, type PaperDataset } from '../../contracts/grid';
+import { DatasetCountsSchema, type DatasetSource, type DatasetSources } from '../../lib/data/datasets/sources';
 
 export const SOURCES_ENV = 'BGBIAS_DATASET_SOURCES';
 
@@ -44,13 +39,9 @@ const SourcesOverride = z.strictObject({
   sop: SourceOverride.optional(),
 });
 
-export function isRealDataset(dataset: DatasetName): dataset is RealDatasetName {
-  return dataset === 'cars196' || dataset === 'cub200' || dataset === 'sop';
-}
-
 /** The sources of one dataset after the override file (if any) is applied. */
 export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = process.env): DatasetSource {
-  if (!isRealDataset(dataset))
+  if (!isPaperDataset(dataset))
     throw new Error(`'${dataset}' is not a downloadable dataset (expected cars196, cub200 or sop)`);
   const sources: DatasetSources = structuredClone(DATASET_SOURCES);
   const file = env[SOURCES_ENV];
@@ -67,7 +58,7 @@ export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = pro
         `${SOURCES_ENV}=${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
       );
     }
-    for (const [ds, o] of Object.entries(parsed.data) as [RealDatasetName, z.infer<typeof SourceOverride>][]) {
+    for (const [ds, o] of Object.entries(parsed.data) as [PaperDataset, z.infer<typeof SourceOverride>][]) {
       for (const [name, sums] of Object.entries(o.files ?? {})) {
         const f = sources[ds].files.find((x) => x.name === name);
         if (!f)

@@ -3,12 +3,6 @@
  * local copy of it), every file verified against its published sha256, then listed per pool sorted
  * by name (the reference used unsorted glob order, which is not reproducible).
  */
-import {
-  BACKGROUNDS_URL_PREFIX,
-  GT_MASK_FILES,
-  GT_MASKS_URL_PREFIX,
-  UNSPLASH_BACKGROUNDS,
-} from '../../configs/backgrounds';
 import { downloadListedFiles, ListedFile } from './download/checksumList';
 
 export type BackgroundPool = 'val' | 'test';
@@ -20,10 +14,11 @@ export interface BackgroundPools {
 }
 
 export interface FetchListOptions {
-  /** Address prefix (default: the paper repository at commit aea4857), file:// URL or local folder. */
-  source?: string;
+  /** Address prefix (the paper repository's folder), file:// URL or local folder. */
+  source: string;
   destDir: string;
-  files?: readonly ListedFile[];
+  /** The files to fetch with their sums (configs/paper/backgrounds.ts lists the paper's). */
+  files: readonly ListedFile[];
   concurrency?: number;
   retries?: number;
   backoffMs?: number;
@@ -31,8 +26,7 @@ export interface FetchListOptions {
 }
 
 export async function fetchBackgrounds(opts: FetchListOptions): Promise<BackgroundPools> {
-  const files = opts.files ?? UNSPLASH_BACKGROUNDS;
-  const res = await downloadListedFiles(files, { ...opts, source: opts.source ?? BACKGROUNDS_URL_PREFIX });
+  const res = await downloadListedFiles(opts.files, opts);
   const pools: BackgroundPools = { val: [], test: [] };
   for (const r of res) {
     const pool = r.listed.path.split('/')[0];
@@ -46,6 +40,6 @@ export async function fetchBackgrounds(opts: FetchListOptions): Promise<Backgrou
 
 /** The 60 published image / hand-labelled mask / rembg mask triples, in the gt_masks layout. */
 export async function fetchGtMasks(opts: FetchListOptions): Promise<string> {
-  await downloadListedFiles(opts.files ?? GT_MASK_FILES, { ...opts, source: opts.source ?? GT_MASKS_URL_PREFIX });
+  await downloadListedFiles(opts.files, opts);
   return opts.destDir;
 }

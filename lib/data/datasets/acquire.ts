@@ -6,12 +6,13 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { DatasetSources, downloadUrlsFor, RealDatasetName } from '../../../configs/datasets';
+import type { PaperDataset } from '../../../contracts/grid';
 import { downloadFromMirrors, DownloadProgress } from '../download/downloadFile';
 import { extractArchive } from '../download/extract';
 import { indexCars196 } from './cars196';
 import { indexCub200 } from './cub200';
 import { indexSop } from './sop';
+import { type DatasetSources, downloadUrlsFor } from './sources';
 import { checkCounts } from './splitChecks';
 import { DatasetIndex } from './types';
 
@@ -40,7 +41,7 @@ export interface AcquiredFile {
 }
 
 export interface AcquiredDataset {
-  dataset: RealDatasetName;
+  dataset: PaperDataset;
   /** Folder the index's paths are relative to. */
   root: string;
   index: DatasetIndex;
@@ -49,7 +50,7 @@ export interface AcquiredDataset {
   skipped: { name: string; reason: string }[];
 }
 
-export async function indexDataset(dataset: RealDatasetName, root: string): Promise<DatasetIndex> {
+export async function indexDataset(dataset: PaperDataset, root: string): Promise<DatasetIndex> {
   switch (dataset) {
     case 'cars196':
       return indexCars196(root);
@@ -62,7 +63,7 @@ export async function indexDataset(dataset: RealDatasetName, root: string): Prom
   }
 }
 
-export async function acquireDataset(dataset: RealDatasetName, opts: AcquireOptions): Promise<AcquiredDataset> {
+export async function acquireDataset(dataset: PaperDataset, opts: AcquireOptions): Promise<AcquiredDataset> {
   const source = opts.sources[dataset];
   if (!source) throw new Error(`no sources configured for dataset '${dataset}'`);
   const root = join(opts.extractDir, dataset);

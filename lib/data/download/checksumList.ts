@@ -3,6 +3,7 @@
  * every listed file from an address prefix (the paper repository's raw files, or a local copy),
  * each verified against its sum.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { downloadFile, DownloadResult } from './downloadFile';
@@ -25,6 +26,11 @@ export function parseSha256Sums(text: string, source: string): ListedFile[] {
     out.push({ path, sha256: m[1] });
   });
   return out;
+}
+
+/** A sha256sum-format file's entries, sorted by path (so every reader lists them in one order). */
+export function readSha256SumsFile(path: string): ListedFile[] {
+  return parseSha256Sums(readFileSync(path, 'utf8'), path).sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 export interface ListDownloadOptions {

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../../util/rng';
+import { checkBatch } from './labelMasks';
+import type { MetricLoss } from './types';
 
 /**
  * The [embeddingSize, numClasses] class-weight matrix of ArcFace / NormalizedSoftmax (PML's W),
@@ -61,4 +63,56 @@ export class ClassWeights {
 export function meanCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
   const oneHot = tf.oneHot(labels, logits.shape[1]);
   return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, tf.logSoftmax(logits, 1)), 1))) as tf.Scalar;
+}
+
+/** What a loss with a class-weight matrix needs to build it. */
+export interface ClassWeightContext {
+  embeddingSize: number;
+  numClasses: number;
+  rng: Rng;
+  /** Optional tfjs variable name for the matrix (stable names help checkpoints). */
+  weightsName?: string;
+}
+
+/**
+ * ArcFace and NormalizedSoftmax: losses whose parameter group is the class-weight matrix W. This base
+ * owns W (accessors, checkpoint restore, disposal) and the input checks; a subclass only says how a
+ * batch's logits become its loss.
+ */
+export abstract class ClassWeightLoss implements MetricLoss {
+  readonly distance = 'cosine' as const;
+  protected readonly w: ClassWeights;
+
+  protected constructor(
+    readonly name: 'arcface' | 'normalized_softmax',
+    ctx: ClassWeightContext,
+  ) {
+    this.w = new ClassWeights(name, ctx.embeddingSize, ctx.numClasses, ctx.rng, ctx.weightsName);
+  }
+
+  /** W, [embeddingSize, numClasses]: the loss's parameter group. */
+  get weights(): tf.Variable<tf.Rank.R2> {
+    return this.w.variable;
+  }
+
+  setWeights(values: tf.Tensor2D | number[][]): void {
+    this.w.set(values);
+  }
+
+  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    checkBatch(this.name, embeddings, labels, this.w.embeddingSize);
+    this.w.checkLabels(labels);
+    return tf.tidy(() => this.lossOf(embeddings, labels));
+  }
+
+  /** The batch loss for checked inputs (runs inside tf.tidy). */
+  protected abstract lossOf(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar;
+
+  trainableVariables(): tf.Variable[] {
+    return [this.w.variable];
+  }
+
+  dispose(): void {
+    this.w.dispose();
+  }
 }

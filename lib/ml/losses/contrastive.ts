@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseLossParams, type ContrastiveParams } from '../../../contracts/lossParams';
 import { checkBatch, meanOfPositive, pairMasks } from './labelMasks';
 import { l2Normalize } from './l2Normalize';
 import { pairwiseEuclidean } from './pairwiseEuclidean';
-import { requireFinite, type ContrastiveParams } from './params';
 import type { MetricLoss } from './types';
 
 /**
@@ -16,8 +16,10 @@ export class ContrastiveLoss implements MetricLoss {
   readonly name = 'contrastive' as const;
   readonly distance = 'euclidean' as const;
 
-  constructor(readonly params: ContrastiveParams) {
-    requireFinite(this.name, params, ['posMargin', 'negMargin']);
+  readonly params: ContrastiveParams;
+
+  constructor(params: ContrastiveParams) {
+    this.params = parseLossParams('contrastive', params);
   }
 
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

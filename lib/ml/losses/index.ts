@@ -1,26 +1,15 @@
+import { LOSS_NAMES, type LossName } from '../../../contracts/grid';
+import type { LossParamsByName } from '../../../contracts/lossParams';
 import type { Rng } from '../../util/rng';
 import { ArcFaceLoss } from './arcface';
 import { ContrastiveLoss } from './contrastive';
 import { MultiSimilarityLoss } from './multiSimilarity';
 import { NormalizedSoftmaxLoss } from './normalizedSoftmax';
-import type { LossParamsByName } from './params';
 import { TripletLoss } from './triplet';
-import { LOSS_NAMES, type LossName, type MetricLoss } from './types';
+import type { MetricLoss } from './types';
 
 export { ArcFaceLoss, ContrastiveLoss, MultiSimilarityLoss, NormalizedSoftmaxLoss, TripletLoss };
-export type {
-  ArcFaceParams,
-  ContrastiveParams,
-  LossParams,
-  LossParamsByName,
-  MultiSimilarityParams,
-  NormalizedSoftmaxParams,
-  TripletParams,
-} from './params';
-export { PAPER_DATASETS, PAPER_HYPERPARAMETERS, PAPER_TRAIN_CLASSES } from './hyperparameters';
-export type { LossSetting, LossSettings, PaperDataset } from './hyperparameters';
-export { LOSS_NAMES } from './types';
-export type { LossDistance, LossName, MetricLoss } from './types';
+export type { LossDistance, MetricLoss } from './types';
 
 export interface LossContext {
   embeddingSize: number;
@@ -32,7 +21,10 @@ export interface LossContext {
   weightsName?: string;
 }
 
-/** The loss `name` with PML 1.x semantics. Unknown names and bad parameters are errors that say which. */
+/**
+ * The loss `name` with PML 1.x semantics. Unknown names and parameters outside their schema
+ * (contracts/lossParams.ts) are errors that say which.
+ */
 export function createLoss<N extends LossName>(name: N, params: LossParamsByName[N], ctx: LossContext): MetricLoss {
   switch (name) {
     case 'contrastive':

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseLossParams, type MultiSimilarityParams } from '../../../contracts/lossParams';
 import { checkBatch, pairMasks } from './labelMasks';
 import { l2Normalize } from './l2Normalize';
-import { requirePositive, requireFinite, type MultiSimilarityParams } from './params';
 import type { MetricLoss } from './types';
 
 /** Stands in for PML's masked_fill with finfo.min: exp() of it is 0, and it never makes inf - inf. */
@@ -26,9 +26,10 @@ export class MultiSimilarityLoss implements MetricLoss {
   readonly name = 'multi_similarity' as const;
   readonly distance = 'cosine' as const;
 
-  constructor(readonly params: MultiSimilarityParams) {
-    requirePositive(this.name, params, ['alpha', 'beta']);
-    requireFinite(this.name, params, ['base']);
+  readonly params: MultiSimilarityParams;
+
+  constructor(params: MultiSimilarityParams) {
+    this.params = parseLossParams('multi_similarity', params);
   }
 
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
+import { parseLossParams, type TripletParams } from '../../../contracts/lossParams';
 import { checkBatch, meanOfPositive, pairMasks } from './labelMasks';
 import { l2Normalize } from './l2Normalize';
 import { pairwiseEuclidean } from './pairwiseEuclidean';
-import { requireFinite, type TripletParams } from './params';
 import type { MetricLoss } from './types';
 
 /**
@@ -16,8 +16,10 @@ export class TripletLoss implements MetricLoss {
   readonly name = 'triplet' as const;
   readonly distance = 'euclidean' as const;
 
-  constructor(readonly params: TripletParams) {
-    requireFinite(this.name, params, ['margin']);
+  readonly params: TripletParams;
+
+  constructor(params: TripletParams) {
+    this.params = parseLossParams('triplet', params);
   }
 
   compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {

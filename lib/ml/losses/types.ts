@@ -1,7 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
-
-export const LOSS_NAMES = ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'] as const;
-export type LossName = (typeof LOSS_NAMES)[number];
+import type { LossName } from '../../../contracts/grid';
 
 /** The distance a loss optimises; attribution (PROTOCOL 10) uses the loss's own distance. */
 export type LossDistance = 'euclidean' | 'cosine';

@@ -9,7 +9,9 @@ import { mkdtempSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
 import { indexSop } from '../../../lib/data/datasets/sop';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DATASET_SOURCES, DatasetSources, RealDatasetName } from '../../../configs/datasets';
+import { DATASET_SOURCES } from '../../../configs/paper/datasets';
+import { PAPER_DATASETS } from '../../../contracts/grid';
+import type { DatasetSources } from '../../../lib/data/datasets/sources';
 import { acquireDataset } from '../../../lib/data/datasets/acquire';
 import { HttpFileServer, startHttpFileServer } from '../../helpers/httpFileServer';
 
@@ -27,7 +29,7 @@ after(async () => {
 /** The real sources config with the miniature's addresses, sums and counts. */
 function miniSources(): DatasetSources {
   const s: DatasetSources = JSON.parse(JSON.stringify(DATASET_SOURCES));
-  for (const ds of ['cars196', 'cub200', 'sop'] as RealDatasetName[]) {
+  for (const ds of PAPER_DATASETS) {
     for (const f of s[ds].files) {
       f.urls = [`${srv.baseUrl}/${f.name}`];
       f.md5 = expected[ds][f.name];

@@ -4,12 +4,15 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { GT_MASK_FILES, UNSPLASH_BACKGROUNDS } from '../../../configs/backgrounds';
+import { GT_MASKS_SHA256SUMS, UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../../../configs/paper/backgrounds';
 import { fetchBackgrounds } from '../../../lib/data/backgrounds';
+import { readSha256SumsFile } from '../../../lib/data/download/checksumList';
 import { startHttpFileServer } from '../../helpers/httpFileServer';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../../helpers/sharedData';
 
 const BG = join(SHARED_DATA, 'unsplash_backgrounds');
+const UNSPLASH_BACKGROUNDS = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS);
+const GT_MASK_FILES = readSha256SumsFile(GT_MASKS_SHA256SUMS);
 
 test("the shipped lists equal the paper repository's SHA256SUMS files", { skip: SHARED_DATA_MISSING }, () => {
   const fromShared = (p: string) =>
@@ -38,7 +41,12 @@ test(
     const srv = await startHttpFileServer(BG);
     try {
       const destDir = mkdtempSync(join(tmpdir(), 'bgbg-'));
-      const pools = await fetchBackgrounds({ source: `${srv.baseUrl}/`, destDir, retries: 0 });
+      const pools = await fetchBackgrounds({
+        source: `${srv.baseUrl}/`,
+        destDir,
+        files: UNSPLASH_BACKGROUNDS,
+        retries: 0,
+      });
       assert.equal(pools.val.length, 100);
       assert.equal(pools.test.length, 100);
       assert.deepEqual(
@@ -64,7 +72,12 @@ test(
       srv.put(`/${victim.path}`, bytes);
       const actual = createHash('sha256').update(bytes).digest('hex');
       await assert.rejects(
-        fetchBackgrounds({ source: `${srv.baseUrl}/`, destDir: mkdtempSync(join(tmpdir(), 'bgbg-')), retries: 0 }),
+        fetchBackgrounds({
+          source: `${srv.baseUrl}/`,
+          destDir: mkdtempSync(join(tmpdir(), 'bgbg-')),
+          files: UNSPLASH_BACKGROUNDS,
+          retries: 0,
+        }),
         (e: Error) => {
           assert.match(e.message, new RegExp(victim.path.replace(/[.]/g, '\\.')));
           assert.match(e.message, new RegExp(`sha256 expected ${victim.sha256}, actual ${actual}`));

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidConfigError, parseOverrideArgs, resolveExperiment } from '../../../configs/resolve';
-import { PAPER_LOSS_PARAMS } from '../../../configs/lossParams';
+import { PAPER_LOSS_PARAMS } from '../../../configs/paper/hyperparameters';
 
 test('paper preset follows PROTOCOL.md', () => {
   const c = resolveExperiment({ preset: 'paper' });

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { ArcFaceLoss, createLoss, LOSS_NAMES, PAPER_DATASETS, PAPER_HYPERPARAMETERS } from '../../../../lib/ml/losses';
+import { PAPER_HYPERPARAMETERS } from '../../../../configs/paper/hyperparameters';
+import { LOSS_NAMES, PAPER_DATASETS } from '../../../../contracts/grid';
+import { resolveExperiment } from '../../../../configs/resolve';
+import { ArcFaceLoss, createLoss } from '../../../../lib/ml/losses';
 import { Rng } from '../../../../lib/util/rng';
 import { loadCases } from './goldenCase';
 
@@ -26,14 +29,22 @@ test('createLoss builds every loss with its distance and parameter group', () =>
 });
 
 test('bad parameters, unknown names and bad inputs are clear errors', () => {
+  assert.throws(() => createLoss('triplet', { margin: Number.NaN }, ctx()), /triplet: parameter margin: .*NaN/);
   assert.throws(
-    () => createLoss('triplet', { margin: Number.NaN }, ctx()),
-    /triplet: parameter margin must be a finite number/,
+    () => createLoss('triplet', { margin: Number.POSITIVE_INFINITY }, ctx()),
+    /triplet: parameter margin: .*Infinity/,
   );
-  assert.throws(() => createLoss('multi_similarity', { alpha: 0, beta: 1, base: 0.5 }, ctx()), /alpha must be > 0/);
+  assert.throws(
+    () => createLoss('multi_similarity', { alpha: 0, beta: 1, base: 0.5 }, ctx()),
+    /multi_similarity: parameter alpha: Too small: expected number to be >0/,
+  );
   assert.throws(
     () => createLoss('arcface', { marginDegrees: 200, scale: 10 }, ctx()),
-    /marginDegrees must be in \[0, 180\)/,
+    /arcface: parameter marginDegrees: Too big: expected number to be <90/,
+  );
+  assert.throws(
+    () => createLoss('contrastive', { posMargin: 0, negMargin: 1, margin: 2 } as never, ctx()),
+    /contrastive: Unrecognized key: "margin"/,
   );
   assert.throws(() => createLoss('nope' as never, {} as never, ctx()), /unknown loss "nope"/);
   assert.throws(
@@ -91,4 +102,44 @@ test('the hyperparameter table is the one the PML fixtures ran with; m and lr_lo
   }
   assert.equal(PAPER_HYPERPARAMETERS.cub200.contrastive.params.posMargin, -0.19999999999999726);
   assert.equal(PAPER_HYPERPARAMETERS.cub200.multi_similarity.params.alpha, 0.010000000000000505);
+});
+
+test("the experiment schema and the loss constructors agree on every loss's limits (one schema)", () => {
+  // ArcFace's margin: [0, 90) degrees in the configuration and in the loss alike.
+  for (const [marginDegrees, ok] of [
+    [0, true],
+    [89.9, true],
+    [90, false],
+    [120, false],
+    [-1, false],
+  ] as const) {
+    const overrides = { 'lossParams.synthetic.arcface.marginDegrees': marginDegrees };
+    const configOk = (() => {
+      try {
+        resolveExperiment({ preset: 'smoke', overrides });
+        return true;
+      } catch (e) {
+        assert.match((e as Error).message, /lossParams\.synthetic\.arcface\.marginDegrees/);
+        return false;
+      }
+    })();
+    const lossOk = (() => {
+      try {
+        createLoss('arcface', { marginDegrees, scale: 10 }, ctx()).dispose();
+        return true;
+      } catch (e) {
+        assert.match((e as Error).message, /arcface: parameter marginDegrees/);
+        return false;
+      }
+    })();
+    assert.equal(configOk, ok, `configuration, margin ${marginDegrees}`);
+    assert.equal(lossOk, ok, `loss, margin ${marginDegrees}`);
+  }
+  // The temperature: positive in both.
+  assert.throws(
+    () =>
+      resolveExperiment({ preset: 'smoke', overrides: { 'lossParams.synthetic.normalized_softmax.temperature': 0 } }),
+    /normalized_softmax\.temperature/,
+  );
+  assert.throws(() => createLoss('normalized_softmax', { temperature: 0 }, ctx()), /parameter temperature/);
 });

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { createLoss, type LossName } from '../../../../lib/ml/losses';
+import type { LossName } from '../../../../contracts/grid';
+import { createLoss } from '../../../../lib/ml/losses';
 import { Rng } from '../../../../lib/util/rng';
 
 export interface GoldenCase {

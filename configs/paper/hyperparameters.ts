@@ -1,9 +1,5 @@
-import type { LossParamsByName } from './params';
-import type { LossName } from './types';
-
-/** The three datasets the paper tuned losses for. */
-export const PAPER_DATASETS = ['cars196', 'cub200', 'sop'] as const;
-export type PaperDataset = (typeof PAPER_DATASETS)[number];
+import { LOSS_NAMES, PAPER_DATASETS, type LossName, type PaperDataset } from '../../contracts/grid';
+import type { LossParamsByName, LossParamsTable } from '../../contracts/lossParams';
 
 /** One loss's settings for one dataset: its parameters, the M-per-class sampler's m, and lr_loss. */
 export interface LossSetting<N extends LossName> {
@@ -17,8 +13,9 @@ export interface LossSetting<N extends LossName> {
 export type LossSettings = { [N in LossName]: LossSetting<N> };
 
 /**
- * PROTOCOL.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func).
- * configs/lossParams.ts reshapes them for the experiment schema (the numbers live only here).
+ * PROTOCOL.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func),
+ * checked against the values the PML golden fixtures ran with (test/unit/ml/losses/createLoss.test.ts).
+ * The numbers live only here; PAPER_LOSS_PARAMS below reshapes them for the experiment schema.
  */
 export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>> = {
   cars196: {
@@ -68,5 +65,24 @@ export const PAPER_HYPERPARAMETERS: Readonly<Record<PaperDataset, LossSettings>>
   },
 };
 
-/** Number of training classes per dataset: the width of the ArcFace / NormSoftmax W (PROTOCOL.md 2). */
-export const PAPER_TRAIN_CLASSES: Readonly<Record<PaperDataset, number>> = { cars196: 74, cub200: 75, sop: 8489 };
+/** PAPER_HYPERPARAMETERS in the experiment schema's shape (lrLoss inside the loss's parameters). */
+export const PAPER_LOSS_PARAMS: Record<PaperDataset, LossParamsTable> = Object.fromEntries(
+  PAPER_DATASETS.map((dataset) => [dataset, lossParamsOf(PAPER_HYPERPARAMETERS[dataset])]),
+) as Record<PaperDataset, LossParamsTable>;
+
+function lossParamsOf(settings: LossSettings): LossParamsTable {
+  const withLr = <P extends object>(s: { params: P; lrLoss: number | null }) =>
+    s.lrLoss === null ? { ...s.params } : { ...s.params, lrLoss: s.lrLoss };
+  return {
+    contrastive: withLr(settings.contrastive),
+    triplet: withLr(settings.triplet),
+    multi_similarity: withLr(settings.multi_similarity),
+    arcface: withLr(settings.arcface) as LossParamsTable['arcface'],
+    normalized_softmax: withLr(settings.normalized_softmax) as LossParamsTable['normalized_softmax'],
+  };
+}
+
+/** Images per class in a batch (PML MPerClassSampler m), PROTOCOL.md section 7: a property of the loss. */
+export const SAMPLER_M: Record<LossName, number> = Object.fromEntries(
+  LOSS_NAMES.map((name) => [name, PAPER_HYPERPARAMETERS.cars196[name].m]),
+) as Record<LossName, number>;

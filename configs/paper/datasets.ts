@@ -1,5 +1,5 @@
 /**
- * Where the paper's three datasets come from (PROTOCOL.md section 2): file names, md5 sums and the
+ * Where the paper's three datasets come from (docs/protocol.md section 2): file names, md5 sums and the
  * ORIGINAL addresses (several are dead today), plus the image counts that a correct copy must give.
  *
  * Mirrors: the md5 identifies the right file whatever the address, so users add addresses without
@@ -9,54 +9,9 @@
  *  - the environment variable BGBIAS_DATASET_MIRRORS: comma-separated address PREFIXES; the file
  *    name is appended to each (e.g. BGBIAS_DATASET_MIRRORS=https://my.mirror/bgbias/ tries
  *    https://my.mirror/bgbias/car_ims.tgz). file:///abs/folder/ prefixes work for a local copy.
- * Data only: the download/extract/index code is lib/data/datasets.
+ * Data only: their shape (zod) and the download/extract/index code are lib/data/datasets.
  */
-import { z } from 'zod';
-
-const md5 = z.string().regex(/^[0-9a-f]{32}$/, 'an md5 sum is 32 lowercase hex digits');
-
-export const DatasetFileSchema = z.strictObject({
-  /** File name as published (also the key for mirrors and for the local download folder). */
-  name: z.string().min(1),
-  md5: md5.optional(),
-  sha256: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/)
-    .optional(),
-  /** Original addresses, tried after any mirror. May be empty when only mirrors can serve it. */
-  urls: z.array(z.string().min(1)),
-  /** 'archive' is extracted into the dataset folder; 'file' is copied there as is. */
-  kind: z.enum(['archive', 'file']),
-  /** Optional extras (CUB's official segmentations): a missing one is skipped, not an error. */
-  optional: z.boolean(),
-});
-
-export const DatasetCountsSchema = z.strictObject({
-  /** Images over all three splits. */
-  images: z.int().positive().optional(),
-  classes: z.int().positive().optional(),
-  /** Images and classes of the test split. */
-  test: z.int().positive().optional(),
-  testClasses: z.int().positive().optional(),
-});
-
-export const DatasetSourceSchema = z.strictObject({
-  files: z.array(DatasetFileSchema).min(1),
-  /** What the indexed dataset must contain; a mismatch means a wrong or damaged copy. */
-  expected: DatasetCountsSchema,
-});
-
-export const DatasetSourcesSchema = z.strictObject({
-  cars196: DatasetSourceSchema,
-  cub200: DatasetSourceSchema,
-  sop: DatasetSourceSchema,
-});
-
-export type DatasetFile = z.infer<typeof DatasetFileSchema>;
-export type DatasetSource = z.infer<typeof DatasetSourceSchema>;
-export type DatasetSources = z.infer<typeof DatasetSourcesSchema>;
-export type RealDatasetName = keyof DatasetSources;
-export type DatasetCounts = z.infer<typeof DatasetCountsSchema>;
+import type { DatasetSources } from '../../lib/data/datasets/sources';
 
 export const DATASET_SOURCES: DatasetSources = {
   cars196: {
@@ -111,23 +66,3 @@ export const DATASET_SOURCES: DatasetSources = {
     expected: { images: 120053, classes: 22634, test: 60502, testClasses: 11316 },
   },
 };
-
-/** Environment variable with comma-separated mirror prefixes (see the header comment). */
-export const MIRRORS_ENV = 'BGBIAS_DATASET_MIRRORS';
-
-/**
- * The addresses to try for one file, in order: config mirrors for its name, env prefixes + name,
- * then the originals.
- */
-export function downloadUrlsFor(
-  file: DatasetFile,
-  mirrors: Record<string, readonly string[]> = {},
-  env: NodeJS.ProcessEnv = process.env,
-): string[] {
-  const prefixes = (env[MIRRORS_ENV] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  const fromEnv = prefixes.map((p) => (p.endsWith('/') ? p : `${p}/`) + file.name);
-  return [...(mirrors[file.name] ?? []), ...fromEnv, ...file.urls];
-}

@@ -1,12 +1,18 @@
-import type { ExperimentConfig, GridCell } from '../../../configs/schema';
-import { SAMPLER_M } from '../../../configs/lossParams';
-import { Rng } from '../../util/rng';
-import { createLoss } from '../losses';
-import type { MetricLoss } from '../losses/types';
-import { createSmallCnn } from '../models/smallCnn';
-import type { EmbeddingModel } from '../models/types';
-import { TorchRMSprop } from '../optim/rmsprop';
-import type { TransformConfig } from '../transforms/pipeline';
+/**
+ * From an experiment's configuration to the library's objects: the activities' adapter, so that
+ * lib/ takes plain arguments and never reads the configuration itself.
+ */
+import { SAMPLER_M } from '../configs/paper/hyperparameters';
+import type { ExperimentConfig, ModelConfig } from '../configs/schema';
+import type { GridCell } from '../contracts/grid';
+import { createLoss } from '../lib/ml/losses';
+import type { MetricLoss } from '../lib/ml/losses/types';
+import type { TorchWeight } from '../lib/ml/models/bnInception';
+import { createSmallCnn } from '../lib/ml/models/smallCnn';
+import type { EmbeddingModel } from '../lib/ml/models/types';
+import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
+import type { TransformConfig } from '../lib/ml/transforms/pipeline';
+import { Rng } from '../lib/util/rng';
 
 export interface CellModel {
   model: EmbeddingModel;
@@ -17,7 +23,17 @@ export interface CellModel {
   dispose(): void;
 }
 
-export type PretrainedWeights = Map<string, { shape: number[]; data: Float32Array }>;
+export type PretrainedWeights = Map<string, TorchWeight>;
+
+/** Whether the model starts from the ImageNet weights (only BN-Inception can, when `pretrained`). */
+export function startsFromImageNet(model: ModelConfig): model is Extract<ModelConfig, { kind: 'bn-inception' }> {
+  return model.kind === 'bn-inception' && model.pretrained;
+}
+
+/** The same configuration for a model whose weights all come from the store (no ImageNet file needed). */
+export function withStoredWeights(config: ExperimentConfig): ExperimentConfig {
+  return config.model.kind === 'bn-inception' ? { ...config, model: { ...config.model, pretrained: false } } : config;
+}
 
 /**
  * Model, loss and optimizer of one grid cell, initialised from the cell's seed (so every attempt
@@ -30,15 +46,16 @@ export async function buildCell(
   pretrained?: PretrainedWeights,
 ): Promise<CellModel> {
   const model = await buildModel(config, cell.seed, pretrained);
-  const params = config.lossParams[cell.dataset]?.[cell.loss];
-  if (!params) throw new Error(`no ${cell.loss} hyperparameters for dataset ${cell.dataset}`);
+  const settings = config.lossParams[cell.dataset]?.[cell.loss];
+  if (!settings) throw new Error(`no ${cell.loss} hyperparameters for dataset ${cell.dataset}`);
+  // lrLoss is the optimiser's business (the loss's parameter group), not the loss's own parameter.
+  const { lrLoss, ...params } = settings as typeof settings & { lrLoss?: number };
   const loss = createLoss(cell.loss, params as never, {
     embeddingSize: config.model.embeddingSize,
     numClasses,
     rng: Rng.fromSeed(`loss/${cell.seed}`),
   });
   const lossVars = loss.trainableVariables();
-  const lrLoss = 'lrLoss' in params ? params.lrLoss : undefined;
   const optimizer = new TorchRMSprop(
     [
       { params: model.trainableVariables(), lr: config.optimizer.lr },
@@ -79,7 +96,7 @@ export async function buildModel(
     });
   }
   // Loaded lazily: the BN-Inception module is large and only the paper preset needs it.
-  const { createBnInception } = await import('../models/bnInception');
+  const { createBnInception } = await import('../lib/ml/models/bnInception');
   if (m.pretrained && !pretrained) throw new Error('bn-inception: pretrained weights requested but not loaded');
   return createBnInception({ weights: pretrained, seed: `model/${seed}`, embeddingSize: m.embeddingSize });
 }

@@ -1,0 +1,35 @@
+/**
+ * Reading an experiment's stored `<experiment>/config.json`, whichever version of bgbias wrote it.
+ * Settings removed since are dropped before today's schema checks the rest, so `bgbias analyze` and
+ * `listTrainedCells` keep working on experiments trained before a change (nothing stored is lost).
+ * Every change to the schema that would reject an older file adds its step here, with its date.
+ */
+import { z } from 'zod';
+import { ExperimentSchema } from './schema';
+
+/** The fields each model kind has had since 2026-10 (before, every kind carried all of them). */
+const MODEL_FIELDS: Record<string, readonly string[]> = {
+  'small-cnn': ['kind', 'embeddingSize', 'width'],
+  'bn-inception': ['kind', 'embeddingSize', 'pretrained', 'pretrainedUrl', 'pretrainedSha256Prefix'],
+};
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** An older config.json's content in today's shape (anything unrecognised is left for the schema to name). */
+export function upgradeStoredConfig(raw: unknown): unknown {
+  if (!isRecord(raw)) return raw;
+  const out: Record<string, unknown> = { ...raw };
+  // 2026-10: `backend` removed. It was never read: each worker process chooses its tfjs backend.
+  delete out.backend;
+  // 2026-10: `model` became a union on `kind`; the flat form carried every kind's knobs.
+  const model = out.model;
+  if (isRecord(model) && typeof model.kind === 'string' && MODEL_FIELDS[model.kind]) {
+    out.model = Object.fromEntries(MODEL_FIELDS[model.kind].filter((k) => k in model).map((k) => [k, model[k]]));
+  }
+  return out;
+}
+
+/** A stored experiment configuration: upgraded, then validated like a new one. */
+export const StoredExperimentSchema = z.preprocess(upgradeStoredConfig, ExperimentSchema);

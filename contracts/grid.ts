@@ -1,0 +1,33 @@
+/**
+ * The study's grid vocabulary: which datasets, losses and training modes exist, and one cell of the
+ * grid. Plain constants and types, imported by every layer (workflows included), so nothing here
+ * may touch Node, tfjs or I/O.
+ */
+
+/** The three datasets of the paper (PROTOCOL section 2), downloadable from their published sources. */
+export const PAPER_DATASETS = ['cars196', 'cub200', 'sop'] as const;
+export type PaperDataset = (typeof PAPER_DATASETS)[number];
+
+/** Every dataset an experiment may name: the paper's three and the generated smoke dataset. */
+export const DATASET_NAMES = [...PAPER_DATASETS, 'synthetic'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
+export function isPaperDataset(dataset: string): dataset is PaperDataset {
+  return (PAPER_DATASETS as readonly string[]).includes(dataset);
+}
+
+/** The five metric-learning losses (PML 1.x names, PROTOCOL section 8). */
+export const LOSS_NAMES = ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'] as const;
+export type LossName = (typeof LOSS_NAMES)[number];
+
+/** Training on the original images (`base`) or with BGAugment's random background swaps. */
+export const MODES = ['base', 'bgaugment'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** One model of the grid: trained on `dataset` with `loss` in `mode` from `seed`. */
+export interface GridCell {
+  dataset: DatasetName;
+  loss: LossName;
+  mode: Mode;
+  seed: number;
+}
