@@ -7,11 +7,12 @@ import { buildCell, startsFromImageNet, transformOf, withStoredWeights } from '.
 import { trainModel } from '../lib/ml/train/trainer';
 import { contiguousLabels } from '../lib/ml/train/trainer';
 import type { TrainingState } from '../lib/ml/train/trainingState';
-import { cellId } from '../workflows/ids';
+import { cellId } from '../contracts/ids';
+import { CELL_PROGRESS_SIGNAL, type CellProgressSignal } from '../contracts/progress';
 import { cachedStage, heartbeat, logInfo, type Stores } from './context';
 import type { DataCache } from './dataCache';
 import { loadPretrained } from './pretrained';
-import type { BackgroundsRef, CellProgressSignal, DatasetRef, TrainHeartbeat, TrainResult } from './types';
+import type { BackgroundsRef, DatasetRef, TrainHeartbeat, TrainResult } from './types';
 
 const STAGE_VERSION = 1;
 
@@ -206,7 +207,9 @@ function cancellationSignal(): AbortSignal | undefined {
 async function signalProgress(input: TrainCellInput, s: CellProgressSignal): Promise<void> {
   if (!input.progressWorkflowId) return;
   try {
-    await Context.current().client.workflow.getHandle(input.progressWorkflowId).signal('cellProgress', s);
+    await Context.current()
+      .client.workflow.getHandle(input.progressWorkflowId)
+      .signal<[CellProgressSignal]>(CELL_PROGRESS_SIGNAL, s);
   } catch (err) {
     logInfo(`progress signal to ${input.progressWorkflowId} failed: ${(err as Error).message}`);
   }

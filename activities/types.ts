@@ -101,16 +101,6 @@ export interface TrainHeartbeat {
   checkpointKey?: string;
 }
 
-export interface CellProgressSignal {
-  cellId: string;
-  epoch: number;
-  maxEpochs: number;
-  trainLoss?: number;
-  valClean?: number;
-  valCorrupted?: number;
-  resumedFromEpoch?: number;
-}
-
 export type { DatasetName, LossName, Mode };
 
 /** A dataset archive verified and kept in the store outside any experiment: `archives/<md5>/<name>`. */

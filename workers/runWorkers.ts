@@ -9,7 +9,7 @@ import {
 import { createActivities } from '../activities';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
 import type { ServiceEndpoints } from '../lib/services/embedded';
-import { TASK_QUEUES } from '../workflows/ids';
+import { TASK_QUEUES } from '../contracts/ids';
 
 export type QueueName = keyof typeof TASK_QUEUES;
 

@@ -1,6 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { TASK_QUEUES } from './ids';
+import { TASK_QUEUES } from '../contracts/ids';
 
 /**
  * Activity stubs per task queue, with the timeouts declared where they are used.

@@ -1,7 +1,15 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CellProgressSignal, RetrievalScores } from '../activities/types';
+import type { RetrievalScores } from '../activities/types';
+import {
+  ANALYSIS_PROGRESS_SIGNAL,
+  CELL_PROGRESS_SIGNAL,
+  PROGRESS_QUERY,
+  type AnalysisProgressSignal,
+  type CellProgressSignal,
+  type StageState,
+} from '../contracts/progress';
 
-export type StageState = 'pending' | 'running' | 'done' | 'cached' | 'failed';
+export type { StageState };
 
 export interface CellProgress {
   id: string;
@@ -34,12 +42,6 @@ export interface Progress {
   error?: string;
 }
 
-export interface AnalysisProgressSignal {
-  cellId: string;
-  state: StageState;
-  attention?: number;
-}
-
-export const progressQuery = defineQuery<Progress>('progress');
-export const cellProgressSignal = defineSignal<[CellProgressSignal]>('cellProgress');
-export const analysisProgressSignal = defineSignal<[AnalysisProgressSignal]>('analysisProgress');
+export const progressQuery = defineQuery<Progress>(PROGRESS_QUERY);
+export const cellProgressSignal = defineSignal<[CellProgressSignal]>(CELL_PROGRESS_SIGNAL);
+export const analysisProgressSignal = defineSignal<[AnalysisProgressSignal]>(ANALYSIS_PROGRESS_SIGNAL);

@@ -11,7 +11,7 @@ import type { GridCell } from '../contracts/grid';
 import type { BackgroundsRef, CellRecord, DatasetRef, RetrievalScores } from '../activities/types';
 import { cpu } from './activityProxies';
 import { analyze } from './analyze';
-import { analyzeId, cellId, cellWorkflowId, prepareId } from './ids';
+import { analyzeId, cellId, cellWorkflowId, prepareId } from '../contracts/ids';
 import { prepareDataset } from './prepareDataset';
 import {
   analysisProgressSignal,

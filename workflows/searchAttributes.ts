@@ -1,17 +1,12 @@
-import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
+import { TypedSearchAttributes } from '@temporalio/common';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { EXPERIMENT, PRESET, STAGE } from '../contracts/searchAttributes';
 
-/**
- * Custom search attributes so runs can be filtered in the Temporal UI
- * (e.g. `BgbiasExperiment = "smoke" AND BgbiasStage = "train"`). They must be registered on the
- * server: the embedded dev server does it at start, docker-compose runs `temporal operator
- * search-attribute create` (see README).
+/*
+ * Setting bgbias's search attributes (contracts/searchAttributes.ts) from inside a workflow. They
+ * must be registered on the server: the embedded dev server does it at start, the CLI on a server
+ * it is pointed at, docker-compose runs `temporal operator search-attribute create` (see README).
  */
-export const EXPERIMENT = defineSearchAttributeKey('BgbiasExperiment', SearchAttributeType.KEYWORD);
-export const PRESET = defineSearchAttributeKey('BgbiasPreset', SearchAttributeType.KEYWORD);
-export const STAGE = defineSearchAttributeKey('BgbiasStage', SearchAttributeType.KEYWORD);
-
-export const SEARCH_ATTRIBUTE_NAMES = ['BgbiasExperiment', 'BgbiasPreset', 'BgbiasStage'] as const;
 
 /**
  * Sets the stage attribute, but only on runs started with our attributes (the CLI registers them

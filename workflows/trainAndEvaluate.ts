@@ -2,7 +2,7 @@ import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import type { BackgroundsRef, CellRecord, DatasetRef } from '../activities/types';
 import { cpu, gpu } from './activityProxies';
-import { cellId } from './ids';
+import { cellId } from '../contracts/ids';
 
 export interface TrainAndEvaluateInput {
   config: ExperimentConfig;

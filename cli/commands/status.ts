@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ensureServices } from '../../lib/services/embedded';
-import { analyzeId, reproduceId } from '../../workflows/ids';
+import { analyzeId, reproduceId } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import { connectClient } from '../temporalClient';
 

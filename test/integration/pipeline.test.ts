@@ -12,11 +12,11 @@ import { workflowBundle } from '../../workers/runWorkers';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { parseReport } from '../../lib/report';
-import { analyzeId, reproduceId, TASK_QUEUES } from '../../workflows/ids';
+import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
-import { EXPERIMENT, PRESET, STAGE } from '../../workflows/searchAttributes';
+import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
-import { reproduceId, TASK_QUEUES } from '../../workflows/ids';
+import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { CellRecord, EpochRecord } from '../../activities/types';

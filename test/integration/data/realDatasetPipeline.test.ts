@@ -20,7 +20,7 @@ import { datasetSource, SOURCES_ENV } from '../../../activities/realDataset/sour
 import { decodeShardItems } from '../../../lib/data/splitData';
 import { ArtifactStore } from '../../../lib/store/artifactStore';
 import { readManifest } from '../../../lib/store/stageOutput';
-import { TASK_QUEUES } from '../../../workflows/ids';
+import { TASK_QUEUES } from '../../../contracts/ids';
 import { startHttpFileServer, type HttpFileServer } from '../../helpers/httpFileServer';
 import { startTestServices, type TestServices } from '../../helpers/services';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../../helpers/sharedData';
