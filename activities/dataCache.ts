@@ -4,7 +4,7 @@ import type { ArtifactStore } from '../lib/store/artifactStore';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
 import { decodeShard } from '../lib/data/shardFormat';
-import type { RgbImage } from '../lib/data/images';
+import type { RgbImage } from '../lib/image/types';
 import type { SplitRef } from './types';
 
 /**

@@ -24,7 +24,7 @@ import { parseOverrideArgs, resolveExperiment } from '../configs/resolve';
 import { type ExperimentConfig } from '../configs/schema';
 import { LOSS_NAMES, type LossName } from '../contracts/grid';
 import { decodeRgb } from '../lib/data/decodeShards';
-import type { RgbImage } from '../lib/data/images';
+import type { RgbImage } from '../lib/image/types';
 import { decodeShard } from '../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
 import {

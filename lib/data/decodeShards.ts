@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { GrayImage, RgbImage } from './images';
+import type { GrayImage, RgbImage } from '../image/types';
 
 /** A dataset image decoded for training: pixels, soft mask and label. */
 export interface DecodedItem {

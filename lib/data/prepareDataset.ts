@@ -15,9 +15,9 @@ import sharp from 'sharp';
 import { encodeShard, ShardItem } from './shardFormat';
 import { DatasetIndex, IndexItem, SPLIT_NAMES, SplitName } from './datasets/types';
 import { maskPathFor, UnreadablePolicy } from './masks/computeMasks';
-import { pilResize } from '../ml/transforms/pilResize';
-import { resizedSize } from '../ml/transforms/pipeline';
-import { readGray, readRgb } from './masks/readGray';
+import { pilResize } from '../image/pilResize';
+import { resizedSize } from '../image/resizedSize';
+import { readGray, readRgb } from '../image/decode';
 
 export interface PrepareOptions {
   index: DatasetIndex;

@@ -4,7 +4,7 @@
  * on the picture the model looks.
  */
 import sharp from 'sharp';
-import type { RgbImage } from '../data/images';
+import type { RgbImage } from '../image/types';
 import { viridis } from './colormap';
 import { htmlEscape } from './tableModel';
 

@@ -4,7 +4,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { readGray } from '../masks/readGray';
+import { readGray } from '../../image/decode';
 import { MaskQualityResult, scoreMask, summariseMaskQuality } from './maskQuality';
 
 export async function maskQualityOfFolder(dir: string): Promise<Record<string, MaskQualityResult>> {

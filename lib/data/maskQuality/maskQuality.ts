@@ -3,7 +3,7 @@
  * binarised at >= 128; IoU = |GT and P| / |GT or P|; overlap = |GT and P| / |GT|; per dataset the
  * mean, std (ddof 0), median, quartiles (numpy's linear interpolation), min and max.
  */
-import type { GrayImage } from '../images';
+import type { GrayImage } from '../../image/types';
 import { max, mean, median, min, quantile, std } from '../../util/stats';
 
 export interface MaskScore {

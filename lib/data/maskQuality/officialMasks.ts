@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { DatasetIndex } from '../datasets/types';
 import { maskPathFor } from '../masks/computeMasks';
-import { readGray } from '../masks/readGray';
+import { readGray } from '../../image/decode';
 import { MaskQualityResult, scoreMask, summariseMaskQuality } from './maskQuality';
 
 export async function maskQualityAgainstOfficial(

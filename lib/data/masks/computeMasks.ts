@@ -7,8 +7,8 @@
 import { promises as fsp } from 'node:fs';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
-import type { GrayImage, RgbImage } from '../images';
-import { readRgb } from './readGray';
+import type { GrayImage, RgbImage } from '../../image/types';
+import { readRgb } from '../../image/decode';
 
 export interface Masker {
   predict(images: readonly RgbImage[]): Promise<GrayImage[]>;

@@ -6,8 +6,8 @@
  *  post: output 0, channel 0 (float32) -> (p - min) / (max - min) -> * 255 -> uint8 (truncation),
  *        every step in float32 like numpy -> PIL Lanczos back to the image's size.
  */
-import type { GrayImage, RgbImage } from '../images';
-import { pilResize } from '../../ml/transforms/pilResize';
+import type { GrayImage, RgbImage } from '../../image/types';
+import { pilResize } from '../../image/pilResize';
 
 export const U2NET_SIZE = 320;
 const MEAN = [0.485, 0.456, 0.406];

@@ -4,7 +4,7 @@
  * is dynamic, else one image per call; min-max normalisation is always per image (rembg's batch is 1).
  */
 import * as ort from 'onnxruntime-node';
-import type { GrayImage, RgbImage } from '../images';
+import type { GrayImage, RgbImage } from '../../image/types';
 import { U2NET_SIZE, u2netInput, u2netMask } from './u2netProcessing';
 
 export class U2netSession {

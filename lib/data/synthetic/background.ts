@@ -4,7 +4,7 @@
  * lighting and sensor noise. Clutter at every scale makes the background about as distracting as
  * a real photo, while its palette and texture family still give away the class (the shortcut).
  */
-import type { RgbImage } from '../images';
+import type { RgbImage } from '../../image/types';
 import { Rng } from '../../util/rng';
 import { clampByte, hsvToRgb, mixRgb, type Rgb } from './colour';
 import type { BackgroundInstance } from './instance';

@@ -1,7 +1,7 @@
 /** Synthetic items -> prepared-dataset shards (lib/data/shardFormat.ts): JPEG q95 images, greyscale PNG masks. */
 import sharp from 'sharp';
 import { encodeShard, type ShardItem } from '../shardFormat';
-import type { GrayImage, RgbImage } from '../images';
+import type { GrayImage, RgbImage } from '../../image/types';
 
 export const MAX_ITEMS_PER_SHARD = 256;
 

@@ -4,7 +4,7 @@
  * seed; each item draws from its own named random stream, so changing one count never changes the
  * other items.
  */
-import type { GrayImage, RgbImage } from '../images';
+import type { GrayImage, RgbImage } from '../../image/types';
 import { Rng } from '../../util/rng';
 import { buildClassSpecs, type ClassSpec } from './classSpecs';
 import { SyntheticDatasetConfigSchema, type SyntheticDatasetConfigInput } from './config';

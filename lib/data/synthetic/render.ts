@@ -4,7 +4,7 @@
  * the composite image = object * m + background * (1 - m) with the SAME 8-bit mask m that is stored,
  * so the stored mask is exactly the object's alpha (255 = object pixel, 0 = background pixel).
  */
-import type { GrayImage, RgbImage } from '../images';
+import type { GrayImage, RgbImage } from '../../image/types';
 import { renderBackground } from './background';
 import { clampByte } from './colour';
 import type { InstanceSpec, ObjectInstance } from './instance';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { DecodedItem } from '../../data/decodeShards';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import type { Rng } from '../../util/rng';
 import { compositeBackground } from '../transforms/composite';
 import { backgroundTransform, evalTransform, trainTransform, type TransformConfig } from '../transforms/pipeline';

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SplitData } from '../../data/splitData';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import { Rng } from '../../util/rng';
 import type { EmbeddingModel } from '../models/types';
 import type { TransformConfig } from '../transforms/pipeline';

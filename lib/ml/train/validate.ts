@@ -1,5 +1,5 @@
 import type { SplitData } from '../../data/splitData';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import { retrievalMetricsAsync } from '../metrics/retrieval';
 import type { EmbeddingModel } from '../models/types';
 import type { TransformConfig } from '../transforms/pipeline';

@@ -10,8 +10,9 @@
  * `resizeShorterSide` once and keep the result: the transforms below skip the resize when the
  * shorter side already has the configured length (exactly what Pillow does: it returns a copy).
  */
-import type { GrayImage, RgbImage } from '../../data/images';
-import { pilResizeBox, type PixelBox } from './pilResize';
+import type { GrayImage, RgbImage } from '../../image/types';
+import { pilResizeBox, type PixelBox } from '../../image/pilResize';
+import { resizedSize } from '../../image/resizedSize';
 import { pythonRound } from './pythonRound';
 import { randomResizedCropParams, type TransformRng } from './randomResizedCrop';
 
@@ -41,12 +42,6 @@ export interface TransformedSample {
   image: Float32Array;
   /** crop*crop in [0, 1], when a mask was given. */
   mask?: Float32Array;
-}
-
-/** torchvision Resize(size) output size for an int size: shorter side = size, longer side truncated. */
-export function resizedSize(width: number, height: number, size: number): { width: number; height: number } {
-  if (width <= height) return { width: size, height: Math.trunc((size * height) / width) };
-  return { width: Math.trunc((size * width) / height), height: size };
 }
 
 /** torchvision Resize(size) on a PIL image: shorter side to `size`, Pillow bilinear. */

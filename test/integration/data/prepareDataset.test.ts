@@ -18,7 +18,7 @@ import { fetchU2netModel } from '../../../lib/data/masks/u2netModel';
 import { prepareDataset } from '../../../lib/data/prepareDataset';
 import { decodeShard } from '../../../lib/data/shardFormat';
 import { hashFile } from '../../../lib/data/download/checksum';
-import { readGray, readRgb } from '../../../lib/data/masks/readGray';
+import { readGray, readRgb } from '../../../lib/image/decode';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
 const expected = JSON.parse(readFileSync(join(FIX, 'mini', 'expected.json'), 'utf8'));

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pilResize } from '../../../lib/ml/transforms/pilResize';
-import { resizedSize } from '../../../lib/ml/transforms/pipeline';
+import { pilResize } from '../../../lib/image/pilResize';
+import { resizedSize } from '../../../lib/image/resizedSize';
 
 interface Golden {
   mode: 'RGB' | 'L';

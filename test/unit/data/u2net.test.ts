@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readRgb } from '../../../lib/data/masks/readGray';
+import { readRgb } from '../../../lib/image/decode';
 import { u2netInput, u2netResized } from '../../../lib/data/masks/u2netProcessing';
 import { U2netSession } from '../../../lib/data/masks/u2netSession';
 

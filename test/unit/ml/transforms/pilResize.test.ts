@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { pilResizeBox } from '../../../../lib/ml/transforms/pilResize';
-import { resizeShorterSide, resizedSize } from '../../../../lib/ml/transforms/pipeline';
+import { pilResizeBox } from '../../../../lib/image/pilResize';
+import { resizedSize } from '../../../../lib/image/resizedSize';
+import { resizeShorterSide } from '../../../../lib/ml/transforms/pipeline';
 import { bytes, loadTransformFixture } from './fixtureIo';
 
 const fx = loadTransformFixture('transforms.json');

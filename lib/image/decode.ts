@@ -5,7 +5,7 @@
  * (sharp's own greyscale conversion uses other weights, so it is not used here.)
  */
 import sharp from 'sharp';
-import type { GrayImage, RgbImage } from '../images';
+import type { GrayImage, RgbImage } from './types';
 
 export async function decodeRaw(
   input: string | Buffer,
