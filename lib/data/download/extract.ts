@@ -2,11 +2,11 @@
  * Archive extraction for the dataset archives: .tgz (car_ims.tgz, CUB_200_2011.tgz) through the
  * `tar` package, .zip (Stanford_Online_Products.zip) through `yauzl`. Both refuse entries that would
  * land outside the destination, and a truncated or damaged archive fails with the archive's path
- * (never a half-extracted folder that later looks complete: callers extract into a temporary folder
- * and rename it when this resolves).
+ * (never a half-extracted folder that later looks complete: lib/data/datasets/acquire.ts writes its
+ * `.extracted-<name>.<md5>` marker only after this resolves).
  */
 import { createWriteStream, promises as fsp } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, resolve, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
 import yauzl from 'yauzl';
@@ -92,23 +92,4 @@ export async function extractArchive(archive: string, destDir: string): Promise<
   if (/\.(tgz|tar\.gz)$/i.test(archive)) return extractTgz(archive, destDir);
   if (/\.zip$/i.test(archive)) return extractZip(archive, destDir);
   throw new ArchiveError(archive, 'unknown archive type (expected .tgz, .tar.gz or .zip)');
-}
-
-/**
- * Extracts into `<destDir>.tmp-extract` and renames it to `destDir` only when complete, so an
- * interrupted extraction is redone rather than trusted. Returns destDir.
- */
-export async function extractOnce(archive: string, destDir: string): Promise<string> {
-  if (
-    await fsp.stat(join(destDir)).then(
-      () => true,
-      () => false,
-    )
-  )
-    return destDir;
-  const tmp = `${destDir}.tmp-extract`;
-  await fsp.rm(tmp, { recursive: true, force: true });
-  await extractArchive(archive, tmp);
-  await fsp.rename(tmp, destDir);
-  return destDir;
 }

@@ -1,7 +1,6 @@
 /**
- * The ImageNet BN-Inception weights of the paper (Cadene pretrainedmodels 0.7.4):
- * http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth, a legacy-format torch.save
- * state_dict. Like torch.hub, a file name ending in "-<hex>.pth" promises that its sha256 starts with
+ * The ImageNet BN-Inception weights of the paper (Cadene pretrainedmodels 0.7.4; address in
+ * configs/paper/addresses.ts), a legacy-format torch.save state_dict. Like torch.hub, a file name ending in "-<hex>.pth" promises that its sha256 starts with
  * <hex>; we check that promise, so a truncated or wrong download is caught before training.
  */
 import { createHash } from 'node:crypto';
@@ -9,9 +8,6 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { readLegacyTorchFile } from '../torch/legacyReader';
 import type { TorchWeight } from './bnInception';
-
-export const BN_INCEPTION_URL = 'http://data.lip6.fr/cadene/pretrainedmodels/bn_inception-52deb4733.pth';
-export const BN_INCEPTION_SHA256_PREFIX = '52deb4733';
 
 /** The sha256 prefix a torch.hub-style file name promises ("name-<hex>.pth"), if any. */
 export function hashPrefixFromName(path: string): string | undefined {
@@ -36,7 +32,7 @@ export async function loadBnInceptionWeights(path: string): Promise<Map<string, 
     if (!sha.startsWith(prefix)) {
       throw new Error(
         `BN-Inception weights ${path}: sha256 ${sha} does not start with ${prefix} (as its name promises); ` +
-          `the download is corrupt or a different file (expected the file of ${BN_INCEPTION_URL})`,
+          'the download is corrupt or a different file',
       );
     }
   }

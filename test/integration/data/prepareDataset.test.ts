@@ -9,15 +9,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
+import { U2NET_MODEL } from '../../../configs/paper/addresses';
 import { DATASET_SOURCES } from '../../../configs/paper/datasets';
 import type { DatasetSources } from '../../../lib/data/datasets/sources';
 import { acquireDataset, AcquiredDataset } from '../../../lib/data/datasets/acquire';
 import { computeMasks, maskPathFor, writeGrayPng } from '../../../lib/data/masks/computeMasks';
 import { U2netSession } from '../../../lib/data/masks/u2netSession';
-import { fetchU2netModel } from '../../../lib/data/masks/u2netModel';
 import { prepareDataset } from '../../../lib/data/prepareDataset';
 import { decodeShard } from '../../../lib/data/shardFormat';
 import { hashFile } from '../../../lib/data/download/checksum';
+import { downloadFile } from '../../../lib/data/download/downloadFile';
 import { readGray, readRgb } from '../../../lib/image/decode';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
@@ -34,15 +35,16 @@ before(async () => {
   s.cars196.expected = { images: expected.cars196.num_images };
   const d = mkdtempSync(join(tmpdir(), 'bgprep-'));
   acquired = await acquireDataset('cars196', { sources: s, downloadDir: join(d, 'dl'), extractDir: join(d, 'x') });
-  // The model goes through the real fetch + md5 path too (with the tiny model's own md5).
+  // The model goes through the download + md5 check the mask stage uses (activities/realDataset/
+  // storedFiles.ts): accepted with the tiny model's own md5, refused against the paper's u2net md5.
   const model = join(FIX, 'u2net', 'tiny_u2net.onnx');
-  const got = await fetchU2netModel({
-    urls: [pathToFileURL(model).href],
+  const got = await downloadFile({
+    url: pathToFileURL(model).href,
     dest: join(d, 'models', 'u2net.onnx'),
     md5: (await hashFile(model, ['md5'])).md5,
   });
   await assert.rejects(
-    fetchU2netModel({ urls: [pathToFileURL(model).href], dest: join(d, 'models', 'other.onnx') }),
+    downloadFile({ url: pathToFileURL(model).href, dest: join(d, 'models', 'other.onnx'), md5: U2NET_MODEL.md5 }),
     /md5 expected 60024c5c889badc19c04ad937298a77b/,
   );
   session = await U2netSession.load(got.path);
