@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import { parseLossParams, type MultiSimilarityParams } from '../../../contracts/lossParams';
-import { checkBatch, pairMasks } from './labelMasks';
+import type { MultiSimilarityParams } from '../../../contracts/lossParams';
+import { pairMasks } from './labelMasks';
 import { l2Normalize } from './l2Normalize';
-import type { MetricLoss } from './types';
+import { PairBasedLoss } from './pairBasedLoss';
 
 /** Stands in for PML's masked_fill with finfo.min: exp() of it is 0, and it never makes inf - inf. */
 const MASKED = -1e30;
@@ -22,32 +22,20 @@ function logOnePlusSumExp(x: tf.Tensor2D, mask: tf.Tensor2D): tf.Tensor1D {
  * per anchor i, (1/alpha) log(1 + sum_P exp(-alpha (S_ip - base))) + (1/beta) log(1 + sum_N exp(beta (S_in - base)));
  * mean over the batch.
  */
-export class MultiSimilarityLoss implements MetricLoss {
-  readonly name = 'multi_similarity' as const;
+export class MultiSimilarityLoss extends PairBasedLoss<'multi_similarity'> {
   readonly distance = 'cosine' as const;
 
-  readonly params: MultiSimilarityParams;
-
   constructor(params: MultiSimilarityParams) {
-    this.params = parseLossParams('multi_similarity', params);
+    super('multi_similarity', params);
   }
 
-  compute(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
-    checkBatch(this.name, embeddings, labels);
-    return tf.tidy(() => {
-      const { alpha, beta, base } = this.params;
-      const x = l2Normalize(embeddings);
-      const s = tf.matMul(x, x, false, true);
-      const { positive, negative } = pairMasks(labels);
-      const pos = tf.mul(1 / alpha, logOnePlusSumExp(tf.mul(alpha, tf.sub(base, s)), positive));
-      const neg = tf.mul(1 / beta, logOnePlusSumExp(tf.mul(beta, tf.sub(s, base)), negative));
-      return tf.mean(tf.add(pos, neg)) as tf.Scalar;
-    });
+  protected lossOf(embeddings: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+    const { alpha, beta, base } = this.params;
+    const x = l2Normalize(embeddings);
+    const s = tf.matMul(x, x, false, true);
+    const { positive, negative } = pairMasks(labels);
+    const pos = tf.mul(1 / alpha, logOnePlusSumExp(tf.mul(alpha, tf.sub(base, s)), positive));
+    const neg = tf.mul(1 / beta, logOnePlusSumExp(tf.mul(beta, tf.sub(s, base)), negative));
+    return tf.mean(tf.add(pos, neg)) as tf.Scalar;
   }
-
-  trainableVariables(): tf.Variable[] {
-    return [];
-  }
-
-  dispose(): void {}
 }

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, backendInfo, type BackendInfo } from '../../../lib/ml/backend';
 import { createSmallCnn } from '../../../lib/ml/models/smallCnn';
+import { maxRelativeError } from '../../helpers/relativeError';
 
 const allowNoNative = process.env.BGBIAS_ALLOW_NO_NATIVE === '1';
 let info: BackendInfo | undefined;
@@ -75,17 +76,6 @@ function convGrads(
   });
 }
 
-function relErr(got: Float32Array, want: Float32Array): number {
-  assert.equal(got.length, want.length);
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < got.length; i++) {
-    diff = Math.max(diff, Math.abs(got[i] - want[i]));
-    scale = Math.max(scale, Math.abs(want[i]));
-  }
-  return diff / scale;
-}
-
 nativeTest('conv2d value and gradients equal the cpu backend (strides 1 and 2, same and valid)', async () => {
   // Deterministic data without touching any backend's RNG.
   const det = (n: number, k: number) => Array.from({ length: n }, (_, i) => Math.sin(i * k + 0.3) * Math.cos(i * 0.11));
@@ -111,7 +101,7 @@ nativeTest('conv2d value and gradients equal the cpu backend (strides 1 and 2, s
   }
   cases.forEach(([s, p], i) => {
     for (const k of ['y', 'dx', 'df'] as const) {
-      const e = relErr(native[i][k], reference[i][k]);
+      const e = maxRelativeError(native[i][k], reference[i][k]);
       assert.ok(e < 1e-5, `stride ${s} ${p} ${k}: relative error ${e}`);
     }
   });

@@ -11,6 +11,7 @@ import {
 } from '../../../lib/ml/models/bnInception';
 import { avgPool2dTorch, maxPool2dTorch } from '../../../lib/ml/models/layers/torchPool';
 import { loadBnInceptionWeights } from '../../../lib/ml/models/pretrained';
+import { relativeL2Error } from '../../helpers/relativeError';
 
 const dir = join(__dirname, '../../fixtures/bninception');
 const forward = JSON.parse(readFileSync(join(dir, 'forward.json'), 'utf8'));
@@ -47,16 +48,6 @@ function fixtureWeights(): Map<string, TorchWeight> {
   for (const p of forward.parameters as Array<{ name: string; shape: number[] }>)
     m.set(p.name, { shape: p.shape, data: pattern(p.name, p.shape) });
   return m;
-}
-
-function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let num = 0,
-    den = 0;
-  for (let i = 0; i < a.length; i++) {
-    num += (a[i] - b[i]) ** 2;
-    den += b[i] ** 2;
-  }
-  return Math.sqrt(num / den);
 }
 
 test('parameter names and shapes equal the PyTorch state_dict of Cadene BNInception + embedder', () => {
@@ -98,7 +89,7 @@ function checkForward(size: number): void {
   tf.dispose([x, e]);
   assert.equal(tf.memory().numTensors, before, 'embed leaks no tensors');
   // Tolerance: rel. L2 error 1e-4 between float32 PyTorch and float32 tfjs through ~60 conv layers.
-  const err = relErr(got, c.embedding);
+  const err = relativeL2Error(got, c.embedding);
   assert.ok(err < 1e-4, `embedding rel err ${err} at ${size}x${size}`);
   model.dispose();
 }
@@ -115,7 +106,7 @@ test("a legacy torch.save of the whole reference model (parameters as shared-sto
   const model = createBnInception({ weights, seed: 1 });
   const x = tf.tensor4d(pattern('input', [1, 67, 67, 3]), [1, 67, 67, 3]);
   const e = model.embed(x);
-  const err = relErr(e.dataSync(), expected);
+  const err = relativeL2Error(e.dataSync(), expected);
   tf.dispose([x, e]);
   model.dispose();
   assert.ok(err < 1e-4, `embedding rel err ${err}`);

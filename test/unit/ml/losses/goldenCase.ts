@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../../../../contracts/grid';
 import { createLoss } from '../../../../lib/ml/losses';
 import { Rng } from '../../../../lib/util/rng';
+import { maxRelativeError } from '../../../helpers/relativeError';
 
 export interface GoldenCase {
   name: string;
@@ -25,23 +26,9 @@ export function loadCases(loss: LossName): GoldenCase[] {
   return (JSON.parse(readFileSync(path, 'utf8')) as { cases: GoldenCase[] }).cases;
 }
 
-/**
- * Relative error as the tests use it: max|ours - ref| / max(max|ref|, 1e-6), over a whole array.
- * Normalising by the array's largest entry (not per element) is what float32 arithmetic can meet:
- * a tiny entry of a gradient carries the absolute rounding error of the large ones.
- */
-export function relativeError(ours: ArrayLike<number>, ref: number[]): number {
-  assert.equal(ours.length, ref.length, 'length mismatch');
-  let maxDiff = 0;
-  let maxRef = 0;
-  for (let i = 0; i < ref.length; i++) {
-    maxDiff = Math.max(maxDiff, Math.abs(ours[i] - ref[i]));
-    maxRef = Math.max(maxRef, Math.abs(ref[i]));
-  }
-  return maxDiff / Math.max(maxRef, 1e-6);
-}
-
 export const TOLERANCE = 1e-5;
+/** Below this magnitude a reference array counts as zero: differences there are float32 noise. */
+const ZERO_FLOOR = 1e-6;
 
 /** Runs our loss on the case's inputs and asserts value and gradients within TOLERANCE of PML's. */
 export function checkCase(c: GoldenCase): { value: number; errValue: number; errGrad: number; errW?: number } {
@@ -69,14 +56,14 @@ export function checkCase(c: GoldenCase): { value: number; errValue: number; err
       }
       return out;
     });
-    const errValue = relativeError([result.value], [c.value]);
-    const errGrad = relativeError(result.grad, c.gradEmbeddings.flat());
+    const errValue = maxRelativeError([result.value], [c.value], ZERO_FLOOR);
+    const errGrad = maxRelativeError(result.grad, c.gradEmbeddings.flat(), ZERO_FLOOR);
     assert.ok(errValue < TOLERANCE, `${c.name}: value ${result.value} vs PML ${c.value} (rel err ${errValue})`);
     assert.ok(errGrad < TOLERANCE, `${c.name}: embedding gradient rel err ${errGrad}`);
     let errW: number | undefined;
     if (c.gradWeights) {
       assert.ok(result.gradW, `${c.name}: no gradient for W`);
-      errW = relativeError(result.gradW, c.gradWeights.flat());
+      errW = maxRelativeError(result.gradW, c.gradWeights.flat(), ZERO_FLOOR);
       assert.ok(errW < TOLERANCE, `${c.name}: W gradient rel err ${errW}`);
     }
     return { value: result.value, errValue, errGrad, errW };
