@@ -51,7 +51,7 @@ export async function watchWorkflow<R = ReproducePaperResult>(
   } catch (err) {
     const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
     const detail = cause?.cause?.message ?? cause?.message ?? lastProgress?.error;
-    throw new Error(`${handle.workflowId} failed${detail ? `: ${detail}` : ''}`);
+    throw new Error(`${handle.workflowId} failed${detail ? `: ${detail}` : ''}`, { cause: err });
   }
 }
 

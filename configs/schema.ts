@@ -12,7 +12,6 @@ const LossName = z.enum(LOSS_NAMES);
 const Mode = z.enum(MODES);
 
 const positiveInt = z.int().positive();
-const unitInterval = z.number().min(0).max(1);
 const range = z
   .tuple([z.number().positive(), z.number().positive()])
   .refine(([a, b]) => a <= b, 'lower bound above upper bound');

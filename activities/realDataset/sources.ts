@@ -50,7 +50,7 @@ export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = pro
     try {
       raw = JSON.parse(readFileSync(file, 'utf8'));
     } catch (e) {
-      throw new Error(`${SOURCES_ENV}=${file}: cannot read it as JSON: ${(e as Error).message}`);
+      throw new Error(`${SOURCES_ENV}=${file}: cannot read it as JSON: ${(e as Error).message}`, { cause: e });
     }
     const parsed = SourcesOverride.safeParse(raw);
     if (!parsed.success) {

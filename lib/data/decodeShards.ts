@@ -19,7 +19,7 @@ export async function decodeRgb(buf: Buffer, source: string): Promise<RgbImage> 
     if (info.channels !== 3) throw new Error(`expected 3 channels, got ${info.channels}`);
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new Error(`${source}: unreadable image (${(err as Error).message})`);
+    throw new Error(`${source}: unreadable image (${(err as Error).message})`, { cause: err });
   }
 }
 
@@ -28,6 +28,6 @@ export async function decodeGray(buf: Buffer, source: string): Promise<GrayImage
     const { data, info } = await sharp(buf).extractChannel(0).raw().toBuffer({ resolveWithObject: true });
     return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.length) };
   } catch (err) {
-    throw new Error(`${source}: unreadable mask (${(err as Error).message})`);
+    throw new Error(`${source}: unreadable mask (${(err as Error).message})`, { cause: err });
   }
 }

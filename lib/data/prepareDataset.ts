@@ -78,7 +78,7 @@ async function prepareItem(
   try {
     mask = await readGray(maskPath);
   } catch (e) {
-    throw new Error(`mask of ${imagePath}: ${(e as Error).message}`);
+    throw new Error(`mask of ${imagePath}: ${(e as Error).message}`, { cause: e });
   }
   if (mask.width !== img.width || mask.height !== img.height) {
     throw new Error(
@@ -134,7 +134,8 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PreparedData
         pending.push(await prepareItem(items[i], opts, shortSide, quality));
         counts[split]++;
       } catch (e) {
-        if (opts.unreadable !== 'skip') throw new Error(`${opts.index.dataset} ${split}: ${(e as Error).message}`);
+        if (opts.unreadable !== 'skip')
+          throw new Error(`${opts.index.dataset} ${split}: ${(e as Error).message}`, { cause: e });
         skipped.push({ path: items[i].path, reason: (e as Error).message });
       }
       if (pending.length === shardSize) {
@@ -143,7 +144,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PreparedData
       }
       opts.onProgress?.({ split, done: i + 1, total: items.length });
     }
-    if (pending.length > 0) shards.push(await writeShard(opts.outDir, split, n++, pending));
+    if (pending.length > 0) shards.push(await writeShard(opts.outDir, split, n, pending));
   }
   const prepared: PreparedIndex = {
     dataset: opts.index.dataset,

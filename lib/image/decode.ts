@@ -15,7 +15,7 @@ export async function decodeRaw(
     const { data, info } = await sharp(input, { failOn: 'error' }).raw().toBuffer({ resolveWithObject: true });
     return { data, width: info.width, height: info.height, channels: info.channels };
   } catch (e) {
-    throw new Error(`cannot decode image ${what}: ${(e as Error).message}`);
+    throw new Error(`cannot decode image ${what}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -144,6 +144,8 @@ async function select(pref: BackendPreference, options: BackendOptions): Promise
 async function tryNative(pkg: string, device: 'gpu' | 'cpu', rejected: string[]): Promise<BackendInfo | undefined> {
   let native: typeof tf;
   try {
+    // A package chosen at run time, and optional: only require() can load it by name, synchronously.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     native = require(pkg) as typeof tf;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;

@@ -49,7 +49,7 @@ export function removeProcessRecord(file: string): void {
 export function isProcessAlive(pid: number, executable?: string): boolean {
   try {
     process.kill(pid, 0);
-  } catch (err) {
+  } catch {
     // EPERM: the pid exists but belongs to someone else, so it is not our server.
     return false;
   }

@@ -19,7 +19,7 @@ export class FatalProbeError extends Error {
 
 export async function waitForReady(o: WaitForReadyOptions): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
-  let lastError = 'no answer yet';
+  let lastError: string;
   for (;;) {
     if (!isProcessAlive(o.pid, o.executable)) {
       throw new Error(`${o.what} (pid ${o.pid}) exited before it answered at ${o.address}. ${logSection(o)}`);
@@ -29,7 +29,8 @@ export async function waitForReady(o: WaitForReadyOptions): Promise<void> {
       return;
     } catch (err) {
       lastError = err instanceof Error ? err.message : String(err);
-      if (err instanceof FatalProbeError) throw new Error(`${o.what} at ${o.address}: ${lastError}. ${logSection(o)}`);
+      if (err instanceof FatalProbeError)
+        throw new Error(`${o.what} at ${o.address}: ${lastError}. ${logSection(o)}`, { cause: err });
     }
     if (Date.now() > deadline) {
       throw new Error(

@@ -21,6 +21,6 @@ export async function probeS3(s3: S3Endpoint, probeBucket = 'bgbias-probe'): Pro
     if (code !== undefined && AUTH_ERRORS.has(code)) {
       throw new FatalProbeError(`S3 at ${describeS3Endpoint(s3)} rejected access key "${s3.accessKey}" (${code})`);
     }
-    throw new Error(`S3 at ${describeS3Endpoint(s3)}: ${code ?? ''} ${errorMessage(err)}`.trim());
+    throw new Error(`S3 at ${describeS3Endpoint(s3)}: ${code ?? ''} ${errorMessage(err)}`.trim(), { cause: err });
   }
 }

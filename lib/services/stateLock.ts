@@ -38,6 +38,7 @@ async function withFileLock<T>(stateDir: string, timeoutMs: number, fn: () => Pr
       if (Date.now() > deadline)
         throw new Error(
           `${lockFile} is held by process ${holder} (another \`bgbias services\` command) for more than ${Math.round(timeoutMs / 1000)} s`,
+          { cause: err },
         );
       await sleep(200);
     }

@@ -129,7 +129,9 @@ export class ArtifactStore {
     try {
       size = fs.statSync(localPath).size;
     } catch (err) {
-      throw new Error(`put s3://${this.bucket}/${key}: cannot read local file ${localPath}: ${errorMessage(err)}`);
+      throw new Error(`put s3://${this.bucket}/${key}: cannot read local file ${localPath}: ${errorMessage(err)}`, {
+        cause: err,
+      });
     }
     await this.putStream(key, fs.createReadStream(localPath), size);
   }

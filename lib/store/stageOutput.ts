@@ -132,6 +132,7 @@ export class StageWriter {
     } catch (err) {
       throw new Error(
         `output ${name} of ${this.prefix}: cannot read local file ${localPath}: ${(err as Error).message}`,
+        { cause: err },
       );
     }
     return this.putStream(name, fs.createReadStream(localPath), size);

@@ -57,6 +57,6 @@ export async function resultExplained<T>(handle: { result(): Promise<unknown>; w
     const parts: string[] = [];
     for (let e = err as { message?: string; cause?: unknown } | undefined; e; e = e.cause as typeof e)
       parts.push(e.message ?? String(e));
-    throw new Error(`${handle.workflowId}: ${parts.join(' <- ')}`);
+    throw new Error(`${handle.workflowId}: ${parts.join(' <- ')}`, { cause: err });
   }
 }

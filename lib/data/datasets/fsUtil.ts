@@ -20,7 +20,9 @@ export async function readRequired(path: string, what: string): Promise<Buffer> 
   try {
     return await fsp.readFile(path);
   } catch (e) {
-    throw new Error(`missing ${what}: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new Error(`missing ${what}: ${path} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, {
+      cause: e,
+    });
   }
 }
 

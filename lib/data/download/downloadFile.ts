@@ -102,6 +102,7 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
     } catch (e) {
       throw new Error(
         `request to ${url} failed: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`,
+        { cause: e },
       );
     }
     let start: number;
@@ -145,7 +146,7 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
     try {
       await pipeline(body, createWriteStream(part, { flags: start === 0 ? 'w' : 'a' }));
     } catch (e) {
-      throw new Error(`transfer of ${url} interrupted after ${received} bytes: ${(e as Error).message}`);
+      throw new Error(`transfer of ${url} interrupted after ${received} bytes: ${(e as Error).message}`, { cause: e });
     }
     if (total !== undefined && received !== total) {
       throw new Error(`transfer of ${url} ended after ${received} of ${total} bytes`);

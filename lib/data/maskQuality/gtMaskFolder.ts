@@ -12,7 +12,7 @@ export async function maskQualityOfFolder(dir: string): Promise<Record<string, M
   try {
     entries = await fsp.readdir(dir, { withFileTypes: true });
   } catch (e) {
-    throw new Error(`mask quality: cannot read folder ${dir}: ${(e as Error).message}`);
+    throw new Error(`mask quality: cannot read folder ${dir}: ${(e as Error).message}`, { cause: e });
   }
   const datasets = entries
     .filter((e) => e.isDirectory())

@@ -23,7 +23,7 @@ export class U2netSession {
         intraOpNumThreads: opts.intraOpThreads ?? 1,
       });
     } catch (e) {
-      throw new Error(`cannot load the u2net model ${modelPath}: ${(e as Error).message}`);
+      throw new Error(`cannot load the u2net model ${modelPath}: ${(e as Error).message}`, { cause: e });
     }
     const meta = session.inputMetadata?.[0] as { isTensor?: boolean; shape?: readonly (number | string)[] } | undefined;
     const shape = meta?.shape;

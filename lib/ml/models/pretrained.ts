@@ -24,7 +24,7 @@ export async function loadBnInceptionWeights(path: string): Promise<Map<string, 
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new Error(`cannot read BN-Inception weights ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read BN-Inception weights ${path}: ${(e as Error).message}`, { cause: e });
   }
   const prefix = hashPrefixFromName(path);
   if (prefix !== undefined) {

@@ -73,7 +73,7 @@ export async function loadLegacyTorchFile(path: string): Promise<StateDict> {
   try {
     buf = await readFile(path);
   } catch (e) {
-    throw new Error(`cannot read PyTorch weights ${path}: ${(e as Error).message}`);
+    throw new Error(`cannot read PyTorch weights ${path}: ${(e as Error).message}`, { cause: e });
   }
   return readLegacyTorchFile(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path);
 }
