@@ -91,7 +91,8 @@ export default tseslint.config(
             ...onlyPackages(
               'contracts',
               ['zod', '@temporalio/common'],
-              'contracts/ is imported by every layer, the workflow bundle included: it may use only zod and @temporalio/common',
+              'contracts/ is imported by every layer, the workflow bundle included: ' +
+                'it may use only zod and @temporalio/common',
             ),
             allow('configs', ['configs', 'contracts']),
             allowTypes('configs', LIB),

@@ -98,7 +98,8 @@ export function attributeCell(stores: Stores, data: DataCache) {
           const finite = scores.filter(Number.isFinite);
           if (finite.length < scores.length)
             logInfo(
-              `${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty or full mask) left out`,
+              `${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty ` +
+                `or full mask) left out`,
             );
           const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
           const mapsKey = (

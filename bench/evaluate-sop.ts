@@ -110,8 +110,10 @@ async function main(): Promise<void> {
         .pop()!,
     );
     console.log(
-      `bgbias evaluate (engine ${engine}, backend ${ours.backend}, ${threads} thread(s)): ${ours.seconds.toFixed(1)} s, ` +
-        `peak RSS ${ours.peakRssMB.toFixed(0)} MB; MAP@R ${ours.mapAtR.toFixed(6)} R-P ${ours.rPrecision.toFixed(6)} P@1 ${ours.precisionAt1.toFixed(6)} k ${ours.k}`,
+      `bgbias evaluate (engine ${engine}, backend ${ours.backend}, ${threads} thread(s)): ` +
+        `${ours.seconds.toFixed(1)} s, ` +
+        `peak RSS ${ours.peakRssMB.toFixed(0)} MB; MAP@R ${ours.mapAtR.toFixed(6)} R-P ` +
+        `${ours.rPrecision.toFixed(6)} P@1 ${ours.precisionAt1.toFixed(6)} k ${ours.k}`,
     );
     if (hasFlag('skip-pml')) return;
     const pml = JSON.parse(
@@ -125,12 +127,15 @@ async function main(): Promise<void> {
         .pop()!,
     );
     console.log(
-      `PML 1.7.3 AccuracyCalculator (faiss, ${threads} thread(s)): ${pml.seconds.toFixed(1)} s, peak RSS ${pml.peakRssMB.toFixed(0)} MB; ` +
+      `PML 1.7.3 AccuracyCalculator (faiss, ${threads} thread(s)): ${pml.seconds.toFixed(1)} s, peak RSS ` +
+        `${pml.peakRssMB.toFixed(0)} MB; ` +
         `MAP@R ${pml.mapAtR.toFixed(6)} R-P ${pml.rPrecision.toFixed(6)} P@1 ${pml.precisionAt1.toFixed(6)} k ${pml.k}`,
     );
+    const metrics = ['mapAtR', 'rPrecision', 'precisionAt1'] as const;
+    const maxDifference = Math.max(...metrics.map((k) => Math.abs(ours[k] - pml[k])));
     console.log(
       `time ratio ours/PML: ${(ours.seconds / pml.seconds).toFixed(2)}; ` +
-        `max |metric difference|: ${Math.max(...(['mapAtR', 'rPrecision', 'precisionAt1'] as const).map((k) => Math.abs(ours[k] - pml[k]))).toExponential(2)}`,
+        `max |metric difference|: ${maxDifference.toExponential(2)}`,
     );
   } finally {
     rmSync(dir, { recursive: true, force: true });

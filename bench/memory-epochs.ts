@@ -40,7 +40,8 @@ async function main(): Promise<void> {
   });
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   console.log(
-    `backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, batch ${batch}, ${size}x${size}`,
+    `backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, ` +
+      `batch ${batch}, ${size}x${size}`,
   );
   console.log('epoch  seconds  loss     rss_MiB  heap_MiB  tf_numTensors  tf_MiB');
   const counts: number[] = [];
@@ -67,7 +68,8 @@ async function main(): Promise<void> {
     const m = tf.memory();
     counts.push(m.numTensors);
     console.log(
-      `${String(epoch).padStart(5)}  ${((Date.now() - t0) / 1000).toFixed(2).padStart(7)}  ${loss.toFixed(4).padStart(7)}  ` +
+      `${String(epoch).padStart(5)}  ${((Date.now() - t0) / 1000).toFixed(2).padStart(7)}  ` +
+        `${loss.toFixed(4).padStart(7)}  ` +
         `${mib(process.memoryUsage().rss).padStart(7)}  ${mib(process.memoryUsage().heapUsed).padStart(8)}  ` +
         `${String(m.numTensors).padStart(13)}  ${mib(m.numBytes).padStart(6)}`,
     );

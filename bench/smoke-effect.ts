@@ -211,11 +211,13 @@ async function main(): Promise<void> {
   const base = meanOf((r) => drop(r.base));
   const bgaug = meanOf((r) => drop(r.bgaugment));
   console.log(
-    `mean drop (clean - Unsplash test) over ${results.length} jobs: base ${f3(base)}, BGAugment ${f3(bgaug)}, ratio ${(base / bgaug).toFixed(2)}`,
+    `mean drop (clean - Unsplash test) over ${results.length} jobs: base ${f3(base)}, BGAugment ${f3(bgaug)}, ratio ` +
+      `${(base / bgaug).toFixed(2)}`,
   );
   for (const c of CONDITIONS)
     console.log(
-      `  mean MAP@R ${c.padEnd(13)} base ${f3(meanOf((r) => r.base[c]))}  BGAugment ${f3(meanOf((r) => r.bgaugment[c]))}`,
+      `  mean MAP@R ${c.padEnd(13)} base ${f3(meanOf((r) => r.base[c]))}  BGAugment ` +
+        `${f3(meanOf((r) => r.bgaugment[c]))}`,
     );
 }
 

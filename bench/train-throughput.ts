@@ -136,7 +136,8 @@ async function profileStep(step: () => void): Promise<void> {
   );
   for (const [name, e] of [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25)) {
     console.log(
-      `  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ${String(e.calls).padStart(5)} calls`,
+      `  ${name.padEnd(24)} ${e.ms.toFixed(0).padStart(7)} ms ${((100 * e.ms) / total).toFixed(1).padStart(5)}%  ` +
+        `${String(e.calls).padStart(5)} calls`,
     );
   }
 }
@@ -203,7 +204,8 @@ async function driver(): Promise<void> {
   };
   if (hasFlag('profile')) return profileBoth(models, env, python, torchScript, threads);
   console.log(
-    `train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ${os.cpus()[0]?.model ?? 'cpu'}, ` +
+    `train throughput: batch ${batch}, ${threads} thread(s), ${rounds} alternating round(s), ` +
+      `${os.cpus()[0]?.model ?? 'cpu'}, ` +
       `load average ${os
         .loadavg()
         .map((l) => l.toFixed(1))
@@ -241,8 +243,10 @@ async function driver(): Promise<void> {
             : runChild(python, [torchScript, ...common], env);
         (which === 'tf' ? tfRuns : torchRuns).push(res);
         console.log(
-          `  ${model.padEnd(11)} round ${r + 1} ${res.framework.padEnd(36)} ${res.imgPerSec.toFixed(1).padStart(7)} img/s ` +
-            `(steps ${res.stepSeconds.map((s) => s.toFixed(3)).join(' ')} s)  peak RSS ${res.peakRssMiB.toFixed(0)} MiB`,
+          `  ${model.padEnd(11)} round ${r + 1} ${res.framework.padEnd(36)} ${res.imgPerSec.toFixed(1).padStart(7)} ` +
+            `img/s ` +
+            `(steps ${res.stepSeconds.map((s) => s.toFixed(3)).join(' ')} s)  peak RSS ${res.peakRssMiB.toFixed(0)} ` +
+            `MiB`,
         );
       }
     }
@@ -258,7 +262,8 @@ async function driver(): Promise<void> {
     console.log(
       `${model}: tensorflow ${best(tfRuns).toFixed(1)} img/s (worst run ${worst(tfRuns).toFixed(1)}), ` +
         `torch ${best(torchRuns).toFixed(1)} img/s (worst run ${worst(torchRuns).toFixed(1)}), ` +
-        `tensorflow/torch = ${(best(tfRuns) / best(torchRuns)).toFixed(2)}; peak RSS tensorflow ${rss(tfRuns).toFixed(0)} MiB, torch ${rss(torchRuns).toFixed(0)} MiB; ` +
+        `tensorflow/torch = ${(best(tfRuns) / best(torchRuns)).toFixed(2)}; peak RSS tensorflow ` +
+        `${rss(tfRuns).toFixed(0)} MiB, torch ${rss(torchRuns).toFixed(0)} MiB; ` +
         `load average now ${os
           .loadavg()
           .map((l) => l.toFixed(1))

@@ -10,7 +10,9 @@ export function describeRunning(p: Progress): string {
       .join(', ')}`;
   }
   if (p.stage === 'analyze' || p.stage === 'report')
-    return `attribution ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`;
+    return (
+      `attribution ${p.analysis.done}/${p.analysis.total}` + (p.analysis.cached ? ` (${p.analysis.cached} cached)` : '')
+    );
   return running
     .map((c) => {
       const epoch = c.epoch !== undefined ? ` epoch ${c.epoch}/${c.maxEpochs ?? '?'}` : '';
@@ -79,8 +81,9 @@ export function summarise(p: Progress): string {
   const analysis = p.analysis.total
     ? `${p.analysis.total - p.analysis.cached} computed, ${p.analysis.cached} cached`
     : 'none';
+  const data = [...Object.entries(p.datasets), ...(p.backgrounds ? [['backgrounds', p.backgrounds]] : [])];
   return [
-    `data: ${[...Object.entries(p.datasets), ...(p.backgrounds ? [['backgrounds', p.backgrounds]] : [])].map(([d, s]) => `${d} ${s}`).join(', ') || 'none'}`,
+    `data: ${data.map(([d, s]) => `${d} ${s}`).join(', ') || 'none'}`,
     `training + test: ${count(p.cells.map((c) => c.state))}`,
     `attribution: ${analysis}`,
     `report: ${p.stages.report ?? 'pending'}`,

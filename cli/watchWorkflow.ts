@@ -32,7 +32,8 @@ export async function watchWorkflow<R = ReproducePaperResult>(
       const dead = worker?.exited();
       if (dead) {
         throw new Error(
-          `a worker process exited (${exitDescription(dead.child)}); last lines of ${dead.logFile}:\n${tail(dead.logFile)}`,
+          `a worker process exited (${exitDescription(dead.child)}); last lines of ` +
+            `${dead.logFile}:\n${tail(dead.logFile)}`,
         );
       }
       await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);

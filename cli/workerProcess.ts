@@ -61,7 +61,8 @@ export function startWorkerProcess(stateDir: string, plan: WorkerPlan = { proces
   const onSignal = (sig: NodeJS.Signals) => {
     for (const { child } of all) child.kill('SIGTERM');
     console.error(
-      `\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching (and working).`,
+      `\n${sig}: worker stopped; the workflow goes on in Temporal. Run the same command again to resume watching ` +
+        `(and working).`,
     );
     process.exit(130);
   };

@@ -64,7 +64,8 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
     if (o.queues.includes('gpu')) {
       const info = await initBackend(o.backend ?? 'auto', { threads: o.threads });
       log(
-        `gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+        `gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} ` +
+          `thread${info.threads === 1 ? '' : 's'})`,
       );
       workers.push(
         await Worker.create({

@@ -143,7 +143,8 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
               }),
           }).finally(() => session?.release());
           logInfo(
-            `${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, already local ${maskResult.existing}`,
+            `${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, ` +
+              `already local ${maskResult.existing}`,
           );
           // 4. Resized images + masks -> shards.
           const outDir = join(work, 'shards');

@@ -33,7 +33,8 @@ export function downloadDatasetArchives(stores: Stores, cacheDir: string) {
             (p) => ticker.update({ dataset, ...p }),
           );
           logInfo(
-            `${dataset}: ${file.name} ${ref.origin === 'store' ? 'already in the store' : 'downloaded and stored'} as ${ref.key}`,
+            `${dataset}: ${file.name} ${ref.origin === 'store' ? 'already in the store' : 'downloaded and stored'} ` +
+              `as ${ref.key}`,
           );
           archives.push({ name: ref.name, key: ref.key, md5: ref.md5, bytes: ref.bytes });
         } catch (e) {

@@ -55,7 +55,8 @@ export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = pro
     const parsed = SourcesOverride.safeParse(raw);
     if (!parsed.success) {
       throw new Error(
-        `${SOURCES_ENV}=${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+        `${SOURCES_ENV}=${file}: ` +
+          `${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
       );
     }
     for (const [ds, o] of Object.entries(parsed.data) as [PaperDataset, z.infer<typeof SourceOverride>][]) {
@@ -63,7 +64,8 @@ export function datasetSource(dataset: DatasetName, env: NodeJS.ProcessEnv = pro
         const f = sources[ds].files.find((x) => x.name === name);
         if (!f)
           throw new Error(
-            `${SOURCES_ENV}=${file}: ${ds} has no file '${name}' (files: ${sources[ds].files.map((x) => x.name).join(', ')})`,
+            `${SOURCES_ENV}=${file}: ${ds} has no file '${name}' (files: ` +
+              `${sources[ds].files.map((x) => x.name).join(', ')})`,
           );
         Object.assign(f, sums);
       }

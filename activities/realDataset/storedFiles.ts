@@ -64,7 +64,8 @@ async function downloadVerified(
 ): Promise<{ md5: string; bytes: number }> {
   if (spec.urls.length === 0)
     throw badInput(
-      `no download address configured for ${spec.name}; add a mirror (data.mirrors["${spec.name}"] or BGBIAS_DATASET_MIRRORS)`,
+      `no download address configured for ${spec.name}; add a mirror (data.mirrors["${spec.name}"] or ` +
+        `BGBIAS_DATASET_MIRRORS)`,
     );
   const errors: string[] = [];
   let allPermanent = true;

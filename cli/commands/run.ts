@@ -26,7 +26,8 @@ export function registerRun(program: Command): void {
   program
     .command('run')
     .description(
-      'run the whole study (reproducePaper): starts embedded services and a worker when needed, shows progress, writes the report',
+      'run the whole study (reproducePaper): starts embedded services and a worker when needed, shows progress, ' +
+        'writes the report',
     )
     .option(
       '--preset <name>',
@@ -58,7 +59,9 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const worker = o.workers ? startWorkerProcess(stateDir, plan) : undefined;
   for (const w of worker?.all ?? []) {
     console.log(
-      `worker started (pid ${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, log ${w.logFile})`,
+      `worker started (pid ` +
+        `${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, ` +
+        `log ${w.logFile})`,
     );
   }
   const { client, close } = await connectClient(endpoints);

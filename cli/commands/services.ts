@@ -8,13 +8,15 @@ export function registerServices(program: Command): void {
   const services = program
     .command('services')
     .description(
-      'start, stop or inspect the embedded Temporal dev server and S3 server (state in BGBIAS_STATE_DIR, default .bgbias/)',
+      'start, stop or inspect the embedded Temporal dev server and S3 server (state in BGBIAS_STATE_DIR, default ' +
+        '.bgbias/)',
     );
 
   services
     .command('up')
     .description(
-      'start both servers in the background (reuses running ones; with TEMPORAL_ADDRESS / S3_ENDPOINT set, only checks those)',
+      'start both servers in the background (reuses running ones; with TEMPORAL_ADDRESS / S3_ENDPOINT set, only ' +
+        'checks those)',
     )
     .option('--state-dir <dir>', 'state folder (default: BGBIAS_STATE_DIR or <repo>/.bgbias)')
     .option('--timeout <seconds>', 'how long each server may take to answer', '60')
@@ -26,7 +28,8 @@ export function registerServices(program: Command): void {
         log: (line) => console.log(line),
       });
       console.log(
-        `Temporal: ${endpoints.temporal.address} (namespace ${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, UI ${endpoints.temporal.uiUrl}` : ''}`,
+        `Temporal: ${endpoints.temporal.address} (namespace ` +
+          `${endpoints.temporal.namespace})${endpoints.temporal.uiUrl ? `, UI ${endpoints.temporal.uiUrl}` : ''}`,
       );
       console.log(`S3:       ${describeS3Endpoint(endpoints.s3)} (access key ${endpoints.s3.accessKey})`);
     });

@@ -52,7 +52,8 @@ export function formatProgress(p: Progress): string {
   if (p.cells.length) {
     lines.push(
       '',
-      'cell                                              state    epoch   val clean/corr   test clean/swapped  attention',
+      'cell                                              state    epoch   ' +
+        'val clean/corr   test clean/swapped  attention',
     );
     for (const c of p.cells) {
       lines.push(
@@ -69,7 +70,8 @@ export function formatProgress(p: Progress): string {
   }
   lines.push(
     '',
-    `analysis: ${p.analysis.state} ${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`,
+    `analysis: ${p.analysis.state} ` +
+      `${p.analysis.done}/${p.analysis.total}${p.analysis.cached ? ` (${p.analysis.cached} cached)` : ''}`,
   );
   return lines.join('\n');
 }

@@ -8,5 +8,5 @@ import { join } from 'node:path';
 
 /** sha256sum-format list of all 200 backgrounds ('val/<name>' and 'test/<name>'). */
 export const UNSPLASH_BACKGROUNDS_SHA256SUMS = join(__dirname, 'unsplash-backgrounds.sha256');
-/** sha256sum-format list of the 180 files of the mask-quality set ('<dataset>/<idx>_{image.jpeg,mask.png,mask_pred.png}'). */
+/** sha256sum-format list of the mask-quality set's 180 files ('<dataset>/<idx>_{image.jpeg,mask.png,mask_pred.png}'). */
 export const GT_MASKS_SHA256SUMS = join(__dirname, 'gt-masks.sha256');

@@ -202,7 +202,8 @@ function intraOpThreads(): number {
 function log(info: BackendInfo, rejected: string[]): void {
   const why = rejected.length > 0 ? `; not taken: ${rejected.join('; ')}` : '';
   process.stderr.write(
-    `[backend] ${info.name} (${info.package}, ${info.device}, ${info.threads} thread${info.threads === 1 ? '' : 's'}, ` +
+    `[backend] ${info.name} (${info.package}, ${info.device}, ${info.threads} ` +
+      `thread${info.threads === 1 ? '' : 's'}, ` +
       `${info.name === 'tensorflow' ? 'TensorFlow' : 'tfjs-core'} ${info.version})${why}\n`,
   );
 }

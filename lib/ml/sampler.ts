@@ -58,7 +58,8 @@ export class MPerClassSampler {
     }
     if (m * this.classes.length < batchSize) {
       throw new Error(
-        `MPerClassSampler: ${this.classes.length} classes x m ${m} = ${m * this.classes.length} images, fewer than batchSize ${batchSize} (need at least ${batchSize / m} classes)`,
+        `MPerClassSampler: ${this.classes.length} classes x m ${m} = ${m * this.classes.length} images, fewer than ` +
+          `batchSize ${batchSize} (need at least ${batchSize / m} classes)`,
       );
     }
     if (lengthBeforeNewIter < batchSize) {

@@ -99,7 +99,9 @@ export async function renderAttentionFigure(
   if (headers) {
     const texts = headers.map(
       (h, col) =>
-        `<text x="${PAD + col * (cell + PAD) + cell / 2}" y="${HEADER - 7}" text-anchor="middle" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="14" fill="#222">${htmlEscape(h)}</text>`,
+        `<text x="${PAD + col * (cell + PAD) + cell / 2}" y="${HEADER - 7}" text-anchor="middle" ` +
+        `font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="14" ` +
+        `fill="#222">${htmlEscape(h)}</text>`,
     );
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEADER}">${texts.join('')}</svg>`;
     img = sharp(

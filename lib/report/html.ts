@@ -15,13 +15,18 @@ export interface ReportFigures {
 }
 
 const CSS = `
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;max-width:1100px;margin:2em auto;padding:0 1em}
-h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:.2em}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#1b1b1b;max-width:1100px;margin:2em auto;
+padding:0 1em}
+h1{font-size:1.6em;margin-bottom:.2em}h2{font-size:1.2em;margin-top:1.8em;border-bottom:1px solid #ddd;
+padding-bottom:.2em}
 .meta{color:#555}table{border-collapse:collapse;margin:.6em 0;font-variant-numeric:tabular-nums}
-th,td{border:1px solid #d6d6d6;padding:.3em .6em}thead th{background:#f3f4f6}tbody th{text-align:left;font-weight:normal;white-space:nowrap}
+th,td{border:1px solid #d6d6d6;padding:.3em .6em}thead th{background:#f3f4f6}
+tbody th{text-align:left;font-weight:normal;white-space:nowrap}
 td.num{text-align:right;white-space:nowrap}.effect{display:flex;gap:1em;flex-wrap:wrap}
-.card{border:1px solid #d6d6d6;border-radius:6px;padding:.6em 1em;min-width:11em}.card .v{font-size:1.5em;font-weight:600}
-.card .k{color:#555;font-size:.9em}.note{color:#555;font-size:.9em}.chart{overflow-x:auto}img.fig{max-width:100%;border:1px solid #ddd}
+.card{border:1px solid #d6d6d6;border-radius:6px;padding:.6em 1em;min-width:11em}
+.card .v{font-size:1.5em;font-weight:600}
+.card .k{color:#555;font-size:.9em}.note{color:#555;font-size:.9em}.chart{overflow-x:auto}
+img.fig{max-width:100%;border:1px solid #ddd}
 .wide{overflow-x:auto}table.small{font-size:12px}.charts{display:flex;flex-wrap:wrap;gap:1em}
 dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{color:#555}dd{margin:0}
 `;
@@ -33,7 +38,8 @@ function effectOf(report: Report): Effect | null {
 }
 
 function card(label: string, value: string, note?: string): string {
-  return `<div class="card"><div class="k">${esc(label)}</div><div class="v">${esc(value)}</div>${note ? `<div class="note">${esc(note)}</div>` : ''}</div>`;
+  const noteHtml = note ? `<div class="note">${esc(note)}</div>` : '';
+  return `<div class="card"><div class="k">${esc(label)}</div><div class="v">${esc(value)}</div>${noteHtml}</div>`;
 }
 
 function effectSection(e: Effect | null): string {
@@ -92,12 +98,18 @@ function cellsTable(report: Report): string {
     ];
     return `<tr>${vals.map((v, k) => (k < 3 ? `<td>${esc(v)}</td>` : `<td class="num">${esc(v)}</td>`)).join('')}</tr>`;
   });
-  return `<div class="wide"><table class="small">\n<thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead>\n<tbody>\n${rows.join('\n')}\n</tbody>\n</table></div>`;
+  const headHtml = head.map((h) => `<th>${esc(h)}</th>`).join('');
+  return (
+    `<div class="wide"><table class="small">\n<thead><tr>${headHtml}</tr></thead>\n` +
+    `<tbody>\n${rows.join('\n')}\n</tbody>\n</table></div>`
+  );
 }
 
 export function renderHtml(report: Report, figures: ReportFigures = {}): string {
   const hasAttention = report.cells.some((c) => c.attention);
   const timings = Object.entries(report.timings);
+  const datasets = [...new Set(report.cells.map((c) => c.dataset))];
+  const chartOf = (d: string) => renderBarChartSvg(report.cells.filter((c) => c.dataset === d));
   const sections = [
     '<!DOCTYPE html>',
     '<html lang="en">',
@@ -109,14 +121,15 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
     '</head>',
     '<body>',
     `<h1>Background bias report: ${esc(report.experiment)}</h1>`,
-    `<p class="meta">preset <b>${esc(report.preset)}</b> · created ${esc(report.createdAt)} · ${report.cells.length} trained models</p>`,
+    `<p class="meta">preset <b>${esc(report.preset)}</b> · created ${esc(report.createdAt)} · ` +
+      `${report.cells.length} trained models</p>`,
     '<h2>Effect of swapping backgrounds</h2>',
     effectSection(effectOf(report)),
     '<h2>Table 1: MAP@R x 100, clean and with swapped backgrounds</h2>',
     '<p class="note">Corrupted: mean ± sample std over the repetitions with fresh random backgrounds.</p>',
     renderHtmlTable(table1Model(report)),
     // one chart per dataset, side by side where the page is wide enough
-    `<div class="charts">${[...new Set(report.cells.map((c) => c.dataset))].map((d) => `<div class="chart">${renderBarChartSvg(report.cells.filter((c) => c.dataset === d))}</div>`).join('\n')}</div>`,
+    `<div class="charts">${datasets.map((d) => `<div class="chart">${chartOf(d)}</div>`).join('\n')}</div>`,
   ];
   if (hasAttention) {
     sections.push(
@@ -138,11 +151,14 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
   sections.push('<h2>All cells (metrics x 100)</h2>', cellsTable(report));
   sections.push(
     '<h2>Backend</h2>',
-    `<dl><dt>name</dt><dd>${esc(report.backend.name)}</dd><dt>device</dt><dd>${esc(report.backend.device)}</dd><dt>threads</dt><dd>${report.backend.threads}</dd><dt>version</dt><dd>${esc(report.backend.version)}</dd></dl>`,
+    `<dl><dt>name</dt><dd>${esc(report.backend.name)}</dd><dt>device</dt><dd>${esc(report.backend.device)}</dd>` +
+      `<dt>threads</dt><dd>${report.backend.threads}</dd><dt>version</dt><dd>${esc(report.backend.version)}</dd></dl>`,
     '<h2>Timings</h2>',
     timings.length === 0
       ? '<p class="note">No timings recorded.</p>'
-      : `<table>\n<thead><tr><th>stage</th><th>seconds</th></tr></thead>\n<tbody>\n${timings.map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(formatNumber(v, 1))}</td></tr>`).join('\n')}\n</tbody>\n</table>`,
+      : `<table>\n<thead><tr><th>stage</th><th>seconds</th></tr></thead>\n<tbody>\n${timings
+          .map(([k, v]) => `<tr><td>${esc(k)}</td><td class="num">${esc(formatNumber(v, 1))}</td></tr>`)
+          .join('\n')}\n</tbody>\n</table>`,
     '</body>',
     '</html>',
   );

@@ -44,7 +44,8 @@ function cellFor(cells: ReportCell[], dataset: string, row: RowKey): ReportCell 
   );
   if (found.length > 1) {
     throw new Error(
-      `report has ${found.length} cells for dataset=${dataset} loss=${row.loss} mode=${row.mode} seed=${row.seed}: expected one`,
+      `report has ${found.length} cells for dataset=${dataset} loss=${row.loss} mode=${row.mode} seed=${row.seed}: ` +
+        `expected one`,
     );
   }
   return found[0];

@@ -29,7 +29,8 @@ function encode(value: unknown, at: string, seen: Set<object>): string {
     case 'symbol':
     case 'bigint':
       throw new Error(
-        `canonicalJson: ${at} is a ${typeof value}; only JSON data (null, boolean, number, string, array, plain object) is allowed`,
+        `canonicalJson: ${at} is a ${typeof value}; only JSON data (null, boolean, number, string, array, plain ` +
+          `object) is allowed`,
       );
   }
   const obj = value as object;
@@ -43,7 +44,8 @@ function encode(value: unknown, at: string, seen: Set<object>): string {
     if (proto !== Object.prototype && proto !== null) {
       const kind = (obj as { constructor?: { name?: string } }).constructor?.name ?? 'object';
       throw new Error(
-        `canonicalJson: ${at} is a ${kind}, not a plain object; convert it to JSON data first (e.g. a Date to an ISO string)`,
+        `canonicalJson: ${at} is a ${kind}, not a plain object; convert it to JSON data first (e.g. a Date to an ` +
+          `ISO string)`,
       );
     }
     const keys = Object.keys(obj).sort();

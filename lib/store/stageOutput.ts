@@ -44,7 +44,8 @@ export function stagePrefix(ref: StageRef): string {
     throw new Error(`stage name ${JSON.stringify(ref.stage)}: use letters, digits, '.', '_' or '-' (no '/')`);
   if (!/^[0-9a-f]{64}$/.test(ref.digest))
     throw new Error(
-      `stage digest ${JSON.stringify(ref.digest)} of ${ref.experiment}/${ref.stage}: expected 64 lowercase hex characters (sha256)`,
+      `stage digest ${JSON.stringify(ref.digest)} of ${ref.experiment}/${ref.stage}: expected 64 lowercase hex ` +
+        `characters (sha256)`,
     );
   return `${ref.experiment}/${ref.stage}/${ref.digest}`;
 }
@@ -95,7 +96,8 @@ export class StageWriter {
       name.split('/').some((s) => s === '' || s === '.' || s === '..')
     ) {
       throw new Error(
-        `output name ${JSON.stringify(name)} of ${this.prefix}: must be a relative path without '.', '..' or empty segments`,
+        `output name ${JSON.stringify(name)} of ${this.prefix}: must be a relative path without '.', '..' or empty ` +
+          `segments`,
       );
     }
     if (name === MANIFEST_NAME)

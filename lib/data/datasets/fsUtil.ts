@@ -39,7 +39,8 @@ export async function checkFilesExist(root: string, relPaths: readonly string[],
   }
   if (missing.length > 0) {
     throw new Error(
-      `${dataset}: ${missing.length} listed image(s) missing under ${root}: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
+      `${dataset}: ${missing.length} listed image(s) missing under ${root}: ` +
+        `${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ', ...' : ''}`,
     );
   }
 }

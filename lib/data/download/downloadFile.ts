@@ -100,10 +100,10 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
     try {
       res = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (e) {
-      throw new Error(
-        `request to ${url} failed: ${(e as Error).message}${(e as { cause?: Error }).cause ? ` (${(e as { cause: Error }).cause.message})` : ''}`,
-        { cause: e },
-      );
+      const reason = (e as { cause?: Error }).cause;
+      throw new Error(`request to ${url} failed: ${(e as Error).message}${reason ? ` (${reason.message})` : ''}`, {
+        cause: e,
+      });
     }
     let start: number;
     let total: number | undefined;
@@ -113,7 +113,8 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
         await res.body?.cancel();
         await fsp.rm(part, { force: true });
         throw new Error(
-          `${url}: server answered the range request from byte ${offset} with Content-Range '${res.headers.get('content-range')}'; restarting from 0`,
+          `${url}: server answered the range request from byte ${offset} with Content-Range ` +
+            `'${res.headers.get('content-range')}'; restarting from 0`,
         );
       }
       start = offset;

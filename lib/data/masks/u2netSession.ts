@@ -29,7 +29,8 @@ export class U2netSession {
     const shape = meta?.shape;
     if (shape && shape.length === 4 && (shape[2] !== U2NET_SIZE || shape[3] !== U2NET_SIZE || shape[1] !== 3)) {
       throw new Error(
-        `${modelPath}: input ${session.inputNames[0]} has shape [${shape.join(', ')}], expected [N, 3, ${U2NET_SIZE}, ${U2NET_SIZE}]`,
+        `${modelPath}: input ${session.inputNames[0]} has shape [${shape.join(', ')}], expected [N, 3, ` +
+          `${U2NET_SIZE}, ${U2NET_SIZE}]`,
       );
     }
     const dynamicBatch = !!shape && typeof shape[0] !== 'number';

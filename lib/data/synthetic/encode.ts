@@ -18,7 +18,8 @@ async function encodeItem(it: EncodableItem): Promise<ShardItem> {
     throw new Error(`item ${it.id}: image data length ${image.data.length} != ${image.width}x${image.height}x3`);
   if (mask.width !== image.width || mask.height !== image.height || mask.data.length !== mask.width * mask.height) {
     throw new Error(
-      `item ${it.id}: mask ${mask.width}x${mask.height} (${mask.data.length} bytes) does not match image ${image.width}x${image.height}`,
+      `item ${it.id}: mask ${mask.width}x${mask.height} (${mask.data.length} bytes) does not match image ` +
+        `${image.width}x${image.height}`,
     );
   }
   // 4:4:4 keeps full-resolution colour: at 72 px the objects' colour edges are only a few pixels wide

@@ -68,7 +68,8 @@ export function prepareRetrieval(
   for (let i = 0; i < embeddings.length; i++) {
     if (!Number.isFinite(embeddings[i])) {
       throw new Error(
-        `retrievalMetrics: embedding ${Math.floor(i / dim)} has a non-finite value (${embeddings[i]}) at dimension ${i % dim}`,
+        `retrievalMetrics: embedding ${Math.floor(i / dim)} has a non-finite value (${embeddings[i]}) at dimension ` +
+          `${i % dim}`,
       );
     }
   }

@@ -348,7 +348,8 @@ function checkGivenWeights(given: Map<string, TorchWeight>, shapes: Map<string, 
   if (problems.length > 0) {
     const shown = problems.slice(0, 8).join('; ');
     throw new Error(
-      `createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ${shown}${problems.length > 8 ? '; ...' : ''}`,
+      `createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ` +
+        `${shown}${problems.length > 8 ? '; ...' : ''}`,
     );
   }
 }

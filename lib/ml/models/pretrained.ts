@@ -1,7 +1,8 @@
 /**
  * The ImageNet BN-Inception weights of the paper (Cadene pretrainedmodels 0.7.4; address in
- * configs/paper/addresses.ts), a legacy-format torch.save state_dict. Like torch.hub, a file name ending in "-<hex>.pth" promises that its sha256 starts with
- * <hex>; we check that promise, so a truncated or wrong download is caught before training.
+ * configs/paper/addresses.ts), a legacy-format torch.save state_dict. Like torch.hub, a file name
+ * ending in "-<hex>.pth" promises that its sha256 starts with <hex>; we check that promise, so a
+ * truncated or wrong download is caught before training.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';

@@ -8,8 +8,8 @@
  *
  * Architecture (defaults): input NHWC 64x64x3 scaled by 1/128 (the paper's mean-subtracted 0..255
  * pixels become roughly [-1, 1]); 4 blocks of conv4x4 + bias + ReLU, each with stride 2 and one
- * pixel of zero padding on every side, channels width*[1, 2, 4, 4] = 32, 64, 128, 128; global average pooling; Linear to
- * embeddingSize (128); L2 normalisation.
+ * pixel of zero padding on every side, channels width*[1, 2, 4, 4] = 32, 64, 128, 128; global
+ * average pooling; Linear to embeddingSize (128); L2 normalisation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { conv2dBiasRelu } from './layers/convBiasRelu';

@@ -231,7 +231,8 @@ export class TorchRMSprop {
     const theirs = state.groups.map((g) => g.params);
     if (JSON.stringify(names) !== JSON.stringify(theirs)) {
       throw new Error(
-        `RMSprop.setState: parameter groups differ: state has ${JSON.stringify(theirs)}, optimiser has ${JSON.stringify(names)}`,
+        `RMSprop.setState: parameter groups differ: state has ${JSON.stringify(theirs)}, optimiser has ` +
+          `${JSON.stringify(names)}`,
       );
     }
     for (const key of Object.keys(this.options) as Array<keyof RMSpropOptions>) {

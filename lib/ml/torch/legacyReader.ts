@@ -234,7 +234,8 @@ function materialise(t: TensorRef, name: string, source: string): TorchTensor {
   const { dtype, elementSize } = s.type;
   if (dtype === undefined) {
     throw new Error(
-      `${source}: tensor ${JSON.stringify(name)} is stored as torch.${s.type.name}, which this reader does not convert ` +
+      `${source}: tensor ${JSON.stringify(name)} is stored as torch.${s.type.name}, which this reader does not ` +
+        `convert ` +
         `(supported: FloatStorage, DoubleStorage, LongStorage, IntStorage)`,
     );
   }
@@ -246,7 +247,8 @@ function materialise(t: TensorRef, name: string, source: string): TorchTensor {
   const available = s.bytes.length / elementSize;
   if (n > 0 && (base < 0 || last >= available)) {
     throw new Error(
-      `${source}: tensor ${JSON.stringify(name)} (size ${JSON.stringify(t.size)}, stride ${JSON.stringify(t.stride)}, ` +
+      `${source}: tensor ${JSON.stringify(name)} (size ${JSON.stringify(t.size)}, stride ` +
+        `${JSON.stringify(t.stride)}, ` +
         `offset ${t.offset}) reaches element ${last} of a storage with ${available}`,
     );
   }

@@ -165,7 +165,8 @@ async function checkPrepared(store: ArtifactStore, ref: DatasetRef, ds: Ds) {
 }
 
 test(
-  'prepareDataset on the miniature Cars196 and CUB200: exact splits, decodable shards, archives in the store, mask quality; a rerun is cached without HTTP',
+  'prepareDataset on the miniature Cars196 and CUB200: exact splits, decodable shards, archives in the store, mask ' +
+    'quality; a rerun is cached without HTTP',
   { skip: SHARED_DATA_MISSING, timeout: 180_000 },
   async () => {
     const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');

@@ -30,7 +30,8 @@ function nativeTest(name: string, fn: (t: { skip(msg: string): void }) => void |
         return;
       }
       assert.fail(
-        `native TensorFlow backend not available: ${whyNot}\n(run bash scripts/setup-tensorflow.sh, or set BGBIAS_ALLOW_NO_NATIVE=1 to skip)`,
+        `native TensorFlow backend not available: ${whyNot}\n(run bash scripts/setup-tensorflow.sh, or set ` +
+          `BGBIAS_ALLOW_NO_NATIVE=1 to skip)`,
       );
     }
     await fn(t);

@@ -203,7 +203,8 @@ test('torchConvPadding: PyTorch padding as a tfjs mode, or the explicit padding'
   assert.equal(torchConvPadding(227, 7, 2, 3), 'same'); // 114 both ways, 3 before
   assert.equal(torchConvPadding(57, 3, 1, 1), 'same');
   assert.equal(torchConvPadding(57, 1, 1, 0), 'same');
-  assert.deepEqual(torchConvPadding(28, 3, 2, 1), [1, 0]); // torch 14 outputs from pad 1 before; SAME would pad 0 before
+  // torch: 14 outputs from pad 1 before; SAME would pad 0 before.
+  assert.deepEqual(torchConvPadding(28, 3, 2, 1), [1, 0]);
   assert.equal(torchConvPadding(5, 3, 1, 0), 'valid');
   assert.throws(() => torchConvPadding(2, 5, 1, 0), /kernel 5 with padding 0 does not fit an input of 2/);
 });

@@ -47,7 +47,8 @@ test('report.html carries the tables, the chart, the effect and no external asse
   const html = renderHtml(sampleReport());
   for (const s of ['52.34', '31.00 ± 1.58', '24.00 ± 0.50', '0.70 ± 0.05', '<svg', '12.3'])
     assert.ok(html.includes(s), `missing ${s}`);
-  // effect cards: drops x 100 (15.67 and 1.665, a decimal tie that binary rounding may take either way) and the ratio 9.41
+  // effect cards: drops x 100 (15.67 and 1.665, a decimal tie that binary rounding may take either way)
+  // and the ratio 9.41
   for (const s of ['15.67', '9.41×']) assert.ok(html.includes(s), `missing effect value ${s}`);
   assert.match(html, /BGAugment: mean MAP@R drop<\/div><div class="v">1\.6[67]</);
   assert.ok(!/<link|<script|src="http|url\(/i.test(html), 'self-contained');

@@ -111,7 +111,8 @@ test('Table 2 (attention, 2 decimals) and the mask-quality table', () => {
   const mq = renderMaskQualityTable(sampleReport(), 'csv').split('\r\n');
   assert.equal(
     mq[0],
-    'Dataset,n,IoU mean,IoU std,IoU median,IoU q1,IoU q3,IoU min,IoU max,overlap mean,overlap std,overlap median,overlap q1,overlap q3,overlap min,overlap max',
+    'Dataset,n,IoU mean,IoU std,IoU median,IoU q1,IoU q3,IoU min,IoU max,overlap mean,overlap std,overlap ' +
+      'median,overlap q1,overlap q3,overlap min,overlap max',
   );
   assert.equal(mq[1], 'cub,20,0.80,0.10,0.81,0.75,0.90,0.50,0.95,0.90,0.05,0.91,0.88,0.93,0.70,0.99');
 });

@@ -57,7 +57,8 @@ export function checkPadding(pad: ConvPadding): void {
     pad.every((p) => Array.isArray(p) && p.length === 2 && p.every((n) => Number.isInteger(n) && n >= 0));
   if (!ok)
     throw new Error(
-      `conv padding must be 'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0, got ${JSON.stringify(pad)}`,
+      `conv padding must be 'same', 'valid' or [[top, bottom], [left, right]] of integers >= 0, got ` +
+        `${JSON.stringify(pad)}`,
     );
 }
 
