@@ -26,7 +26,7 @@ export interface AttributeCellInput {
 }
 
 /**
- * Attention maps (PROTOCOL.md 10) of a trained model on its test images and their attention scores
+ * Attention maps (docs/protocol.md section 10) of a trained model on its test images and their attention scores
  * against the soft masks; keeps the maps of the first `figureImages` images for the figure.
  */
 export function attributeCell(stores: Stores, data: DataCache) {

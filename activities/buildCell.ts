@@ -18,7 +18,7 @@ export interface CellModel {
   model: EmbeddingModel;
   loss: MetricLoss;
   optimizer: TorchRMSprop;
-  /** Images per class in a batch for this loss (PROTOCOL.md 7). */
+  /** Images per class in a batch for this loss (docs/protocol.md section 7). */
   m: number;
   dispose(): void;
 }

@@ -19,7 +19,7 @@ export interface EvaluateCellInput {
   train: TrainResult;
 }
 
-/** Seed of swapped-background repetition r: derived from the run seed ([fix] of PROTOCOL.md 5). */
+/** Seed of swapped-background repetition r: derived from the run seed ([fix] of docs/protocol.md section 5). */
 export const corruptedTestSeed = (seed: number, r: number) => `${seed}/test-corrupted/${r}`;
 
 /**

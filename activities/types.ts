@@ -32,7 +32,7 @@ export interface DatasetRef extends StageRef {
 }
 
 export interface BackgroundsRef extends StageRef {
-  /** PROTOCOL.md 5: val pool for training and val, test pool for the swapped-background test. */
+  /** docs/protocol.md section 5: val pool for training and val, test pool for the swapped-background test. */
   pools: { val: { key: string; count: number }; test: { key: string; count: number } };
 }
 

@@ -5,7 +5,7 @@ small:       lib/ml/models/smallCnn.ts (input /128, 4x [conv4x4 s2 pad 1 + bias 
 bninception: Cadene's BNInception (pretrainedmodels 0.7.4, the class lib/ml/models/bnInception.ts
              ports; loaded by scripts/fixtures/cadene.py)
              features -> spatial mean -> Linear(1024, 128) -> L2 norm, 227x227, BN in eval mode.
-Loss: pytorch-metric-learning 1.7.3 ContrastiveLoss with the cars196 margins (PROTOCOL.md 8),
+Loss: pytorch-metric-learning 1.7.3 ContrastiveLoss with the cars196 margins (docs/protocol.md section 8),
 labels batch/4 classes x 4. Optimiser: torch.optim.RMSprop(lr 1e-6, alpha 0.99, eps 1e-8,
 weight_decay 1e-4, momentum 0.9), the paper's settings.
 Prints one line 'RESULT {json}' like the TypeScript worker; with --profile, a table of aten ops.

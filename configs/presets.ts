@@ -23,7 +23,7 @@ const common = {
   },
 } as const;
 
-/** PROTOCOL.md exactly: 30 BN-Inception models on the three real datasets. */
+/** docs/protocol.md exactly: 30 BN-Inception models on the three real datasets. */
 export function paperPreset(): Record<string, unknown> {
   return structuredClone({
     ...common,

@@ -32,7 +32,7 @@ export const DataSchema = z.strictObject({
   paperRepoUrl: z.url(),
   /** Extra addresses per archive file name, tried in order before the original ones. */
   mirrors: z.record(z.string(), z.array(z.url())),
-  /** Short side of the prepared images (PROTOCOL.md section 4: 256). */
+  /** Short side of the prepared images (docs/protocol.md section 4: 256). */
   preparedShortSide: positiveInt,
   /** What an unreadable image does: fail the stage naming it, or skip it and count it. */
   unreadableImages: z.enum(['fail', 'skip']),
@@ -51,7 +51,7 @@ export const SmallCnnModelSchema = z.strictObject({
   width: positiveInt,
 });
 
-/** The paper's BN-Inception with an embedding layer (PROTOCOL.md section 6). */
+/** The paper's BN-Inception with an embedding layer (docs/protocol.md section 6). */
 export const BnInceptionModelSchema = z.strictObject({
   kind: z.literal('bn-inception'),
   embeddingSize: positiveInt,
@@ -106,7 +106,7 @@ export const TrainingSchema = z.strictObject({
 });
 
 export const EvaluationSchema = z.strictObject({
-  /** Swapped-background test repetitions, each with freshly seeded backgrounds (PROTOCOL.md 5). */
+  /** Swapped-background test repetitions, each with freshly seeded backgrounds (docs/protocol.md section 5). */
   corruptedRepetitions: positiveInt,
 });
 
@@ -144,7 +144,7 @@ export const ExperimentSchema = z
     training: TrainingSchema,
     evaluation: EvaluationSchema,
     attribution: AttributionSchema,
-    /** Loss hyperparameters per dataset (PROTOCOL.md section 8 for the paper's three). */
+    /** Loss hyperparameters per dataset (docs/protocol.md section 8 for the paper's three). */
     lossParams: z.partialRecord(DatasetName, LossParamsSchema),
     storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
     /** Grid cells trained at the same time (each takes one GPU-worker slot). */

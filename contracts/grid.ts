@@ -4,7 +4,7 @@
  * may touch Node, tfjs or I/O.
  */
 
-/** The three datasets of the paper (PROTOCOL section 2), downloadable from their published sources. */
+/** The three datasets of the paper (docs/protocol.md section 2), downloadable from their published sources. */
 export const PAPER_DATASETS = ['cars196', 'cub200', 'sop'] as const;
 export type PaperDataset = (typeof PAPER_DATASETS)[number];
 
@@ -16,7 +16,7 @@ export function isPaperDataset(dataset: string): dataset is PaperDataset {
   return (PAPER_DATASETS as readonly string[]).includes(dataset);
 }
 
-/** The five metric-learning losses (PML 1.x names, PROTOCOL section 8). */
+/** The five metric-learning losses (PML 1.x names, docs/protocol.md section 8). */
 export const LOSS_NAMES = ['contrastive', 'triplet', 'multi_similarity', 'arcface', 'normalized_softmax'] as const;
 export type LossName = (typeof LOSS_NAMES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * Each loss's hyperparameters (PROTOCOL section 8): ONE zod schema per loss, from which the types
+ * Each loss's hyperparameters (docs/protocol.md section 8): ONE zod schema per loss, from which the types
  * come (z.infer) and against which both the experiment configuration and the loss constructors in
  * lib/ml/losses check their input, so the two can never disagree about a limit.
  */

@@ -1,6 +1,6 @@
 /**
  * Activity: stored archives -> extract + index + exact splits (counts checked) -> u2net masks
- * (PROTOCOL.md 3: the paper used u2net for every dataset; CUB's official segmentations only serve
+ * (docs/protocol.md section 3: the paper used u2net for every dataset; CUB's official segmentations only serve
  * the mask-quality check) -> images and masks resized to the prepared short side -> shards, as the
  * content-addressed stage `<experiment>/dataset-<name>/<digest>`. The digest covers the archives'
  * md5s, the model's md5 and every setting that changes the shards, so a rerun is "cached".

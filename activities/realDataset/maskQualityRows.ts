@@ -1,5 +1,5 @@
 /**
- * Activity: the mask-quality rows of a real dataset (PROTOCOL.md 11): the paper's 60 published
+ * Activity: the mask-quality rows of a real dataset (docs/protocol.md section 11): the paper's 60 published
  * hand-labelled masks against the paper's own rembg masks (this dataset's 20), and, for CUB when
  * its official segmentations were available, the official masks against our u2net masks over the
  * test split (computed by the prepare stage, read from its manifest).

@@ -1,6 +1,6 @@
 /**
  * `bgbias evaluate --embeddings E.npy --labels L.npy`: MAP@R, R-Precision and P@1 of a split against
- * itself (PML AccuracyCalculator semantics, PROTOCOL.md section 9) from embeddings saved as .npy,
+ * itself (PML AccuracyCalculator semantics, docs/protocol.md section 9) from embeddings saved as .npy,
  * e.g. by numpy or by PyTorch (`np.save(path, emb.numpy())`). Lets anyone score embeddings from any
  * source with exactly the metric code the workflow uses.
  */

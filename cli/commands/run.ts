@@ -31,7 +31,7 @@ export function registerRun(program: Command): void {
     )
     .option(
       '--preset <name>',
-      'smoke (minutes on a laptop) or paper (PROTOCOL.md, needs GPUs and the datasets)',
+      'smoke (minutes on a laptop) or paper (docs/protocol.md, needs GPUs and the datasets)',
       'smoke',
     )
     .option('--out <dir>', 'where report.json, tables and report.html go (default out/<experiment>)')

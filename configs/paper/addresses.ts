@@ -21,7 +21,7 @@ export const BN_INCEPTION_WEIGHTS = {
   sha256Prefix: '52deb4733',
 } as const;
 
-/** rembg 2.0.19's u2net model and its md5 (PROTOCOL.md section 3). */
+/** rembg 2.0.19's u2net model and its md5 (docs/protocol.md section 3). */
 export const U2NET_MODEL = {
   url: 'https://github.com/danielgatis/rembg/releases/download/v0.0.0/u2net.onnx',
   md5: '60024c5c889badc19c04ad937298a77b',

@@ -31,7 +31,7 @@ export const DATASET_SOURCES: DatasetSources = {
         optional: false,
       },
     ],
-    // 16,185 images of 196 classes; test = classes 98-195: 8,131 images (PROTOCOL.md section 2).
+    // 16,185 images of 196 classes; test = classes 98-195: 8,131 images (docs/protocol.md section 2).
     expected: { images: 16185, classes: 196, test: 8131, testClasses: 98 },
   },
   cub200: {

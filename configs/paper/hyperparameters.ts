@@ -4,7 +4,7 @@ import type { LossParamsByName, LossParamsTable } from '../../contracts/lossPara
 /** One loss's settings for one dataset: its parameters, the M-per-class sampler's m, and lr_loss. */
 export interface LossSetting<N extends LossName> {
   params: LossParamsByName[N];
-  /** Images per class in a batch (PML MPerClassSampler m, PROTOCOL.md section 7). */
+  /** Images per class in a batch (PML MPerClassSampler m, docs/protocol.md section 7). */
   m: number;
   /** Learning rate of the loss's parameter group; null for losses without parameters. */
   lrLoss: number | null;
@@ -13,7 +13,7 @@ export interface LossSetting<N extends LossName> {
 export type LossSettings = { [N in LossName]: LossSetting<N> };
 
 /**
- * PROTOCOL.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func),
+ * docs/protocol.md section 8 verbatim (the reference repository's configs/model/loss_func/base_loss_func),
  * checked against the values the PML golden fixtures ran with (test/unit/ml/losses/createLoss.test.ts).
  * The numbers live only here; PAPER_LOSS_PARAMS below reshapes them for the experiment schema.
  */
@@ -82,7 +82,7 @@ function lossParamsOf(settings: LossSettings): LossParamsTable {
   };
 }
 
-/** Images per class in a batch (PML MPerClassSampler m), PROTOCOL.md section 7: a property of the loss. */
+/** Images per class in a batch (PML MPerClassSampler m), docs/protocol.md section 7: a property of the loss. */
 export const SAMPLER_M: Record<LossName, number> = Object.fromEntries(
   LOSS_NAMES.map((name) => [name, PAPER_HYPERPARAMETERS.cars196[name].m]),
 ) as Record<LossName, number>;

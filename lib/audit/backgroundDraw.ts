@@ -1,5 +1,5 @@
 /**
- * One swapped background for an eval item (PROTOCOL.md section 5, as lib/ml/train/batches.ts
+ * One swapped background for an eval item (docs/protocol.md section 5, as lib/ml/train/batches.ts
  * evalBatch): a pool image drawn uniformly, then the train transform's geometry (shorter side to
  * `resizeShort`, RandomResizedCrop to `size`, horizontal flip with p = 0.5), in the model's channel
  * space. The draw order is evalBatch's (pick, crop, flip), so with the same generator state the pixels

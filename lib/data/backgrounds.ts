@@ -1,5 +1,5 @@
 /**
- * The Unsplash background pools (PROTOCOL.md section 5): downloaded from the paper repository (or a
+ * The Unsplash background pools (docs/protocol.md section 5): downloaded from the paper repository (or a
  * local copy of it), every file verified against its published sha256, then listed per pool sorted
  * by name (the reference used unsorted glob order, which is not reproducible).
  */

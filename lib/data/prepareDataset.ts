@@ -2,7 +2,7 @@
  * Prepared shards: index -> (masks computed beforehand by the mask stage) -> images and masks
  * resized so the short side is 256 -> shards of a few hundred items -> index JSON.
  *
- * The resize is PROTOCOL.md section 4's first transform step, torchvision Resize(256) on PIL images
+ * The resize is docs/protocol.md section 4's first transform step, torchvision Resize(256) on PIL images
  * (bilinear, antialiased), done here with PIL's exact arithmetic for image and mask alike. Workers
  * that apply Resize(256) again get the identity (same size), so the prepared data differs from the
  * reference's pipeline only by the JPEG re-encoding of the image (quality 95; the mask is lossless PNG).

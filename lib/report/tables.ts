@@ -1,5 +1,5 @@
 /**
- * The paper's tables from a report (PROTOCOL.md section 12):
+ * The paper's tables from a report (docs/protocol.md section 12):
  * Table 1: MAP@R x 100, rows = loss and loss + BGAugment, columns = dataset x {clean, corrupted},
  * corrupted as mean ± sample std over the repetitions. Table 2: attention score mean ± std.
  * Mask quality: IoU and overlap summaries per dataset.

@@ -1,6 +1,6 @@
 /**
  * Count checks on an indexed dataset: a wrong mirror, a partial archive or a changed annotation
- * file shows up as a count that differs from PROTOCOL.md's, named with expected and actual value.
+ * file shows up as a count that differs from docs/protocol.md's, named with expected and actual value.
  */
 import type { DatasetCounts } from './sources';
 import { DatasetIndex, SPLIT_NAMES } from './types';

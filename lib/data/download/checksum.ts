@@ -1,5 +1,5 @@
 /**
- * Checksums of downloaded files. PROTOCOL.md identifies every archive by its md5 (the sums the
+ * Checksums of downloaded files. docs/protocol.md identifies every archive by its md5 (the sums the
  * reference implementation checks); the backgrounds by sha256. A mismatch names the file, the
  * algorithm, the expected and the actual sum, so a user can tell a bad mirror from a truncated file.
  */

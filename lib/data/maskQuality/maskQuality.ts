@@ -1,5 +1,5 @@
 /**
- * The paper's mask-quality check (PROTOCOL.md section 11; notebooks/rembg_check.ipynb): both masks
+ * The paper's mask-quality check (docs/protocol.md section 11; notebooks/rembg_check.ipynb): both masks
  * binarised at >= 128; IoU = |GT and P| / |GT or P|; overlap = |GT and P| / |GT|; per dataset the
  * mean, std (ddof 0), median, quartiles (numpy's linear interpolation), min and max.
  */

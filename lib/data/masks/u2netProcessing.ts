@@ -1,5 +1,5 @@
 /**
- * rembg 2.0.19's pre- and post-processing around u2net (PROTOCOL.md section 3), reproduced to the
+ * rembg 2.0.19's pre- and post-processing around u2net (docs/protocol.md section 3), reproduced to the
  * bit: session_base.normalize and session_simple.predict.
  *  pre:  RGB -> 320x320 PIL Lanczos -> / (the image's own max pixel, in float64) -> (x - mean) / std
  *        (float64) -> float32, NCHW.

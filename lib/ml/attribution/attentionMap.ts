@@ -1,5 +1,5 @@
 /**
- * Gradient attention maps (paper Section 6; PROTOCOL.md section 10), as the reference's analysis.py:
+ * Gradient attention maps (paper Section 6; docs/protocol.md section 10), as the reference's analysis.py:
  *
  *   copies_c = image + N(0,1) * noiseLevel * (max(image) - min(image))          c = 1..copies
  *   target   = mean_c distance(embed(copies_c), reference)                      PML distance

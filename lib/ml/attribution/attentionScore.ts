@@ -1,5 +1,5 @@
 /**
- * The paper's attention score (Section 6; PROTOCOL.md section 10) of an attention map against the
+ * The paper's attention score (Section 6; docs/protocol.md section 10) of an attention map against the
  * object's SOFT mask m (0..1, same geometry):
  *   p_m = mean(m)                 share of the image that is object
  *   a_m = sum(att*m) / sum(att)   share of the attention that lies on the object

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { LossName } from '../../../contracts/grid';
 
-/** The distance a loss optimises; attribution (PROTOCOL 10) uses the loss's own distance. */
+/** The distance a loss optimises; attribution (docs/protocol.md section 10) uses the loss's own distance. */
 export type LossDistance = 'euclidean' | 'cosine';
 
 /** A deep-metric-learning loss with PML 1.x semantics. */

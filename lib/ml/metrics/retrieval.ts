@@ -1,7 +1,7 @@
 /**
  * Retrieval metrics exactly as pytorch-metric-learning 1.7.3's AccuracyCalculator computes them with
  * k = "max_bin_count", query = reference = the split (embeddings_come_from_same_source = True),
- * micro average (avg_of_avgs = False). PROTOCOL.md section 9.
+ * micro average (avg_of_avgs = False). docs/protocol.md section 9.
  *
  * PML's steps, reproduced here:
  * - label counts: size of each class in the split. A query whose class has no OTHER member is "lone"

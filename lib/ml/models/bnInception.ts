@@ -2,7 +2,7 @@
  * BN-Inception as in Cadene's pretrainedmodels 0.7.4 (bninception.py), with the reference
  * implementation's head: global average pooling -> 1024, Linear(1024 -> embeddingSize), L2 norm.
  *
- * Port details (PROTOCOL.md section 6): every conv has a bias and is followed by BatchNorm
+ * Port details (docs/protocol.md section 6): every conv has a bias and is followed by BatchNorm
  * (eps 1e-5, always inference mode: running statistics fixed, gamma/beta trainable) and ReLU;
  * stride-2 max pools use ceil_mode; inception pool branches are AvgPool2d(3, 1, 1, ceil_mode,
  * count_include_pad) except block 5b's MaxPool2d(3, 1, 1); the 3c/4e blocks reduce with stride-2

@@ -14,7 +14,7 @@ export interface HostBatch {
 }
 
 /**
- * A training batch (PROTOCOL.md 4-5): train transform of each image and its mask; in bgaugment mode
+ * A training batch (docs/protocol.md sections 4-5): train transform of each image and its mask; in bgaugment mode
  * EVERY image (p = 1) gets `x*m + bg*(1-m)` with a background drawn uniformly with replacement from
  * the pool and train-transformed afresh.
  */

@@ -14,7 +14,7 @@ export interface SplitEmbeddings {
 
 /**
  * Embeds a whole split with the val transform, optionally with swapped backgrounds drawn from a
- * stream seeded by `corrupted.seed` (so a repetition is reproducible: PROTOCOL.md 5 [fix]).
+ * stream seeded by `corrupted.seed` (so a repetition is reproducible: docs/protocol.md section 5 [fix]).
  */
 export async function embedSplit(
   model: EmbeddingModel,

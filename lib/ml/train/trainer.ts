@@ -17,7 +17,7 @@ export interface TrainerOptions {
   applyGradients: (grads: tf.NamedTensorMap) => void;
   train: SplitData;
   val: SplitData;
-  /** PROTOCOL.md 5: the val pool, for BGAugment and the corrupted val metric. */
+  /** docs/protocol.md section 5: the val pool, for BGAugment and the corrupted val metric. */
   valBackgrounds: readonly RgbImage[];
   mode: 'base' | 'bgaugment';
   transform: TransformConfig;
@@ -40,7 +40,7 @@ export interface TrainerOptions {
 }
 
 /**
- * The reference training loop (PROTOCOL.md 7): M-per-class batches, train transform (+ BGAugment),
+ * The reference training loop (docs/protocol.md section 7): M-per-class batches, train transform (+ BGAugment),
  * loss, RMSprop; validation (clean + corrupted val MAP@R) after every epoch; the monitored metric
  * (clean for base, corrupted for bgaugment) picks the best epoch and drives early stopping.
  *

@@ -1,5 +1,5 @@
 /**
- * The attribution baseline (PROTOCOL.md section 10): an all-black 500x500 image after the val transform.
+ * The attribution baseline (docs/protocol.md section 10): an all-black 500x500 image after the val transform.
  */
 import * as tf from '@tensorflow/tfjs';
 import { evalTransform, type TransformConfig } from './pipeline';

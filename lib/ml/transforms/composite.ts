@@ -1,5 +1,5 @@
 /**
- * BGAugment / swapped-background compositing (PROTOCOL.md section 5): x*m + bg*(1-m) on the already
+ * BGAugment / swapped-background compositing (docs/protocol.md section 5): x*m + bg*(1-m) on the already
  * normalised tensors (after the full transform), with the soft mask broadcast over the channels.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -1,5 +1,5 @@
 /**
- * The paper's image transforms (PROTOCOL.md section 4), reproducing the reference implementation's
+ * The paper's image transforms (docs/protocol.md section 4), reproducing the reference implementation's
  * TrainTransform / ValTransform on PIL images:
  *   RGB->BGR; Resize(256) (shorter side, Pillow bilinear); RandomResizedCrop params ->
  *   crop + resize to 227 (Pillow bilinear) | CenterCrop(227); flip if uniform() > 0.5 (train only);
@@ -99,7 +99,7 @@ export function evalTransform(img: RgbImage, mask: GrayImage | undefined, cfg: T
   return result;
 }
 
-/** Backgrounds always get the train transform (fresh crop and flip per use), PROTOCOL.md section 4. */
+/** Backgrounds always get the train transform (fresh crop and flip per use), docs/protocol.md section 4. */
 export function backgroundTransform(bg: RgbImage, cfg: TransformConfig, rng: TransformRng): Float32Array {
   return trainTransform(bg, undefined, cfg, rng).image;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { InvalidConfigError, parseOverrideArgs, resolveExperiment } from '../../../configs/resolve';
 import { PAPER_LOSS_PARAMS } from '../../../configs/paper/hyperparameters';
 
-test('paper preset follows PROTOCOL.md', () => {
+test('paper preset follows docs/protocol.md', () => {
   const c = resolveExperiment({ preset: 'paper' });
   assert.deepEqual(c.datasets, ['cars196', 'cub200', 'sop']);
   assert.equal(c.losses.length * c.modes.length * c.datasets.length, 30);

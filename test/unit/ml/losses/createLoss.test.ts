@@ -84,7 +84,7 @@ test('class weights start normal(0,1) from the given Rng, reproducibly', () => {
   b.dispose();
 });
 
-test('the hyperparameter table is the one the PML fixtures ran with; m and lr_loss per PROTOCOL 7-8', () => {
+test('the hyperparameter table is the one the PML fixtures ran with; m and lr_loss per docs/protocol.md sections 7-8', () => {
   for (const name of LOSS_NAMES) {
     for (const c of loadCases(name)) {
       const ds = PAPER_DATASETS.find((d) => c.name.startsWith(d));
