@@ -10,7 +10,7 @@ import js from '@eslint/js';
 import boundaries from 'eslint-plugin-boundaries';
 import tseslint from 'typescript-eslint';
 
-const LIB = ['lib-util', 'lib-io', 'lib-image', 'lib-data', 'lib-ml', 'lib-report', 'lib-store'];
+const LIB = ['lib-util', 'lib-io', 'lib-image', 'lib-data', 'lib-ml', 'lib-audit', 'lib-report', 'lib-store'];
 const external = { origin: ['external', 'core'] };
 
 /** An allow rule for imports from `from` to the element types in `to` (any kind, value or type). */
@@ -65,6 +65,7 @@ export default tseslint.config(
         { type: 'lib-image', pattern: 'lib/image/**', mode: 'full' },
         { type: 'lib-data', pattern: 'lib/data/**', mode: 'full' },
         { type: 'lib-ml', pattern: 'lib/ml/**', mode: 'full' },
+        { type: 'lib-audit', pattern: 'lib/audit/**', mode: 'full' },
         { type: 'lib-report', pattern: 'lib/report/**', mode: 'full' },
         { type: 'lib-store', pattern: 'lib/store/**', mode: 'full' },
         { type: 'activities', pattern: 'activities/**', mode: 'full' },
@@ -102,6 +103,7 @@ export default tseslint.config(
             allow('lib-image', ['lib-image', 'lib-util', 'contracts']),
             allow('lib-data', ['lib-data', 'lib-image', 'lib-io', 'lib-util', 'contracts']),
             allow('lib-ml', ['lib-ml', 'lib-data', 'lib-image', 'lib-io', 'lib-util', 'contracts']),
+            allow('lib-audit', ['lib-audit', 'lib-ml', 'lib-data', 'lib-image', 'lib-io', 'lib-util', 'contracts']),
             allow('lib-report', ['lib-report', 'lib-image', 'lib-util', 'contracts']),
             allow('lib-store', ['lib-store', 'lib-util', 'contracts']),
             {

@@ -5,8 +5,8 @@
  * space. The draw order is evalBatch's (pick, crop, flip), so with the same generator state the pixels
  * are evalBatch's. Returns the draw so it can be recorded and replayed.
  */
-import type { RgbImage } from '../data/images';
-import { pilResizeBox } from '../ml/transforms/pilResize';
+import type { RgbImage } from '../image/types';
+import { pilResizeBox } from '../image/pilResize';
 import { resizeShorterSide } from '../ml/transforms/pipeline';
 import { randomResizedCropParams, type CropParams, type TransformRng } from '../ml/transforms/randomResizedCrop';
 import { toModelSpace, type InputConvention } from './inputConvention';

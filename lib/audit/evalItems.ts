@@ -6,7 +6,7 @@
  */
 import type { DecodedItem } from '../data/decodeShards';
 import { centerCropBox, resizeShorterSide } from '../ml/transforms/pipeline';
-import type { PixelBox } from '../ml/transforms/pilResize';
+import type { PixelBox } from '../image/pilResize';
 import { toModelSpace, type InputConvention } from './inputConvention';
 
 export interface EvalItem {

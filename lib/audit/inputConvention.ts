@@ -82,13 +82,13 @@ export async function readInputConvention(path: string): Promise<InputConvention
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the input convention ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot read the input convention ${path}: ${(err as Error).message}`, { cause: err });
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+    throw new Error(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
   }
   return parseInputConvention(value, path);
 }

@@ -18,7 +18,7 @@
  * with applyTo 'queries' they transform the queries only, against a clean gallery.
  * BG-Gap = mixed-same - mixed-rand (Xiao et al.), computed from the two protocols' results.
  */
-import type { RgbImage } from '../data/images';
+import type { RgbImage } from '../image/types';
 import { compositeBackground } from '../ml/transforms/composite';
 import { auditStream } from './auditStreams';
 import { drawBackground, type BackgroundDraw, type CropRanges } from './backgroundDraw';

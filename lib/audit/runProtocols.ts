@@ -10,7 +10,7 @@
  * Embeddings of a variant and repetition are computed once and shared: the swapped set of repetition
  * r serves swapped, swapped-query and swapped-gallery; the clean set serves every clean side.
  */
-import type { RgbImage } from '../data/images';
+import type { RgbImage } from '../image/types';
 import { queryGalleryMetrics } from '../ml/metrics/queryGalleryRetrieval';
 import { retrievalMetricsPerQueryAsync, type PerQueryMetrics, type RetrievalMetrics } from '../ml/metrics/retrieval';
 import { bootstrapIndices, percentileInterval, type Interval } from '../util/bootstrap';

@@ -5,7 +5,7 @@
  * each image adds its own seeded noise. The background pool holds random colour fields.
  */
 import type { DecodedItem } from '../../lib/data/decodeShards';
-import type { RgbImage } from '../../lib/data/images';
+import type { RgbImage } from '../../lib/image/types';
 import type { AuditItemSource } from '../../lib/audit/evalItems';
 import type { ObjectBox } from '../../lib/audit/holeFill';
 import { Rng } from '../../lib/util/rng';

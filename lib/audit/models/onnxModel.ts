@@ -25,7 +25,7 @@ export async function loadOnnxModel(path: string, conv: InputConvention, opts: O
       intraOpNumThreads: opts.intraOpThreads ?? 1,
     });
   } catch (err) {
-    throw new Error(`cannot load the ONNX model ${path}: ${(err as Error).message}`);
+    throw new Error(`cannot load the ONNX model ${path}: ${(err as Error).message}`, { cause: err });
   }
   const fail = async (message: string): Promise<never> => {
     await session.release();

@@ -21,10 +21,13 @@ interface FileSystemIo {
 function fileSystemHandler(path: string): tf.io.IOHandler {
   let node: FileSystemIo & { engine(): unknown };
   try {
+    // Optional native package, loaded only when a tfjs model is read from disk.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     node = require('@tensorflow/tfjs-node') as FileSystemIo & { engine(): unknown };
   } catch (err) {
     throw new Error(
       `loading the tfjs model ${path} needs @tensorflow/tfjs-node (bash scripts/setup-tensorflow.sh): ${(err as Error).message.split('\n')[0]}`,
+      { cause: err },
     );
   }
   if (node.engine() !== tf.engine()) {
@@ -38,7 +41,7 @@ async function readFormat(path: string): Promise<Format> {
   try {
     json = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: cannot read a tfjs model.json (${(err as Error).message})`);
+    throw new Error(`${path}: cannot read a tfjs model.json (${(err as Error).message})`, { cause: err });
   }
   if (json.format === 'graph-model' || json.format === 'layers-model') return json.format;
   const topology = json.modelTopology;
@@ -121,6 +124,7 @@ export async function loadTfjsModel(path: string, conv: InputConvention): Promis
     release();
     throw new Error(
       `${path}: a ${conv.size}x${conv.size} input (layout ${conv.layout}) does not run through the model: ${(err as Error).message}`,
+      { cause: err },
     );
   }
 
