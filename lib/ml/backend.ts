@@ -18,6 +18,11 @@ export interface BackendInfo {
   name: string;
   /** The npm package that provides it. */
   package: string;
+  /**
+   * Where tfjs runs its ops: 'gpu' only when TensorFlow created a GPU device (tfjs-node-gpu's binding
+   * reports it). tfjs-node-gpu without a usable GPU (no driver, CUDA libraries not found,
+   * CUDA_VISIBLE_DEVICES empty) runs on the CPU and says 'cpu' here.
+   */
   device: 'gpu' | 'cpu';
   /** Intra-op threads in effect (TF_NUM_INTRAOP_THREADS, else every CPU this process may use). */
   threads: number;
@@ -34,10 +39,7 @@ export interface BackendOptions {
   threads?: number;
 }
 
-const NATIVE_PACKAGES = [
-  { pkg: '@tensorflow/tfjs-node-gpu', device: 'gpu' as const },
-  { pkg: '@tensorflow/tfjs-node', device: 'cpu' as const },
-];
+const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'];
 
 let chosen: { info: BackendInfo; preference: BackendPreference } | undefined;
 let pending: Promise<BackendInfo> | undefined;
@@ -114,8 +116,8 @@ async function select(pref: BackendPreference, options: BackendOptions): Promise
     applyThreads(options.threads);
     // TensorFlow's C++ INFO lines (oneDNN, CPU features) are noise for us; warnings still show.
     process.env.TF_CPP_MIN_LOG_LEVEL ??= '1';
-    for (const { pkg, device } of NATIVE_PACKAGES) {
-      const info = await tryNative(pkg, device, rejected);
+    for (const pkg of NATIVE_PACKAGES) {
+      const info = await tryNative(pkg, rejected);
       if (info) {
         log(info, rejected);
         return info;
@@ -141,7 +143,7 @@ async function select(pref: BackendPreference, options: BackendOptions): Promise
   return info;
 }
 
-async function tryNative(pkg: string, device: 'gpu' | 'cpu', rejected: string[]): Promise<BackendInfo | undefined> {
+async function tryNative(pkg: string, rejected: string[]): Promise<BackendInfo | undefined> {
   let native: typeof tf;
   try {
     // A package chosen at run time, and optional: only require() can load it by name, synchronously.
@@ -167,11 +169,14 @@ async function tryNative(pkg: string, device: 'gpu' | 'cpu', rejected: string[])
     rejected.push(`${pkg}: ${firstLine((err as Error).message)}`);
     return undefined;
   }
-  const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+  // tfjs-node(-gpu) places every op on the first GPU TensorFlow created, else on the CPU, and says
+  // which in isUsingGpuDevice (one process uses at most one GPU: see cli/workerPlan.ts).
+  const backend = tf.backend() as unknown as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
+  const binding = backend.binding;
   return {
     name: 'tensorflow',
     package: pkg,
-    device,
+    device: backend.isUsingGpuDevice === true ? 'gpu' : 'cpu',
     threads: intraOpThreads(),
     version: binding?.TF_Version ?? 'unknown',
   };
