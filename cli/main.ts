@@ -8,6 +8,7 @@ import { registerStatus } from './commands/status';
 import { registerServices } from './commands/services';
 import { registerEvaluate } from './commands/evaluate';
 import { registerMaskQuality } from './commands/maskQuality';
+import { registerWorker } from './commands/worker';
 
 export function buildProgram(): Command {
   const program = new Command('bgbias')
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerServices(program);
   registerEvaluate(program);
   registerMaskQuality(program);
+  registerWorker(program);
   return program;
 }
 

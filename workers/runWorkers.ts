@@ -63,10 +63,19 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   try {
     if (o.queues.includes('gpu')) {
       const info = await initBackend(o.backend ?? 'auto', { threads: o.threads });
+      // BGBIAS_GPU is set by cli/workerPlan.ts when this process is pinned to one GPU.
+      const pinned = process.env.BGBIAS_GPU;
       log(
         `gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} ` +
-          `thread${info.threads === 1 ? '' : 's'})`,
+          `thread${info.threads === 1 ? '' : 's'})` +
+          (pinned ? `; pinned to ${pinned} (CUDA_VISIBLE_DEVICES=${process.env.CUDA_VISIBLE_DEVICES})` : ''),
       );
+      if (pinned && info.device !== 'gpu') {
+        log(
+          `WARNING: pinned to ${pinned} but TensorFlow created no GPU device, so training runs on the CPU: ` +
+            `check its log lines above and the CUDA libraries on LD_LIBRARY_PATH (docs/gpu-build.md)`,
+        );
+      }
       workers.push(
         await Worker.create({
           connection,

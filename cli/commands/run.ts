@@ -9,7 +9,9 @@ import { resolveStateDir } from '../../lib/services/stateDir';
 import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { connectClient } from '../temporalClient';
-import { gpuPackageInstalled, planLocalWorkers } from '../workerPlan';
+import { findCudaLibDir } from '../cudaLibraries';
+import { discoverGpus } from '../gpuDiscovery';
+import { gpuPackageInstalled, planWorkers } from '../workerPlan';
 import { startWorkerProcess } from '../workerProcess';
 import { downloadReport } from '../downloadReport';
 import { watchWorkflow } from '../watchWorkflow';
@@ -51,17 +53,26 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
   if (endpoints.temporal.uiUrl)
     console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
-  const plan = planLocalWorkers({
-    cells: config.concurrency.cells,
-    cores: os.availableParallelism(),
-    gpu: gpuPackageInstalled(),
-  });
-  const worker = o.workers ? startWorkerProcess(stateDir, plan) : undefined;
+  // With GPUs and tfjs-node-gpu: one training process per GPU (+ one cpu-queue process); without:
+  // one per concurrent cell (cli/workerPlan.ts).
+  const plan = o.workers
+    ? planWorkers({
+        cells: config.concurrency.cells,
+        cores: os.availableParallelism(),
+        discovery: discoverGpus(),
+        gpuPackage: gpuPackageInstalled(),
+        cudaLibDir: findCudaLibDir(path.resolve(__dirname, '..', '..')),
+        ldLibraryPath: process.env.LD_LIBRARY_PATH,
+      })
+    : undefined;
+  for (const note of plan?.notes ?? []) console.log(`note: ${note}`);
+  const worker = plan ? startWorkerProcess(stateDir, plan) : undefined;
   for (const w of worker?.all ?? []) {
+    const t = w.spec.threads;
     console.log(
-      `worker started (pid ` +
-        `${w.child.pid}${plan.threads ? `, ${plan.threads} TensorFlow thread${plan.threads > 1 ? 's' : ''}` : ''}, ` +
-        `log ${w.logFile})`,
+      `worker started (pid ${w.child.pid}` +
+        `${w.spec.env.BGBIAS_GPU ? `, ${w.spec.env.BGBIAS_GPU}` : ''}` +
+        `${t ? `, ${t} TensorFlow thread${t > 1 ? 's' : ''}` : ''}, log ${w.logFile})`,
     );
   }
   const { client, close } = await connectClient(endpoints);
