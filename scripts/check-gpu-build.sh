@@ -24,11 +24,13 @@
 # Downloads ~2.5 GB once (TensorFlow's GPU wheel 572 MB, NVIDIA wheels 1.9 GB), cached under .tools/;
 # ~4.5 GB on disk unpacked. Too large for CI: run it by hand. A rerun with the caches takes minutes.
 #
-# Usage: bash scripts/check-gpu-build.sh [--keep] [--workdir DIR] [--cuda-versions min|latest]
+# Usage: bash scripts/check-gpu-build.sh [--keep] [--workdir DIR] [--cuda-versions min|latest] [--cuda-lib-dir DIR]
 #   --keep            keep the throwaway copy (default: removed at the end)
 #   --workdir DIR     where to make it (default: a new folder under ${TMPDIR:-/tmp})
 #   --cuda-versions   min (default): NVIDIA wheels at TensorFlow's lower bounds (its build versions);
 #                     latest: the newest inside TensorFlow's ranges (what pip installs today)
+#   --cuda-lib-dir    check the CUDA libraries in DIR (e.g. a system CUDA + cuDNN, or a folder of links)
+#                     instead of NVIDIA's wheels
 set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -38,11 +40,13 @@ TFJS_NODE_GPU=@tensorflow/tfjs-node-gpu@4.22.0
 KEEP=0
 WORK=
 CUDA_VERSIONS=min
+CUDA_LIB_DIR=
 while [ $# -gt 0 ]; do
   case "$1" in
     --keep) KEEP=1; shift ;;
     --workdir) WORK=${2:-}; shift 2 ;;
     --cuda-versions) CUDA_VERSIONS=${2:-}; shift 2 ;;
+    --cuda-lib-dir) CUDA_LIB_DIR=${2:-}; shift 2 ;;
     *) echo "unknown argument $1 (see the header of $0)" >&2; exit 2 ;;
   esac
 done
@@ -167,16 +171,23 @@ PY
   result INFO "built against" "CUDA $(sed -n 's/^cuda //p' "$OUT/build-config.txt"), cuDNN $CUDNN_BUILT, NCCL $(sed -n 's/^nccl //p' "$OUT/build-config.txt"); GPU code for $(sed -n 's/^capabilities //p' "$OUT/build-config.txt")"
   result INFO "library versions (cuda_config.h)" "$(sed -n 's/^sonames //p' "$OUT/build-config.txt")"
 
-  step_start "NVIDIA wheels of the extra and-cuda (scripts/setup-cuda-wheels.sh --versions $CUDA_VERSIONS)"
-  LIBDIR=$(cd "$COPY" && BGBIAS_TF_WHEEL_VERSION=$TF_VERSION BGBIAS_TF_WHEEL_FILE=$WHEEL bash scripts/setup-cuda-wheels.sh --versions "$CUDA_VERSIONS" 2>"$OUT/setup-cuda-wheels.log" | tail -n1)
-  if [ -n "$LIBDIR" ] && [ -d "$LIBDIR" ]; then
-    LIBDIR=$(realpath "$LIBDIR")
-    CUDA_DEST=$(dirname "$LIBDIR")
-    result PASS "NVIDIA wheels downloaded" "$(wc -l <"$CUDA_DEST/WHEELS") wheels ($(sed -E 's/^nvidia_([a-z_]+)_cu12-([^-]+)-.*/\1 \2/' "$CUDA_DEST/WHEELS" | tr '\n' ',' | sed 's/,$//; s/,/, /g')), $(step_secs) s"
+  CUDA_DEST=
+  if [ -n "$CUDA_LIB_DIR" ]; then
+    [ -d "$CUDA_LIB_DIR" ] || die "--cuda-lib-dir $CUDA_LIB_DIR: no such folder"
+    LIBDIR=$(realpath "$CUDA_LIB_DIR")
+    result INFO "CUDA libraries" "$LIBDIR (--cuda-lib-dir: NVIDIA's wheels not used)"
   else
-    cat "$OUT/setup-cuda-wheels.log" >&2
-    result FAIL "NVIDIA wheels downloaded" "scripts/setup-cuda-wheels.sh failed (log above)"
-    LIBDIR=
+    step_start "NVIDIA wheels of the extra and-cuda (scripts/setup-cuda-wheels.sh --versions $CUDA_VERSIONS)"
+    LIBDIR=$(cd "$COPY" && BGBIAS_TF_WHEEL_VERSION=$TF_VERSION BGBIAS_TF_WHEEL_FILE=$WHEEL bash scripts/setup-cuda-wheels.sh --versions "$CUDA_VERSIONS" 2>"$OUT/setup-cuda-wheels.log" | tail -n1)
+    if [ -n "$LIBDIR" ] && [ -d "$LIBDIR" ]; then
+      LIBDIR=$(realpath "$LIBDIR")
+      CUDA_DEST=$(dirname "$LIBDIR")
+      result PASS "NVIDIA wheels downloaded" "$(wc -l <"$CUDA_DEST/WHEELS") wheels ($(sed -E 's/^nvidia_([a-z_]+)_cu12-([^-]+)-.*/\1 \2/' "$CUDA_DEST/WHEELS" | tr '\n' ',' | sed 's/,$//; s/,/, /g')), $(step_secs) s"
+    else
+      cat "$OUT/setup-cuda-wheels.log" >&2
+      result FAIL "NVIDIA wheels downloaded" "scripts/setup-cuda-wheels.sh failed (log above)"
+      LIBDIR=
+    fi
   fi
 fi
 
@@ -201,7 +212,7 @@ PY
     LD_LIBRARY_PATH=$LIBDIR "$PROBE/dlopen-probe" >"$OUT/probe-wheels.tsv" 2>/dev/null
     loaded=$(awk -F'\t' '$2=="ok" && $3 ~ /^\// {n=split($3,p,"/"); printf "%s ", p[n]}' "$OUT/probe-wheels.tsv")
     result INFO "dlopen() sonames TensorFlow asks for" "$asked"
-    result INFO "opened from the wheels" "$loaded"
+    result INFO "opened (LD_LIBRARY_PATH)" "$loaded"
     required="cudart cublas cublasLt cufft cusolver cusparse cupti cudnn nccl"
     bad=""
     for lib in $required; do
@@ -223,6 +234,7 @@ PY
       result INFO "$lib" "${line//$'\t'/: } -- $why"
     done
     # The wheel's RUNPATH ($ORIGIN/../nvidia/<pkg>/lib, as in a Python site-packages): enough alone?
+    [ -n "${CUDA_DEST:-}" ] && {
     RP=$WORK/runpath
     mkdir -p "$RP/lib"
     ln -sfn "$CUDA_DEST/nvidia" "$RP/nvidia"
@@ -232,6 +244,7 @@ PY
     rp_try=$(grep -P '^TryDlopenCUDALibraries\t' "$OUT/probe-runpath.tsv" | cut -f2)
     if [ -n "$rp_missing" ]; then rp="not found: $rp_missing"; else rp="every library found"; fi
     result INFO "RUNPATH alone (no LD_LIBRARY_PATH)" "$rp; TryDlopenCUDALibraries $rp_try"
+    }
   else
     cat "$OUT/probe-build.log" >&2
     result FAIL "TensorFlow finds CUDA libraries" "the probe did not compile (log above)"
@@ -240,13 +253,19 @@ PY
   step_start "ldd over every library of the NVIDIA wheels"
   nlib=0
   notfound=""
+  fromdriver=""
   for so in "$LIBDIR"/*.so*; do
     nlib=$((nlib + 1))
-    nf=$(LD_LIBRARY_PATH=$LIBDIR ldd "$so" 2>&1 | grep 'not found' | awk '{print $1}' | tr '\n' ' ')
-    [ -n "$nf" ] && notfound="$notfound $(basename "$so"): $nf;"
+    for nf in $(LD_LIBRARY_PATH=$LIBDIR ldd "$so" 2>&1 | grep 'not found' | awk '{print $1}'); do
+      # The driver's libraries are on every GPU machine (and nowhere here); anything else must be in the wheels.
+      case $nf in
+        libcuda.so.1 | libnvidia-ml.so.1) fromdriver="$fromdriver $(basename "$so")->$nf" ;;
+        *) notfound="$notfound $(basename "$so"): $nf;" ;;
+      esac
+    done
   done
   if [ -z "$notfound" ]; then
-    result PASS "ldd NVIDIA libraries" "$nlib libraries, every DT_NEEDED resolves (system: only glibc, libstdc++, libgcc_s, libz)"
+    result PASS "ldd NVIDIA libraries" "$nlib libraries, every DT_NEEDED resolves (system: only glibc, libstdc++, libgcc_s, libz)${fromdriver:+; from the NVIDIA driver:$fromdriver}"
   else
     result FAIL "ldd NVIDIA libraries" "not found:$notfound"
   fi
@@ -338,7 +357,11 @@ if [ -n "$ADDON" ]; then
 fi
 
 # --- sizes, summary ---------------------------------------------------------------------------------
-[ -n "${WHEEL:-}" ] && result INFO "sizes" "TensorFlow GPU wheel $(mib "$WHEEL") MiB (libraries $(mib "$TF_DIR"/libtensorflow_*.so.2) MiB unpacked); NVIDIA wheels $(mib $(sed "s#^#$ROOT/.tools/cuda/wheels/#" "${CUDA_DEST:-/nonexistent}/WHEELS" 2>/dev/null)) MiB ($(mib "${CUDA_DEST:-/nonexistent}/nvidia") MiB unpacked)"
+if [ -n "${WHEEL:-}" ]; then
+  sizes="TensorFlow GPU wheel $(mib "$WHEEL") MiB (libraries $(mib "$TF_DIR"/libtensorflow_*.so.2) MiB unpacked)"
+  [ -n "${CUDA_DEST:-}" ] && sizes="$sizes; NVIDIA wheels $(mib $(sed "s#^#$ROOT/.tools/cuda/wheels/#" "$CUDA_DEST/WHEELS")) MiB ($(mib "$CUDA_DEST/nvidia") MiB unpacked)"
+  result INFO "sizes" "$sizes"
+fi
 result INFO "total time" "$((SECONDS - T0)) s on $(nproc) cores (load average $(cut -d' ' -f1 /proc/loadavg))"
 
 echo
