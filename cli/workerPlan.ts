@@ -16,8 +16,18 @@
  *    most one per core) with cores/processes TensorFlow threads each (small convolutions gain little
  *    from a second thread: docs/native-tensorflow.md); the first also serves the cpu queue.
  */
-import type { QueueName } from '../workers/runWorkers';
+import type { TASK_QUEUES } from '../contracts/ids';
 import { describeGpu, type GpuDiscovery, type GpuInfo } from './gpuDiscovery';
+
+export type QueueName = keyof typeof TASK_QUEUES;
+
+/** `--queues cpu,gpu` as a list; an unknown name is an error naming it. */
+export function parseQueues(flag: string): QueueName[] {
+  const queues = flag.split(',').map((q) => q.trim());
+  for (const q of queues)
+    if (q !== 'cpu' && q !== 'gpu') throw new Error(`--queues: unknown queue ${q} (expected cpu or gpu)`);
+  return queues as QueueName[];
+}
 
 export interface WorkerSpec {
   /** Also the log file's name: worker, worker-2, ... (CPU plan); worker-cpu, worker-gpu0, ... (GPU plan). */
@@ -27,6 +37,8 @@ export interface WorkerSpec {
   threads?: number;
   /** Activities at a time on the gpu queue (--gpu-slots). */
   gpuSlots?: number;
+  /** --backend, when not the default auto. */
+  backend?: string;
   /** The GPU this process is pinned to. */
   gpu?: GpuInfo;
   /** Environment on top of the parent's (CUDA_VISIBLE_DEVICES, ...). */

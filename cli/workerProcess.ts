@@ -43,6 +43,9 @@ export function exitDescription(c: ChildProcess): string {
   return c.signalCode !== null ? `signal ${c.signalCode}` : `code ${c.exitCode}`;
 }
 
+/** The worker entry point, started as a process (cli/ does not import workers/: docs/CONVENTIONS.md). */
+export const WORKER_MAIN = path.resolve(__dirname, '..', 'workers', 'main.ts');
+
 /** workers/main.ts's command line for one planned process. */
 export function workerArgs(spec: WorkerSpec): string[] {
   return [
@@ -50,6 +53,7 @@ export function workerArgs(spec: WorkerSpec): string[] {
     spec.queues.join(','),
     ...(spec.threads === undefined ? [] : ['--threads', String(spec.threads)]),
     ...(spec.gpuSlots === undefined ? [] : ['--gpu-slots', String(spec.gpuSlots)]),
+    ...(spec.backend === undefined ? [] : ['--backend', spec.backend]),
   ];
 }
 
@@ -70,15 +74,11 @@ export function startWorkerProcess(
   for (const spec of plan.processes) {
     const logFile = path.join(logDir, `${spec.name}.log`);
     const out = fs.openSync(logFile, 'a');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', path.join(root, 'workers', 'main.ts'), ...workerArgs(spec)],
-      {
-        cwd: root,
-        env: { ...process.env, BGBIAS_STATE_DIR: stateDir, ...spec.env },
-        stdio: o.echo ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
-      },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, ...workerArgs(spec)], {
+      cwd: root,
+      env: { ...process.env, BGBIAS_STATE_DIR: stateDir, ...spec.env },
+      stdio: o.echo ? ['ignore', 'pipe', 'pipe'] : ['ignore', out, out],
+    });
     if (o.echo) {
       const file = fs.createWriteStream(logFile, { fd: out });
       for (const stream of [child.stdout!, child.stderr!]) {

@@ -1,13 +1,13 @@
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ensureServices } from '../../lib/services/embedded';
 import { resolveStateDir } from '../../lib/services/stateDir';
-import { parseWorkerOptions, serveQueues } from '../../workers/main';
 import { findCudaLibDir } from '../cudaLibraries';
 import { describeGpu, discoverGpus } from '../gpuDiscovery';
-import { gpuPackageInstalled, planWorkers } from '../workerPlan';
-import { exitDescription, startWorkerProcess } from '../workerProcess';
+import { gpuPackageInstalled, parseQueues, planWorkers } from '../workerPlan';
+import { exitDescription, startWorkerProcess, WORKER_MAIN } from '../workerProcess';
 
 interface WorkerCommandOptions {
   queues: string;
@@ -18,10 +18,11 @@ interface WorkerCommandOptions {
 }
 
 /**
- * `bgbias worker` (npm run worker): serves the task queues on this machine. Without --gpus, in this
- * process (as workers/main.ts). With --gpus all|0,2: one gpu-queue process per GPU, pinned with
- * CUDA_VISIBLE_DEVICES, plus one cpu-queue process (cli/workerPlan.ts); their output is shown here,
- * prefixed with the process's name, and kept in <state>/logs/<name>.log.
+ * `bgbias worker` (npm run worker): serves the task queues on this machine. Without --gpus, one
+ * worker process (workers/main.ts with the same options, output on this terminal). With --gpus
+ * all|0,2: one gpu-queue process per GPU, pinned with CUDA_VISIBLE_DEVICES, plus one cpu-queue
+ * process (cli/workerPlan.ts); their output is shown here, prefixed with the process's name, and kept
+ * in <state>/logs/<name>.log.
  */
 export function registerWorker(program: Command): void {
   program
@@ -39,33 +40,62 @@ export function registerWorker(program: Command): void {
       'all, or GPU indices as nvidia-smi numbers them (0,2): one gpu-queue process per GPU, plus one cpu-queue process',
     )
     .action(async (opts: WorkerCommandOptions) => {
-      const o = parseWorkerOptions(opts);
-      if (opts.gpus === undefined) return serveQueues(o);
-      await superviseGpuWorkers(opts.gpus, o);
+      if (opts.gpus === undefined) await runOneWorker(opts);
+      else await superviseGpuWorkers(opts.gpus, opts);
     });
 }
 
-async function superviseGpuWorkers(gpus: string, o: ReturnType<typeof parseWorkerOptions>): Promise<void> {
-  if (o.backend === 'cpu') throw new Error('--gpus with --backend cpu: the GPU processes would not use their GPU');
-  const root = path.resolve(__dirname, '..', '..');
+/** workers/main.ts in a child process with this terminal; its exit code becomes ours. */
+async function runOneWorker(opts: WorkerCommandOptions): Promise<void> {
+  positiveInt('--gpu-slots', opts.gpuSlots);
+  positiveInt('--threads', opts.threads);
+  parseQueues(opts.queues);
+  const args = ['--queues', opts.queues, '--backend', opts.backend, '--gpu-slots', opts.gpuSlots];
+  if (opts.threads !== undefined) args.push('--threads', opts.threads);
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, ...args], { stdio: 'inherit' });
+  // Ctrl-C reaches the worker directly (same process group); it then shuts down its Temporal workers
+  // (a second SIGINT would kill it at once, so it is not forwarded). SIGTERM sent to this process
+  // alone (a supervisor) is passed on.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => child.kill('SIGTERM'));
+  const code = await new Promise<number>((resolve) =>
+    child.once('exit', (c, signal) => resolve(c ?? (signal === 'SIGINT' ? 130 : 1))),
+  );
+  if (code !== 0) process.exitCode = code;
+}
+
+function positiveInt(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${flag} must be a positive integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+async function superviseGpuWorkers(gpus: string, opts: WorkerCommandOptions): Promise<void> {
+  if (opts.backend === 'cpu') throw new Error('--gpus with --backend cpu: the GPU processes would not use their GPU');
+  const threads = positiveInt('--threads', opts.threads);
+  const gpuSlots = positiveInt('--gpu-slots', opts.gpuSlots);
   const discovery = discoverGpus();
   const plan = planWorkers({
     cores: os.availableParallelism(),
     discovery,
     gpuPackage: gpuPackageInstalled(),
     gpus,
-    gpuSlots: o.gpuSlots,
-    queues: o.queues,
-    cudaLibDir: findCudaLibDir(root),
+    gpuSlots,
+    queues: parseQueues(opts.queues),
+    cudaLibDir: findCudaLibDir(path.resolve(__dirname, '..', '..')),
     ldLibraryPath: process.env.LD_LIBRARY_PATH,
   });
-  if (o.threads !== undefined) for (const p of plan.processes) p.threads = o.threads;
+  for (const p of plan.processes) {
+    if (threads !== undefined) p.threads = threads;
+    if (opts.backend !== 'auto') p.backend = opts.backend;
+  }
   console.log(`GPUs (${discovery.source}): ${discovery.gpus.map(describeGpu).join('; ')}`);
   for (const note of plan.notes) console.log(`note: ${note}`);
   // Start (or find) the services once here, so the processes do not race to start them.
   await ensureServices({ log: (l) => console.log(l) });
-  const stateDir = resolveStateDir();
-  const workers = startWorkerProcess(stateDir, plan, {
+  const workers = startWorkerProcess(resolveStateDir(), plan, {
     echo: true,
     signalMessage: 'workers stopped; running trainings resume from their checkpoints on the next worker.',
   });
@@ -73,9 +103,11 @@ async function superviseGpuWorkers(gpus: string, o: ReturnType<typeof parseWorke
     const where = w.spec.gpu
       ? `${describeGpu(w.spec.gpu)}, CUDA_VISIBLE_DEVICES=${w.spec.env.CUDA_VISIBLE_DEVICES}`
       : 'no GPU';
+    const t = w.spec.threads;
+    const slots = w.spec.gpuSlots ? `, ${w.spec.gpuSlots} slot${w.spec.gpuSlots > 1 ? 's' : ''}` : '';
     console.log(
       `started ${w.spec.name} (pid ${w.child.pid}): queues ${w.spec.queues.join(',')}, ${where}, ` +
-        `${w.spec.threads === undefined ? 'all' : w.spec.threads} TensorFlow thread${w.spec.threads === 1 ? '' : 's'}${w.spec.gpuSlots ? `, ${w.spec.gpuSlots} slot${w.spec.gpuSlots > 1 ? 's' : ''}` : ''}; log ${w.logFile}`,
+        `${t === undefined ? 'all' : t} TensorFlow thread${t === 1 ? '' : 's'}${slots}; log ${w.logFile}`,
     );
   }
   // One process ending is an error for the whole group: stop the others and say which one, so a

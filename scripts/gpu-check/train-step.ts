@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/ml/backend';
-import { ContrastiveLoss, PAPER_HYPERPARAMETERS } from '../../lib/ml/losses';
+import { PAPER_HYPERPARAMETERS } from '../../configs/paper/hyperparameters';
+import { ContrastiveLoss } from '../../lib/ml/losses';
 import { createSmallCnn, type SmallCnnOptions } from '../../lib/ml/models/smallCnn';
 import { TorchRMSprop } from '../../lib/ml/optim/rmsprop';
 import { flag, positiveIntFlag } from '../../bench/flags';

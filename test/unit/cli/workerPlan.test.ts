@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { GpuDiscovery } from '../../../cli/gpuDiscovery';
-import { parseGpuRequest, planWorkers, type PlanInput, type WorkerPlan } from '../../../cli/workerPlan';
+import { parseGpuRequest, parseQueues, planWorkers, type PlanInput, type WorkerPlan } from '../../../cli/workerPlan';
 
 const NONE: GpuDiscovery = {
   gpus: [],
@@ -133,6 +133,12 @@ test('--gpus rejects duplicates, unknown indices, bad syntax and machines withou
     () => planWorkers({ cells: 0, cores: 2, discovery: NONE, gpuPackage: false }),
     /cells must be a positive integer, got 0/,
   );
+});
+
+test('parseQueues', () => {
+  assert.deepEqual(parseQueues('cpu,gpu'), ['cpu', 'gpu']);
+  assert.deepEqual(parseQueues(' gpu '), ['gpu']);
+  assert.throws(() => parseQueues('cpu,tpu'), /--queues: unknown queue tpu \(expected cpu or gpu\)/);
 });
 
 test('parseGpuRequest', () => {

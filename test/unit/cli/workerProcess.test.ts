@@ -34,14 +34,10 @@ test('exited() reports a worker killed by a signal, and says which signal', asyn
 
 test('workerArgs: the planned queues, threads and slots become workers/main.ts flags', () => {
   assert.deepEqual(workerArgs({ name: 'worker', queues: ['cpu', 'gpu'], env: {} }), ['--queues', 'cpu,gpu']);
-  assert.deepEqual(workerArgs({ name: 'worker-gpu2', queues: ['gpu'], threads: 3, gpuSlots: 2, env: {} }), [
-    '--queues',
-    'gpu',
-    '--threads',
-    '3',
-    '--gpu-slots',
-    '2',
-  ]);
+  assert.deepEqual(
+    workerArgs({ name: 'worker-gpu2', queues: ['gpu'], threads: 3, gpuSlots: 2, backend: 'tensorflow', env: {} }),
+    ['--queues', 'gpu', '--threads', '3', '--gpu-slots', '2', '--backend', 'tensorflow'],
+  );
 });
 
 // The pinning must reach the process itself: read its environment and command line from /proc
