@@ -11,11 +11,11 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveExperiment } from '../../../../configs/resolve';
-import type { DatasetName, LossNameT } from '../../../../configs/schema';
+import type { DatasetName, LossName } from '../../../../contracts/grid';
 import { initBackend } from '../../../../lib/ml/backend';
 import { NormalizedSoftmaxLoss } from '../../../../lib/ml/losses';
 import { bnInceptionParameterShapes } from '../../../../lib/ml/models/bnInception';
-import { buildCell } from '../../../../lib/ml/train/buildCell';
+import { buildCell } from '../../../../activities/buildCell';
 import { hashedTorchParameter, hashedValues } from '../../../helpers/hashedWeights';
 import { compareRun, fixtureBatch, readTrainingFixture, runSteps, type Tolerances } from './trainingFixture';
 
@@ -61,7 +61,7 @@ const TOLERANCES: Tolerances = {
   farFlipFraction: 0.001,
 };
 
-async function goldenTrainingStep(lossName: LossNameT): Promise<void> {
+async function goldenTrainingStep(lossName: LossName): Promise<void> {
   const fx = readTrainingFixture(`bninception_${lossName}`);
   const config = resolveExperiment({ preset: 'paper' });
   // The fixture was made for the paper's settings; if the preset moves, regenerate it.

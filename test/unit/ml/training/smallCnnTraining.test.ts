@@ -9,10 +9,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveExperiment } from '../../../../configs/resolve';
-import type { DatasetName, LossNameT } from '../../../../configs/schema';
+import type { DatasetName, LossName } from '../../../../contracts/grid';
 import { initBackend } from '../../../../lib/ml/backend';
 import { NormalizedSoftmaxLoss } from '../../../../lib/ml/losses';
-import { buildCell } from '../../../../lib/ml/train/buildCell';
+import { buildCell } from '../../../../activities/buildCell';
 import { hashedValues } from '../../../helpers/hashedWeights';
 import { compareRun, fixtureBatch, readTrainingFixture, runSteps, type Tolerances } from './trainingFixture';
 
@@ -41,7 +41,7 @@ const TOLERANCES: Tolerances = {
   farFlipFraction: 0.001,
 };
 
-async function goldenTrainingStep(lossName: LossNameT): Promise<void> {
+async function goldenTrainingStep(lossName: LossName): Promise<void> {
   const fx = readTrainingFixture(`smallcnn_${lossName}`);
   const config = resolveExperiment({ preset: 'smoke', overrides: { 'model.width': 8 } });
   const { lr, alpha, eps, weightDecay, momentum } = config.optimizer;

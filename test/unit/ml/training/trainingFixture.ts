@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import type { HostBatch } from '../../../../lib/ml/train/batches';
-import type { CellModel } from '../../../../lib/ml/train/buildCell';
+import type { CellModel } from '../../../../activities/buildCell';
 import { trainStep } from '../../../../lib/ml/train/trainStep';
 import { toNormalisedBgr } from '../../../../lib/ml/transforms/pipeline';
 import { hashedValues } from '../../../helpers/hashedWeights';
