@@ -66,7 +66,7 @@ export function trainCell(stores: Stores, data: DataCache) {
           data.backgrounds(store, backgrounds.pools.val.key),
         ]);
         const numClasses = contiguousLabels(train.labels).size;
-        const pretrained = startsFromImageNet(config.model) ? await loadPretrained(config, data) : undefined;
+        const pretrained = startsFromImageNet(config.model) ? await loadPretrained(config, store, data) : undefined;
         const built = await buildCell(config, cell, numClasses, pretrained);
         // Checkpoints live beside the stage output, under a name the manifest never lists.
         const checkpointKey = writer.keyOf('checkpoint/latest.bgwt');

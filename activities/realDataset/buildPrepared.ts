@@ -13,7 +13,7 @@ import type { ExperimentConfig } from '../../configs/schema';
 import type { DatasetName } from '../../contracts/grid';
 import { DATASET_SOURCES } from '../../configs/paper/datasets';
 import { isPaperDataset, type PaperDataset } from '../../contracts/grid';
-import type { DatasetSources } from '../../lib/data/datasets/sources';
+import { downloadUrlsFor, type DatasetSources } from '../../lib/data/datasets/sources';
 import { acquireDataset } from '../../lib/data/datasets/acquire';
 import { SPLIT_NAMES, type DatasetIndex, type SplitName } from '../../lib/data/datasets/types';
 import { maskQualityAgainstOfficial } from '../../lib/data/maskQuality/officialMasks';
@@ -107,7 +107,11 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
           const modelRef = await ensureStored(
             store,
             'models',
-            { name: 'u2net.onnx', md5: config.data.masks.u2netMd5, urls: [config.data.masks.u2netUrl] },
+            {
+              name: 'u2net.onnx',
+              md5: config.data.masks.u2netMd5,
+              urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [config.data.masks.u2netUrl] }, config.data.mirrors),
+            },
             cacheDir,
             (p) => ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
           );

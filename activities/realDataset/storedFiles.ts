@@ -6,14 +6,18 @@
  * original addresses again. An S3 object appears only when its upload completed, so a key that
  * exists is a whole, verified file.
  *
- * A file without a published md5 (CUB's optional segmentations) is trusted on first download: its
- * computed md5 is recorded in `<area>/by-name/<file name>.json`, and later runs use that copy.
+ * A file without a published md5 is found through `<area>/by-name/<file name>.json` ({md5, sha256,
+ * bytes, firstSource}), written after its first download: CUB's optional segmentations (no sum
+ * published: trusted on first download) and the pretrained weights (only a sha256 PREFIX is
+ * published, in the torch.hub-style name bn_inception-52deb4733.pth: the download is verified
+ * against it, and a pointer whose sha256 does not start with the prefix asked for is ignored).
  */
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import type { ArtifactStore } from '../../lib/store/artifactStore';
 import { ChecksumMismatchError, verifyFile } from '../../lib/data/download/checksum';
 import { downloadFile, PermanentDownloadError, type DownloadProgress } from '../../lib/data/download/downloadFile';
+import { MIRRORS_ENV } from '../../lib/data/datasets/sources';
 import { badInput } from '../context';
 
 export type StoreArea = 'archives' | 'models';
@@ -30,8 +34,13 @@ export interface FileSpec {
   name: string;
   md5?: string;
   sha256?: string;
+  /** Leading hex digits of the sha256, where only those are published (the pretrained weights). */
+  sha256Prefix?: string;
   /** Addresses to try in order when the store does not have the file. */
   urls: readonly string[];
+  /** The downloader's own retries of one address before the next (defaults: 5, from 1 s doubling). */
+  retries?: number;
+  backoffMs?: number;
 }
 
 const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -51,6 +60,22 @@ export function localCopyPath(cacheDir: string, key: string): string {
   return join(cacheDir, 'stored', ...key.split('/'));
 }
 
+/** Where the README explains mirrors; every download error points there. */
+export const MIRRORS_HELP = 'README.md#when-a-download-fails';
+
+/**
+ * What a user can do when no address served `name`: give one that does. The file is accepted by
+ * its checksum wherever it comes from, so any copy of the same bytes works.
+ */
+export function downloadHelp(name: string): string {
+  return (
+    `To fix: give an address that serves ${name}, either in the experiment config ` +
+    `(data.mirrors={"${name}":["https://your.mirror/${name}"]}, e.g. as a command-line override) or as ` +
+    `an address prefix on every worker (${MIRRORS_ENV}=https://your.mirror/folder/, also file:///folder/; ` +
+    `the file name is appended). See ${MIRRORS_HELP}.`
+  );
+}
+
 /**
  * Tries each address in turn. Non-retryable (a bad input, naming each address's answer) when every
  * address answered permanently (404, bad scheme, wrong checksum), or when some address served bytes
@@ -61,26 +86,39 @@ async function downloadVerified(
   spec: FileSpec,
   dest: string,
   onProgress?: (p: DownloadProgress) => void,
-): Promise<{ md5: string; bytes: number }> {
+): Promise<{ md5: string; sha256: string; bytes: number }> {
   if (spec.urls.length === 0)
-    throw badInput(
-      `no download address configured for ${spec.name}; add a mirror (data.mirrors["${spec.name}"] or ` +
-        `BGBIAS_DATASET_MIRRORS)`,
-    );
+    throw badInput(`no download address configured for ${spec.name}. ${downloadHelp(spec.name)}`);
   const errors: string[] = [];
   let allPermanent = true;
   let wrongBytes = false;
   for (const url of spec.urls) {
     try {
-      const r = await downloadFile({ url, dest, md5: spec.md5, sha256: spec.sha256, onProgress });
-      return { md5: r.md5, bytes: r.bytes };
+      const r = await downloadFile({
+        url,
+        dest,
+        md5: spec.md5,
+        sha256: spec.sha256,
+        sha256Prefix: spec.sha256Prefix,
+        retries: spec.retries,
+        backoffMs: spec.backoffMs,
+        onProgress,
+      });
+      return { md5: r.md5, sha256: r.sha256, bytes: r.bytes };
     } catch (e) {
       if (e instanceof ChecksumMismatchError) wrongBytes = true;
       else if (!(e instanceof PermanentDownloadError)) allPermanent = false;
       errors.push(`${url}: ${(e as Error).message}`);
     }
   }
-  const message = `could not download ${spec.name} from any address:\n  ${errors.join('\n  ')}`;
+  const what = wrongBytes
+    ? 'An address served other bytes than the checksum says (a wrong or damaged copy: fix or drop that mirror). '
+    : allPermanent
+      ? ''
+      : 'Network trouble is retried (a mirror may come back). ';
+  const message =
+    `could not download ${spec.name} from any of its ${spec.urls.length} address(es):\n  ${errors.join('\n  ')}\n` +
+    `${what}${downloadHelp(spec.name)}`;
   if (allPermanent || wrongBytes) throw badInput(message);
   throw new Error(message);
 }
@@ -100,7 +138,11 @@ export async function ensureStored(
   let md5 = spec.md5;
   if (md5 === undefined) {
     const pointer = await store.stat(pointerKey(area, spec.name));
-    if (pointer) md5 = (await store.getJson<{ md5: string }>(pointerKey(area, spec.name))).md5;
+    if (pointer) {
+      const p = await store.getJson<{ md5: string; sha256?: string }>(pointerKey(area, spec.name));
+      // A copy stored for another prefix (the config now asks for other weights) does not count.
+      if (spec.sha256Prefix === undefined || p.sha256?.startsWith(spec.sha256Prefix.toLowerCase())) md5 = p.md5;
+    }
   }
   if (md5 !== undefined) {
     const key = storedFileKey(area, md5, spec.name);
@@ -124,7 +166,12 @@ export async function ensureStored(
   progress({ phase: 'upload', file: spec.name, bytes: got.bytes, total: got.bytes });
   await store.putFile(key, local);
   if (spec.md5 === undefined)
-    await store.putJson(pointerKey(area, spec.name), { md5: got.md5, bytes: got.bytes, firstSource: spec.urls });
+    await store.putJson(pointerKey(area, spec.name), {
+      md5: got.md5,
+      sha256: got.sha256,
+      bytes: got.bytes,
+      firstSource: spec.urls,
+    });
   return { name: spec.name, key, md5: got.md5, bytes: got.bytes, origin: 'download' };
 }
 

@@ -53,11 +53,11 @@ export type DatasetCounts = z.infer<typeof DatasetCountsSchema>;
 export const MIRRORS_ENV = 'BGBIAS_DATASET_MIRRORS';
 
 /**
- * The addresses to try for one file, in order: config mirrors for its name, env prefixes + name,
- * then the originals.
+ * The addresses to try for one file (a dataset file, the u2net model, the pretrained weights), in
+ * order: config mirrors for its name, env prefixes + name, then the originals.
  */
 export function downloadUrlsFor(
-  file: DatasetFile,
+  file: Pick<DatasetFile, 'name' | 'urls'>,
   mirrors: Record<string, readonly string[]> = {},
   env: NodeJS.ProcessEnv = process.env,
 ): string[] {

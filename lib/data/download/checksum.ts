@@ -12,6 +12,9 @@ export type HashAlgorithm = 'md5' | 'sha256';
 export interface ExpectedSums {
   md5?: string;
   sha256?: string;
+  /** The first hex digits of the sha256, where only those are published (torch.hub-style file
+   *  names such as bn_inception-52deb4733.pth). */
+  sha256Prefix?: string;
 }
 
 export class ChecksumMismatchError extends Error {
@@ -78,6 +81,13 @@ export async function verifyFile(
   for (const alg of expectedAlgorithms(expected)) {
     const want = normaliseSum(alg, expected[alg]!);
     if (actual[alg] !== want) throw new ChecksumMismatchError(label, alg, want, actual[alg]);
+  }
+  if (expected.sha256Prefix !== undefined) {
+    const prefix = expected.sha256Prefix.trim().toLowerCase();
+    if (!/^[0-9a-f]{6,64}$/.test(prefix))
+      throw new Error(`invalid sha256 prefix '${expected.sha256Prefix}' (expected 6-64 hex digits)`);
+    if (!actual.sha256.startsWith(prefix))
+      throw new ChecksumMismatchError(label, 'sha256', `${prefix}... (a prefix)`, actual.sha256);
   }
   return actual;
 }

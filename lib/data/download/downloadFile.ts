@@ -164,7 +164,7 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
  */
 export async function downloadFile(opts: DownloadOptions): Promise<DownloadResult> {
   const { url, dest } = opts;
-  const expected = { md5: opts.md5, sha256: opts.sha256 };
+  const expected = { md5: opts.md5, sha256: opts.sha256, sha256Prefix: opts.sha256Prefix };
   await fsp.mkdir(dirname(dest), { recursive: true });
   if (await exists(dest)) {
     try {

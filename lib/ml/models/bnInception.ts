@@ -326,6 +326,26 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
 }
 
 function checkGivenWeights(given: Map<string, TorchWeight>, shapes: Map<string, number[]>): void {
+  const problems = bnInceptionWeightProblems(given, shapes);
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 8).join('; ');
+    throw new Error(
+      `createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ` +
+        `${shown}${problems.length > 8 ? '; ...' : ''}`,
+    );
+  }
+}
+
+/**
+ * Every way a state_dict does not fit the model, one line per tensor ('name: shape [..] (n values),
+ * expected [..]', 'missing name [..]', 'unexpected weight name'). The embedder may be missing (the
+ * ImageNet file has none: it is initialised from the seed); Cadene's last_linear and
+ * num_batches_tracked are ignored.
+ */
+export function bnInceptionWeightProblems(
+  given: Map<string, TorchWeight>,
+  shapes: Map<string, number[]> = bnInceptionParameterShapes(),
+): string[] {
   const problems: string[] = [];
   for (const [name, shape] of shapes) {
     const w = given.get(name);
@@ -345,11 +365,5 @@ function checkGivenWeights(given: Map<string, TorchWeight>, shapes: Map<string, 
       problems.push(`unexpected weight ${name}`);
     }
   }
-  if (problems.length > 0) {
-    const shown = problems.slice(0, 8).join('; ');
-    throw new Error(
-      `createBnInception: weights do not match BN-Inception (${problems.length} problem(s)): ` +
-        `${shown}${problems.length > 8 ? '; ...' : ''}`,
-    );
-  }
+  return problems;
 }

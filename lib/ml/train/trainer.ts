@@ -1,4 +1,4 @@
-import * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs';
 import type { SplitData } from '../../data/splitData';
 import type { RgbImage } from '../../image/types';
 import { Rng } from '../../util/rng';
@@ -6,7 +6,8 @@ import type { MetricLoss } from '../losses/types';
 import type { EmbeddingModel } from '../models/types';
 import { MPerClassSampler } from '../sampler';
 import type { TransformConfig } from '../transforms/pipeline';
-import { batchTensor, trainBatch } from './batches';
+import { trainBatch } from './batches';
+import { trainStep } from './trainStep';
 import type { TrainingState } from './trainingState';
 import { validate, type ValidationScores } from './validate';
 
@@ -52,7 +53,6 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const monitored: 'clean' | 'corrupted' = o.mode === 'base' ? 'clean' : 'corrupted';
   const labelMap = contiguousLabels(o.train.labels);
   const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
-  const vars = [...o.model.trainableVariables(), ...o.loss.trainableVariables()];
   const valSeed = `${o.seed}/val-corrupted`;
   const valBackgrounds = o.valBackgrounds;
 
@@ -95,15 +95,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       );
       // The loss sees 0..C-1 labels (the class-weight matrix has C columns).
       host.labels = Int32Array.from(indices, (i) => trainLabels[i]);
-      const { value, grads } = tf.tidy(() => {
-        const x = batchTensor(host);
-        const y = tf.tensor1d(host.labels, 'int32');
-        return tf.variableGrads(() => o.loss.compute(o.model.embed(x), y), vars);
-      });
-      o.applyGradients(grads);
-      tf.dispose(grads);
-      const lossValue = (await value.data())[0];
-      value.dispose();
+      const lossValue = await trainStep(o.model, o.loss, o.applyGradients, host);
       if (!Number.isFinite(lossValue))
         throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, step ${steps + 1}`);
       lossSum += lossValue;
