@@ -36,7 +36,7 @@ import {
 import { sampleInstance } from '../lib/data/synthetic/instance';
 import { initBackend } from '../lib/ml/backend';
 import { buildCell, transformOf } from '../activities/buildCell';
-import { decodeWeights, encodeWeights } from '../lib/ml/train/checkpoint';
+import { decodeWeights, encodeWeights } from '../lib/ml/checkpoint/weights';
 import { contiguousLabels, trainModel } from '../lib/ml/train/trainer';
 import { scoreSplit } from '../lib/ml/train/validate';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeTensorFile, encodeTensorFile } from '../../../lib/ml/checkpoint/tensorFile';
+import { decodeTensorFile, encodeTensorFile } from '../../../../lib/ml/checkpoint/tensorFile';
 
 test('tensor file round-trips float32 bits, shapes and metadata', () => {
   const a = new Float32Array([1.5, -0, Number.MIN_VALUE, 3.4028234663852886e38, NaN, 1e-45]);

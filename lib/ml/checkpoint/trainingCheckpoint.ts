@@ -1,32 +1,14 @@
-import * as tf from '@tensorflow/tfjs';
+/**
+ * A training checkpoint: everything a retried attempt needs to continue exactly where the last one
+ * stopped (weights by stable names, RMSprop buffers, the training state with early stopping and
+ * history). The trainer writes one after every epoch (activities/training/cellCheckpoints.ts).
+ */
 import type { MetricLoss } from '../losses/types';
 import type { EmbeddingModel } from '../models/types';
 import type { RMSpropState, TorchRMSprop } from '../optim/rmsprop';
-import { decodeTensorFile, encodeTensorFile, type TensorRecord } from '../checkpoint/tensorFile';
-import type { TrainingState } from './trainingState';
-
-/**
- * Checkpoints name every variable by a stable name (model weights by their state-dict names, loss
- * weights as `loss/<i>`): tfjs's own variable names are process-local counters, so a checkpoint
- * written by one worker process must not depend on them.
- */
-function stableNames(model: EmbeddingModel, loss: MetricLoss): Map<tf.Variable, string> {
-  const names = new Map<tf.Variable, string>();
-  for (const [name, v] of model.namedWeights()) names.set(v, `model/${name}`);
-  loss.trainableVariables().forEach((v, i) => names.set(v, `loss/${i}`));
-  return names;
-}
-
-async function variableRecords(names: Map<tf.Variable, string>): Promise<Map<string, TensorRecord>> {
-  const out = new Map<string, TensorRecord>();
-  for (const [v, name] of names) out.set(name, { shape: [...v.shape], data: (await v.data()) as Float32Array });
-  return out;
-}
-
-/** Best weights only (model + loss), for evaluation and attribution. */
-export async function encodeWeights(model: EmbeddingModel, loss: MetricLoss, meta: unknown = {}): Promise<Buffer> {
-  return encodeTensorFile(await variableRecords(stableNames(model, loss)), meta);
-}
+import type { TrainingState } from '../train/trainingState';
+import { decodeTensorFile, encodeTensorFile } from './tensorFile';
+import { assignWeights, stableNames, variableRecords } from './weights';
 
 /** Everything to resume training exactly: weights, optimizer buffers, training state. */
 export async function encodeCheckpoint(
@@ -55,29 +37,6 @@ export async function encodeCheckpoint(
     buffers,
   };
   return encodeTensorFile(tensors, { state, optimizer: optimizerMeta });
-}
-
-/** Assigns stored weights to the model's and loss's variables; every variable must be present. */
-export function assignWeights(
-  records: Map<string, TensorRecord>,
-  model: EmbeddingModel,
-  loss: MetricLoss | undefined,
-  source: string,
-): void {
-  const names = loss ? stableNames(model, loss) : new Map([...model.namedWeights()].map(([n, v]) => [v, `model/${n}`]));
-  for (const [v, name] of names) {
-    const r = records.get(name);
-    if (!r) throw new Error(`${source}: no weights for ${name}`);
-    if (!tf.util.arraysEqual(r.shape, v.shape))
-      throw new Error(`${source}: ${name} has shape [${r.shape}], the model needs [${v.shape}]`);
-    tf.tidy(() => v.assign(tf.tensor(r.data, r.shape, 'float32')));
-  }
-}
-
-export function decodeWeights(buf: Buffer, source: string, model: EmbeddingModel, loss?: MetricLoss): unknown {
-  const { meta, tensors } = decodeTensorFile(buf, source);
-  assignWeights(tensors, model, loss, source);
-  return meta;
 }
 
 /** Restores weights and optimizer buffers; returns the training state to continue from. */
