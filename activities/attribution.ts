@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ExperimentConfig } from '../configs/schema';
 import { encodeTensorFile, type TensorRecord } from '../lib/ml/checkpoint/tensorFile';
-import { attentionMap } from '../lib/ml/attribution/attentionMap';
+import { smoothGradAttentionMap } from '../lib/ml/attribution/smoothGrad';
 import { attentionScore } from '../lib/ml/attribution/attentionScore';
 import { blackReferenceEmbedding } from '../lib/ml/attribution/blackReference';
 import { contiguousLabels } from '../lib/ml/train/trainer';
@@ -81,7 +81,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
             const item = await test.get(idx);
             const t = evalTransform(item.image, item.mask, cfg);
             const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
-            const map = attentionMap(built.model, image, reference, built.loss.distance, rng, {
+            const map = smoothGradAttentionMap(built.model, image, reference, built.loss.distance, rng, {
               copies: config.attribution.copies,
               noiseLevel: config.attribution.noiseLevel,
             });

@@ -9,7 +9,8 @@ import type { DataCache } from './dataCache';
 import { loadTrainedCell } from './train';
 import type { BackgroundsRef, DatasetRef, EvalResult, RepeatedScore, TrainResult } from './types';
 
-const STAGE_VERSION = 1;
+// 2: metrics.json's "corrupted" became "swapped".
+const STAGE_VERSION = 2;
 
 export interface EvaluateCellInput {
   config: ExperimentConfig;
@@ -19,11 +20,14 @@ export interface EvaluateCellInput {
   train: TrainResult;
 }
 
-/** Seed of swapped-background repetition r: derived from the run seed ([fix] of docs/protocol.md section 5). */
-export const corruptedTestSeed = (seed: number, r: number) => `${seed}/test-corrupted/${r}`;
+/**
+ * Seed of swapped-background repetition r: derived from the run seed ([fix] of docs/protocol.md section 5). The
+ * string keeps the reference's word ("corrupted"): renaming it would change every draw.
+ */
+export const swappedTestSeed = (seed: number, r: number) => `${seed}/test-corrupted/${r}`;
 
 /**
- * Test of the best checkpoint: clean once, then `corruptedRepetitions` times with every test image
+ * Test of the best checkpoint: clean once, then `swappedRepetitions` times with every test image
  * (query and gallery) composited onto a fresh test-pool background; mean and sample std (ddof 1).
  */
 export function evaluateCell(stores: Stores, data: DataCache) {
@@ -32,7 +36,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
     const store = await stores.get(config.storage.bucket);
     const inputs = {
       cell,
-      repetitions: config.evaluation.corruptedRepetitions,
+      repetitions: config.evaluation.swappedRepetitions,
       transform: config.transform,
       version: 'seeded-test-backgrounds',
     };
@@ -62,14 +66,14 @@ export function evaluateCell(stores: Stores, data: DataCache) {
             heartbeat({ phase, images: `${done}/${total}` });
           const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
           const reps: Scores[] = [];
-          for (let r = 0; r < config.evaluation.corruptedRepetitions; r++) {
+          for (let r = 0; r < config.evaluation.swappedRepetitions; r++) {
             reps.push(
               await scoreSplit(
                 built.model,
                 test,
                 cfg,
-                { backgrounds: testBackgrounds, seed: corruptedTestSeed(cell.seed, r) },
-                progress(`corrupted ${r + 1}`),
+                { backgrounds: testBackgrounds, seed: swappedTestSeed(cell.seed, r) },
+                progress(`swapped ${r + 1}`),
               ),
             );
           }
@@ -79,7 +83,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
           };
           const metrics = {
             clean,
-            corrupted: {
+            swapped: {
               mapAtR: repeated('mapAtR'),
               precisionAt1: repeated('precisionAt1'),
               rPrecision: repeated('rPrecision'),
@@ -92,7 +96,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
         }
       },
     );
-    const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'corrupted'>;
-    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, clean: m.clean, corrupted: m.corrupted };
+    const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'swapped'>;
+    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, clean: m.clean, swapped: m.swapped };
   };
 }

@@ -11,10 +11,12 @@ import {
   type Report,
   type ReportCell,
 } from '../lib/report';
+import { cellKey, readCellRecord } from './cells';
 import { cachedStage, type Stores } from './context';
 import type { AttributionResult, CellRecord } from './types';
 
-const STAGE_VERSION = 1;
+// 2: report.json's cells carry "swapped" (was "corrupted").
+const STAGE_VERSION = 2;
 
 export interface ReportInput {
   cellId: string;
@@ -33,7 +35,7 @@ export function writeReport(stores: Stores) {
     const store = await stores.get(config.storage.bucket);
     const records = new Map<string, CellRecord>();
     for (const a of attributions)
-      records.set(a.cellId, await store.getJson<CellRecord>(`${config.experiment}/cells/${a.cellId}.json`));
+      records.set(a.cellId, await readCellRecord(store, cellKey(config.experiment, a.cellId)));
     const upstream = attributions.flatMap((a) => [records.get(a.cellId)!.evaluation.digest, a.attribution.digest]);
     const stage = await cachedStage(
       store,
@@ -53,7 +55,7 @@ export function writeReport(stores: Stores) {
             bestEpoch: r.train.bestEpoch,
             epochsTrained: r.train.epochsTrained,
             clean: r.evaluation.clean,
-            corrupted: r.evaluation.corrupted,
+            swapped: r.evaluation.swapped,
             attention: a.attribution.attention,
           };
         });

@@ -15,7 +15,8 @@ import type { DataCache } from './dataCache';
 import { loadPretrained } from './pretrained';
 import type { BackgroundsRef, DatasetRef, TrainHeartbeat, TrainResult } from './types';
 
-const STAGE_VERSION = 1;
+// 2: "corrupted" became "swapped" in history.json (valSwapped) and the checkpoint state (monitored).
+const STAGE_VERSION = 2;
 
 export interface TrainCellInput {
   config: ExperimentConfig;
@@ -122,12 +123,12 @@ export function trainCell(stores: Stores, data: DataCache) {
               Object.assign(beat, {
                 epoch: s.epoch,
                 step: 0,
-                metric: s.monitored === 'clean' ? last.valClean.mapAtR : last.valCorrupted.mapAtR,
+                metric: s.monitored === 'clean' ? last.valClean.mapAtR : last.valSwapped.mapAtR,
                 checkpointKey,
               });
               heartbeat(beat);
               logInfo(
-                `${id}: epoch ${s.epoch} loss ${last.trainLoss?.toFixed(4)} val MAP@R clean ${last.valClean.mapAtR.toFixed(4)} corrupted ${last.valCorrupted.mapAtR.toFixed(4)}${improved ? ' (best)' : ''}`,
+                `${id}: epoch ${s.epoch} loss ${last.trainLoss?.toFixed(4)} val MAP@R clean ${last.valClean.mapAtR.toFixed(4)} swapped ${last.valSwapped.mapAtR.toFixed(4)}${improved ? ' (best)' : ''}`,
               );
               await signalProgress(input, {
                 cellId: id,
@@ -135,7 +136,7 @@ export function trainCell(stores: Stores, data: DataCache) {
                 maxEpochs: config.training.maxEpochs,
                 trainLoss: last.trainLoss,
                 valClean: last.valClean.mapAtR,
-                valCorrupted: last.valCorrupted.mapAtR,
+                valSwapped: last.valSwapped.mapAtR,
                 resumedFromEpoch,
               });
             },

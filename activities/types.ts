@@ -58,7 +58,7 @@ export interface TrainResult extends StageRef {
   bestEpoch: number;
   epochsTrained: number;
   bestMetric: number;
-  monitored: 'clean' | 'corrupted';
+  monitored: 'clean' | 'swapped';
   bestWeightsKey: string;
   /** The epoch a retried attempt resumed from, if it did. */
   resumedFromEpoch?: number;
@@ -73,7 +73,8 @@ export interface TrainResult extends StageRef {
 
 export interface EvalResult extends StageRef {
   clean: RetrievalScores;
-  corrupted: { mapAtR: RepeatedScore; precisionAt1: RepeatedScore; rPrecision: RepeatedScore };
+  /** Over `evaluation.swappedRepetitions` swapped-background tests. */
+  swapped: { mapAtR: RepeatedScore; precisionAt1: RepeatedScore; rPrecision: RepeatedScore };
 }
 
 export interface AttributionResult extends StageRef {

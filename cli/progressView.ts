@@ -19,7 +19,7 @@ export function describeRunning(p: Progress): string {
       const loss = c.trainLoss !== undefined ? ` loss ${c.trainLoss.toFixed(3)}` : '';
       const val =
         c.valClean !== undefined
-          ? ` val MAP@R ${(100 * c.valClean).toFixed(1)}/${(100 * (c.valCorrupted ?? NaN)).toFixed(1)}`
+          ? ` val MAP@R ${(100 * c.valClean).toFixed(1)}/${(100 * (c.valSwapped ?? NaN)).toFixed(1)}`
           : '';
       const resumed = c.resumedFromEpoch !== undefined ? ` (resumed from epoch ${c.resumedFromEpoch})` : '';
       return `${c.id}${epoch}${loss}${val}${resumed}`;

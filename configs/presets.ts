@@ -12,7 +12,7 @@ const common = {
   losses: LOSS_NAMES,
   modes: MODES,
   storage: { bucket: 'bgbias' },
-  evaluation: { corruptedRepetitions: 5 },
+  evaluation: { swappedRepetitions: 5 },
   data: {
     paperRepoUrl: PAPER_REPO_RAW,
     mirrors: {},

@@ -107,7 +107,7 @@ export const TrainingSchema = z.strictObject({
 
 export const EvaluationSchema = z.strictObject({
   /** Swapped-background test repetitions, each with freshly seeded backgrounds (docs/protocol.md section 5). */
-  corruptedRepetitions: positiveInt,
+  swappedRepetitions: positiveInt,
 });
 
 export const AttributionSchema = z.strictObject({

@@ -28,6 +28,12 @@ export function upgradeStoredConfig(raw: unknown): unknown {
   if (isRecord(model) && typeof model.kind === 'string' && MODEL_FIELDS[model.kind]) {
     out.model = Object.fromEntries(MODEL_FIELDS[model.kind].filter((k) => k in model).map((k) => [k, model[k]]));
   }
+  // 2026-12: evaluation.corruptedRepetitions became evaluation.swappedRepetitions (one term, "swapped").
+  const evaluation = out.evaluation;
+  if (isRecord(evaluation) && 'corruptedRepetitions' in evaluation && !('swappedRepetitions' in evaluation)) {
+    const { corruptedRepetitions, ...rest } = evaluation;
+    out.evaluation = { ...rest, swappedRepetitions: corruptedRepetitions };
+  }
   return out;
 }
 

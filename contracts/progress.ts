@@ -18,7 +18,7 @@ export interface CellProgressSignal {
   maxEpochs: number;
   trainLoss?: number;
   valClean?: number;
-  valCorrupted?: number;
+  valSwapped?: number;
   resumedFromEpoch?: number;
 }
 

@@ -53,7 +53,7 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
     mode: r.cell.mode,
     seed: r.cell.seed,
     state: 'pending' as StageState,
-    test: { clean: r.evaluation.clean, corruptedMapAtR: r.evaluation.corrupted.mapAtR.mean },
+    test: { clean: r.evaluation.clean, swappedMapAtR: r.evaluation.swapped.mapAtR.mean },
   }));
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
   const g = gpu(config.training.heartbeatSeconds);

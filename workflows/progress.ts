@@ -22,9 +22,9 @@ export interface CellProgress {
   maxEpochs?: number;
   trainLoss?: number;
   valClean?: number;
-  valCorrupted?: number;
+  valSwapped?: number;
   resumedFromEpoch?: number;
-  test?: { clean: RetrievalScores; corruptedMapAtR: number };
+  test?: { clean: RetrievalScores; swappedMapAtR: number };
   attention?: number;
   error?: string;
 }

@@ -32,7 +32,7 @@ export interface ReproducePaperResult {
     evaluationCached: boolean;
     resumedFromEpoch?: number;
     clean: RetrievalScores;
-    corruptedMapAtR: number;
+    swappedMapAtR: number;
   }>;
   reportPrefix: string;
   reportCached: boolean;
@@ -63,7 +63,7 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
       maxEpochs: s.maxEpochs,
       trainLoss: s.trainLoss,
       valClean: s.valClean,
-      valCorrupted: s.valCorrupted,
+      valSwapped: s.valSwapped,
     });
     if (s.resumedFromEpoch !== undefined) c.resumedFromEpoch = s.resumedFromEpoch;
   });
@@ -150,7 +150,7 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
         evaluationCached: r.evaluation.cached,
         resumedFromEpoch: r.train.resumedFromEpoch,
         clean: r.evaluation.clean,
-        corruptedMapAtR: r.evaluation.corrupted.mapAtR.mean,
+        swappedMapAtR: r.evaluation.swapped.mapAtR.mean,
       })),
       reportPrefix: analysis.reportPrefix,
       reportCached: analysis.reportCached,
@@ -178,7 +178,7 @@ async function runCell(
     ]);
     c.state = record.train.cached && record.evaluation.cached ? 'cached' : 'done';
     c.epoch = record.train.epochsTrained;
-    c.test = { clean: record.evaluation.clean, corruptedMapAtR: record.evaluation.corrupted.mapAtR.mean };
+    c.test = { clean: record.evaluation.clean, swappedMapAtR: record.evaluation.swapped.mapAtR.mean };
     return record;
   } catch (err) {
     c.state = 'failed';

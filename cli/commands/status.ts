@@ -53,7 +53,7 @@ export function formatProgress(p: Progress): string {
     lines.push(
       '',
       'cell                                              state    epoch   ' +
-        'val clean/corr   test clean/swapped  attention',
+        'val clean/swap   test clean/swapped  attention',
     );
     for (const c of p.cells) {
       lines.push(
@@ -61,8 +61,8 @@ export function formatProgress(p: Progress): string {
           c.id.padEnd(50),
           c.state.padEnd(8),
           (c.epoch !== undefined ? `${c.epoch}/${c.maxEpochs ?? '?'}` : '-').padEnd(7),
-          `${pct(c.valClean)}/${pct(c.valCorrupted)}`.padEnd(16),
-          (c.test ? `${pct(c.test.clean.mapAtR)}/${pct(c.test.corruptedMapAtR)}` : '-').padEnd(19),
+          `${pct(c.valClean)}/${pct(c.valSwapped)}`.padEnd(16),
+          (c.test ? `${pct(c.test.clean.mapAtR)}/${pct(c.test.swappedMapAtR)}` : '-').padEnd(19),
           c.attention !== undefined ? c.attention.toFixed(3) : '-',
         ].join(' '),
       );

@@ -20,7 +20,7 @@ export function renderBarChartSvg(cells: readonly ReportCell[]): string {
     plotH = 220,
     bottom = 110;
   const maxValue =
-    Math.max(...cells.map((c) => Math.max(c.clean.mapAtR, c.corrupted.mapAtR.mean + c.corrupted.mapAtR.std))) * 100;
+    Math.max(...cells.map((c) => Math.max(c.clean.mapAtR, c.swapped.mapAtR.mean + c.swapped.mapAtR.std))) * 100;
   const yMax = Math.max(10, Math.ceil(maxValue / 10) * 10);
   const y = (v: number) => top + plotH - (v / yMax) * plotH;
   const parts: string[] = [];
@@ -30,8 +30,8 @@ export function renderBarChartSvg(cells: readonly ReportCell[]): string {
     const start = x;
     for (const c of own) {
       const clean = c.clean.mapAtR * 100,
-        sw = c.corrupted.mapAtR.mean * 100,
-        sd = c.corrupted.mapAtR.std * 100;
+        sw = c.swapped.mapAtR.mean * 100,
+        sd = c.swapped.mapAtR.std * 100;
       const name = `${c.loss}${c.mode === 'bgaugment' ? ' + BGA' : ''}`;
       parts.push(
         `<rect x="${x}" y="${y(clean).toFixed(1)}" width="${bar}" height="${(y(0) - y(clean)).toFixed(1)}" ` +

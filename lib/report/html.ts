@@ -9,6 +9,11 @@ import type { Effect, Report } from './schema';
 import { maskQualityModel, table1Model, table2Model } from './tables';
 import { formatNumber, htmlEscape as esc, renderHtmlTable } from './tableModel';
 
+/** The report's one explanation of the term (tables.md and report.html show it under Table 1). */
+export const SWAPPED_LEGEND =
+  'Swapped: every test image, query and gallery alike, composited onto a fresh random background of the test pool; ' +
+  'mean ± sample std over the repetitions. The reference code\'s metric names call this test "corrupted".';
+
 export interface ReportFigures {
   /** Path of the attention figure PNG relative to report.html. */
   attentionFigurePng?: string;
@@ -91,9 +96,9 @@ function cellsTable(report: Report): string {
       pct(c.clean.mapAtR),
       pct(c.clean.precisionAt1),
       pct(c.clean.rPrecision),
-      `${pct(c.corrupted.mapAtR.mean)} ± ${pct(c.corrupted.mapAtR.std)}`,
-      `${pct(c.corrupted.precisionAt1.mean)} ± ${pct(c.corrupted.precisionAt1.std)}`,
-      `${pct(c.corrupted.rPrecision.mean)} ± ${pct(c.corrupted.rPrecision.std)}`,
+      `${pct(c.swapped.mapAtR.mean)} ± ${pct(c.swapped.mapAtR.std)}`,
+      `${pct(c.swapped.precisionAt1.mean)} ± ${pct(c.swapped.precisionAt1.std)}`,
+      `${pct(c.swapped.rPrecision.mean)} ± ${pct(c.swapped.rPrecision.std)}`,
       c.attention ? `${formatNumber(c.attention.mean, 2)} ± ${formatNumber(c.attention.std, 2)}` : '–',
     ];
     return `<tr>${vals.map((v, k) => (k < 3 ? `<td>${esc(v)}</td>` : `<td class="num">${esc(v)}</td>`)).join('')}</tr>`;
@@ -126,7 +131,7 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
     '<h2>Effect of swapping backgrounds</h2>',
     effectSection(effectOf(report)),
     '<h2>Table 1: MAP@R x 100, clean and with swapped backgrounds</h2>',
-    '<p class="note">Corrupted: mean ± sample std over the repetitions with fresh random backgrounds.</p>',
+    `<p class="note">${esc(SWAPPED_LEGEND)}</p>`,
     renderHtmlTable(table1Model(report)),
     // one chart per dataset, side by side where the page is wide enough
     `<div class="charts">${datasets.map((d) => `<div class="chart">${chartOf(d)}</div>`).join('\n')}</div>`,

@@ -9,14 +9,14 @@ const fraction = z.number().min(0).max(1);
 /** Clean test metrics: one deterministic evaluation. */
 export const CleanMetricsSchema = z.strictObject({ mapAtR: fraction, precisionAt1: fraction, rPrecision: fraction });
 
-/** A metric over the corrupted repetitions: mean, sample std (ddof 1) and the values themselves. */
+/** A metric over the swapped-background repetitions: mean, sample std (ddof 1) and the values themselves. */
 export const RepeatedMetricSchema = z.strictObject({
   mean: fraction,
   std: z.number().min(0),
   reps: z.array(fraction).min(1),
 });
 
-export const CorruptedMetricsSchema = z.strictObject({
+export const SwappedMetricsSchema = z.strictObject({
   mapAtR: RepeatedMetricSchema,
   precisionAt1: RepeatedMetricSchema,
   rPrecision: RepeatedMetricSchema,
@@ -37,7 +37,7 @@ export const ReportCellSchema = z.strictObject({
   bestEpoch: z.number().int().min(0),
   epochsTrained: z.number().int().min(0),
   clean: CleanMetricsSchema,
-  corrupted: CorruptedMetricsSchema,
+  swapped: SwappedMetricsSchema,
   attention: AttentionSummarySchema.optional(),
 });
 
@@ -101,6 +101,11 @@ export type Effect = z.infer<typeof EffectSchema>;
 export function parseReport(value: unknown, source = 'report'): Report {
   const r = ReportSchema.safeParse(value);
   if (!r.success) {
+    const first = (value as { cells?: Array<Record<string, unknown>> } | null)?.cells?.[0];
+    if (first && 'corrupted' in first && !('swapped' in first))
+      throw new Error(
+        `invalid report: ${source} was written by an older bgbias (cells[].corrupted, now cells[].swapped); rerun the report (bgbias analyze)`,
+      );
     const issues = r.error.issues.map((i) => `${[source, ...i.path].join('.')}: ${i.message}`);
     throw new Error(`invalid report: ${issues.join('; ')}`);
   }

@@ -1,7 +1,7 @@
 /**
  * The paper's tables from a report (docs/protocol.md section 12):
- * Table 1: MAP@R x 100, rows = loss and loss + BGAugment, columns = dataset x {clean, corrupted},
- * corrupted as mean ± sample std over the repetitions. Table 2: attention score mean ± std.
+ * Table 1: MAP@R x 100, rows = loss and loss + BGAugment, columns = dataset x {clean, swapped},
+ * swapped as mean ± sample std over the repetitions. Table 2: attention score mean ± std.
  * Mask quality: IoU and overlap summaries per dataset.
  * Row and column order follow the first appearance in report.cells, so the caller's grid order is kept.
  */
@@ -61,7 +61,7 @@ export function table1Model(report: Report): TableModel {
     decimals: 2,
     columns: datasets.flatMap((d) => [
       { label: 'clean', group: d },
-      { label: 'corrupted', group: d, pm: true },
+      { label: 'swapped', group: d, pm: true },
     ]),
     rows: rows.map((r) => ({
       label: r.label,
@@ -70,7 +70,7 @@ export function table1Model(report: Report): TableModel {
         if (!c) return [missing, missing];
         return [
           { kind: 'number', value: c.clean.mapAtR * 100 },
-          { kind: 'pm', mean: c.corrupted.mapAtR.mean * 100, std: c.corrupted.mapAtR.std * 100 },
+          { kind: 'pm', mean: c.swapped.mapAtR.mean * 100, std: c.swapped.mapAtR.std * 100 },
         ];
       }),
     })),

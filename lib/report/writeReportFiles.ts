@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { renderHtml } from './html';
+import { renderHtml, SWAPPED_LEGEND } from './html';
 import { parseReport, type Report } from './schema';
 import { renderMaskQualityTable, renderTable1, renderTable2 } from './tables';
 
@@ -27,7 +27,9 @@ export async function writeReportFiles(
   const md = [
     `# ${r.experiment} (${r.preset})`,
     '',
-    '## Table 1: MAP@R x 100 (clean | corrupted mean ± std)',
+    '## Table 1: MAP@R x 100 (clean | swapped mean ± std)',
+    '',
+    SWAPPED_LEGEND,
     '',
     renderTable1(r, 'md'),
     ...(hasAttention ? ['## Table 2: attention score (mean ± std)', '', renderTable2(r, 'md')] : []),

@@ -23,7 +23,7 @@ export function tinyOverrides(experiment: string, extra: Record<string, unknown>
     'sampler.iterationsPerEpoch': 3,
     'training.maxEpochs': 2,
     'training.heartbeatSeconds': 2,
-    'evaluation.corruptedRepetitions': 2,
+    'evaluation.swappedRepetitions': 2,
     'attribution.copies': 3,
     'attribution.maxImages': 4,
     'attribution.figureImages': 2,

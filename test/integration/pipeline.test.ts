@@ -82,7 +82,7 @@ test(
     const report = parseReport(await store.getJson(`${first.result.reportPrefix}/report.json`));
     assert.equal(report.cells.length, 2);
     for (const c of report.cells) {
-      assert.equal(c.corrupted.mapAtR.reps.length, 2);
+      assert.equal(c.swapped.mapAtR.reps.length, 2);
       assert.ok(c.attention && c.attention.n === 4);
     }
     const trainKeys = (await store.list('e2e/train/')).length;

@@ -124,6 +124,6 @@ test(
       (await store.getJson<EpochRecord[]>(key)).map(({ seconds: _s, ...rest }) => rest);
     assert.deepEqual(await history(cell.train.historyKey), await history(ref.train.historyKey));
     assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
-    assert.deepEqual(cell.evaluation.corrupted, ref.evaluation.corrupted);
+    assert.deepEqual(cell.evaluation.swapped, ref.evaluation.swapped);
   },
 );

@@ -11,7 +11,7 @@
  * - all-zero attention: a_m = 0/0 -> NaN;
  * - mask all ones (p_m = 1): a_m = 1 and the score is 0/0 -> NaN;
  * - mask all zeros (p_m = 0, no object): a_m = 0, score = 0 (the formula is well defined there);
- * - NaN in the attention (attentionMap's flat-gradient case, v_max = v_min) -> NaN.
+ * - NaN in the attention (smoothGradAttentionMap's flat-gradient case, v_max = v_min) -> NaN.
  * Callers aggregating scores must decide about NaN explicitly (stats.ts refuses non-finite values).
  * Sizes must match and mask values must lie in [0, 1]; anything else is an error.
  */

@@ -41,13 +41,13 @@ export function trainBatch(
 }
 
 /**
- * An evaluation batch: val transform; with `backgrounds`, the swapped-background (corrupted) variant
- * where every image is composited onto a train-transformed background drawn from `rng`.
+ * An evaluation batch: val transform; with `swapped`, the swapped-background variant where every
+ * image is composited onto a train-transformed background drawn from `swapped.rng`.
  */
 export function evalBatch(
   items: readonly DecodedItem[],
   cfg: TransformConfig,
-  corrupted?: { backgrounds: readonly RgbImage[]; rng: Rng },
+  swapped?: { backgrounds: readonly RgbImage[]; rng: Rng },
 ): HostBatch {
   const px = cfg.crop * cfg.crop * 3;
   const n = items.length;
@@ -55,10 +55,10 @@ export function evalBatch(
   const labels = new Int32Array(n);
   for (let b = 0; b < n; b++) {
     const item = items[b];
-    const t = evalTransform(item.image, corrupted ? item.mask : undefined, cfg);
+    const t = evalTransform(item.image, swapped ? item.mask : undefined, cfg);
     let x = t.image;
-    if (corrupted) {
-      const bg = backgroundTransform(corrupted.rng.pick(corrupted.backgrounds), cfg, corrupted.rng);
+    if (swapped) {
+      const bg = backgroundTransform(swapped.rng.pick(swapped.backgrounds), cfg, swapped.rng);
       x = compositeBackground(x, t.mask!, bg);
     }
     images.set(x, b * px);

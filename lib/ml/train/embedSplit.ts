@@ -14,7 +14,7 @@ export interface SplitEmbeddings {
 
 /**
  * Embeds a whole split with the val transform, optionally with swapped backgrounds drawn from a
- * stream seeded by `corrupted.seed` (so a repetition is reproducible: docs/protocol.md section 5 [fix]).
+ * stream seeded by `swapped.seed` (so a repetition is reproducible: docs/protocol.md section 5 [fix]).
  */
 export async function embedSplit(
   model: EmbeddingModel,
@@ -22,7 +22,7 @@ export async function embedSplit(
   cfg: TransformConfig,
   opts: {
     batchSize?: number;
-    corrupted?: { backgrounds: readonly RgbImage[]; seed: string };
+    swapped?: { backgrounds: readonly RgbImage[]; seed: string };
     onBatch?: (done: number, total: number) => void;
   } = {},
 ): Promise<SplitEmbeddings> {
@@ -30,13 +30,13 @@ export async function embedSplit(
   const dim = model.embeddingSize;
   const embeddings = new Float32Array(split.length * dim);
   const labels = new Int32Array(split.length);
-  const corrupted = opts.corrupted
-    ? { backgrounds: opts.corrupted.backgrounds, rng: Rng.fromSeed(opts.corrupted.seed) }
+  const swapped = opts.swapped
+    ? { backgrounds: opts.swapped.backgrounds, rng: Rng.fromSeed(opts.swapped.seed) }
     : undefined;
   for (let start = 0; start < split.length; start += batchSize) {
     const end = Math.min(split.length, start + batchSize);
     const items = await split.getMany(Array.from({ length: end - start }, (_, i) => start + i));
-    const batch = evalBatch(items, cfg, corrupted);
+    const batch = evalBatch(items, cfg, swapped);
     const out = tf.tidy(() => model.embed(batchTensor(batch)));
     embeddings.set(await out.data(), start * dim);
     out.dispose();

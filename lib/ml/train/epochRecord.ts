@@ -10,6 +10,6 @@ export interface EpochRecord {
   epoch: number;
   trainLoss?: number;
   valClean: RetrievalScores;
-  valCorrupted: RetrievalScores;
+  valSwapped: RetrievalScores;
   seconds: number;
 }

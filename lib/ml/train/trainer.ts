@@ -18,7 +18,7 @@ export interface TrainerOptions {
   applyGradients: (grads: tf.NamedTensorMap) => void;
   train: SplitData;
   val: SplitData;
-  /** docs/protocol.md section 5: the val pool, for BGAugment and the corrupted val metric. */
+  /** docs/protocol.md section 5: the val pool, for BGAugment and the swapped-background val metric. */
   valBackgrounds: readonly RgbImage[];
   mode: 'base' | 'bgaugment';
   transform: TransformConfig;
@@ -42,17 +42,18 @@ export interface TrainerOptions {
 
 /**
  * The reference training loop (docs/protocol.md section 7): M-per-class batches, train transform (+ BGAugment),
- * loss, RMSprop; validation (clean + corrupted val MAP@R) after every epoch; the monitored metric
- * (clean for base, corrupted for bgaugment) picks the best epoch and drives early stopping.
+ * loss, RMSprop; validation (clean + swapped val MAP@R) after every epoch; the monitored metric
+ * (clean for base, swapped for bgaugment) picks the best epoch and drives early stopping.
  *
  * Every epoch's random draws come from streams derived from (seed, epoch), so an attempt resumed from
  * the checkpoint of epoch e draws exactly what an uninterrupted run draws in epoch e+1.
  */
 export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const root = Rng.fromSeed(`train/${o.seed}`);
-  const monitored: 'clean' | 'corrupted' = o.mode === 'base' ? 'clean' : 'corrupted';
+  const monitored: 'clean' | 'swapped' = o.mode === 'base' ? 'clean' : 'swapped';
   const labelMap = contiguousLabels(o.train.labels);
   const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
+  // The seed string keeps the reference's word ("corrupted"): renaming it would change every draw.
   const valSeed = `${o.seed}/val-corrupted`;
   const valBackgrounds = o.valBackgrounds;
 
@@ -70,7 +71,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
     const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
     state = {
       ...state,
-      history: [{ epoch: 0, valClean: v.clean, valCorrupted: v.corrupted, seconds: (Date.now() - t0) / 1000 }],
+      history: [{ epoch: 0, valClean: v.clean, valSwapped: v.swapped, seconds: (Date.now() - t0) / 1000 }],
     };
   }
 
@@ -110,7 +111,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       valSeed,
       o.onValidationBatch,
     );
-    const metric = monitored === 'clean' ? v.clean.mapAtR : v.corrupted.mapAtR;
+    const metric = monitored === 'clean' ? v.clean.mapAtR : v.swapped.mapAtR;
     const improved = metric > state.bestMetric;
     const badEpochs = improved ? 0 : state.badEpochs + 1;
     state = {
@@ -126,7 +127,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
           epoch,
           trainLoss: lossSum / Math.max(1, steps),
           valClean: v.clean,
-          valCorrupted: v.corrupted,
+          valSwapped: v.swapped,
           seconds: (Date.now() - t0) / 1000,
         },
       ],

@@ -9,6 +9,6 @@ export interface TrainingState {
   /** Epochs since the monitored metric last improved (early stopping). */
   badEpochs: number;
   stopped: boolean;
-  monitored: 'clean' | 'corrupted';
+  monitored: 'clean' | 'swapped';
   history: EpochRecord[];
 }

@@ -13,7 +13,7 @@ export interface Scores {
 
 export interface ValidationScores {
   clean: Scores;
-  corrupted: Scores;
+  swapped: Scores;
 }
 
 /** Retrieval scores of a split's embeddings (query = reference = the split, self excluded). */
@@ -24,15 +24,15 @@ export async function scoreSplit(
   model: EmbeddingModel,
   split: SplitData,
   cfg: TransformConfig,
-  corrupted?: { backgrounds: readonly RgbImage[]; seed: string },
+  swapped?: { backgrounds: readonly RgbImage[]; seed: string },
   onBatch?: BatchProgress,
 ): Promise<Scores> {
-  const e = await embedSplit(model, split, cfg, { corrupted, onBatch });
+  const e = await embedSplit(model, split, cfg, { swapped, onBatch });
   const m = await retrievalMetricsAsync(e.embeddings, e.dim, e.labels);
   return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
 }
 
-/** Clean and corrupted val scores; the corrupted backgrounds are the same draws every epoch. */
+/** Clean and swapped-background val scores; the swapped backgrounds are the same draws every epoch. */
 export async function validate(
   model: EmbeddingModel,
   val: SplitData,
@@ -43,6 +43,6 @@ export async function validate(
 ): Promise<ValidationScores> {
   return {
     clean: await scoreSplit(model, val, cfg, undefined, onBatch),
-    corrupted: await scoreSplit(model, val, cfg, { backgrounds, seed }, onBatch),
+    swapped: await scoreSplit(model, val, cfg, { backgrounds, seed }, onBatch),
   };
 }

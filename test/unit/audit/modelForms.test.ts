@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/ml/backend';
-import { attentionMap } from '../../../lib/ml/attribution/attentionMap';
+import { smoothGradAttentionMap } from '../../../lib/ml/attribution/smoothGrad';
 import { parseInputConvention, readInputConvention, sidecarPath } from '../../../lib/audit/inputConvention';
 import type { AuditModel } from '../../../lib/audit/models/auditModel';
 import { loadTfjsModel } from '../../../lib/audit/models/tfjsModel';
@@ -104,7 +104,7 @@ test('tfjs forms support gradient attribution and give the same map; ONNX says w
     return tf.tidy(() => {
       const image = tf.tensor3d(pixels, [conv.size, conv.size, 3]);
       const reference = m.model.embed(tf.zeros([1, conv.size, conv.size, 3])).reshape([-1]) as tf.Tensor1D;
-      const map = attentionMap(m.model, image, reference, 'cosine', Rng.fromSeed('noise'), { copies: 4 });
+      const map = smoothGradAttentionMap(m.model, image, reference, 'cosine', Rng.fromSeed('noise'), { copies: 4 });
       return map.dataSync();
     });
   });

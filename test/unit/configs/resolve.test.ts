@@ -16,7 +16,7 @@ test('paper preset follows docs/protocol.md', () => {
   assert.equal(c.training.maxEpochs, 1000);
   assert.equal(c.transform.crop, 227);
   assert.deepEqual(c.transform.mean, [104, 117, 128]);
-  assert.equal(c.evaluation.corruptedRepetitions, 5);
+  assert.equal(c.evaluation.swappedRepetitions, 5);
   assert.equal(c.lossParams.cub200?.contrastive.posMargin, -0.19999999999999726);
   assert.equal(c.lossParams.sop?.arcface.scale, 220.36285192573413);
   assert.equal(PAPER_LOSS_PARAMS.cars196.normalized_softmax.lrLoss, 0.011046164985524668);

@@ -14,6 +14,7 @@ function olderFile(preset: 'smoke' | 'paper'): { today: unknown; old: Record<str
   const today = resolveExperiment({ preset });
   const old = JSON.parse(JSON.stringify(today));
   old.backend = 'auto';
+  old.evaluation = { corruptedRepetitions: today.evaluation.swappedRepetitions };
   old.model =
     today.model.kind === 'small-cnn'
       ? { ...today.model, pretrained: false, ...OLD_IMAGENET }
@@ -22,7 +23,7 @@ function olderFile(preset: 'smoke' | 'paper'): { today: unknown; old: Record<str
 }
 
 for (const preset of ['smoke', 'paper'] as const) {
-  test(`a ${preset} config.json written before the model union still reads, as today's configuration`, () => {
+  test(`a ${preset} config.json written before the model union and the swapped rename still reads, as today's`, () => {
     const { today, old } = olderFile(preset);
     // Today's schema alone refuses it (so the upgrade is what makes it readable)...
     const strict = ExperimentSchema.safeParse(old);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { attentionMap, normaliseAttention, summedAbsGradients } from '../../../lib/ml/attribution/attentionMap';
+import { normaliseAttention, smoothGradAttentionMap, summedAbsGradients } from '../../../lib/ml/attribution/smoothGrad';
 import { attentionScore } from '../../../lib/ml/attribution/attentionScore';
 import { mapQuantile } from '../../../lib/ml/attribution/quantile';
 import { blackReferenceEmbedding } from '../../../lib/ml/attribution/blackReference';
@@ -117,7 +117,7 @@ test('attention score: hand cases and documented degenerate cases', () => {
   assert.throws(() => attentionScore(A(-1, 2), A(1, 0)), /attention value -1 at index 0 is negative/);
 });
 
-test('attentionMap equals the torch autograd map with the same noise (both distances, batched)', () => {
+test('smoothGradAttentionMap equals the torch autograd map with the same noise (both distances, batched)', () => {
   const g = fx.gradient;
   const net = tinyNet();
   const image = tf.tensor3d(g.image, [g.height, g.width, 3]);
@@ -136,7 +136,7 @@ test('attentionMap equals the torch autograd map with the same noise (both dista
         };
         const sums = summedAbsGradients(net, image, reference, c.distance, Rng.fromSeed(1), opts);
         assertClose(sums, c.summedAbsGradients, 2e-4, `${c.distance} gradients (batch ${batchSize})`);
-        const map = attentionMap(net, image, reference, c.distance, Rng.fromSeed(1), opts);
+        const map = smoothGradAttentionMap(net, image, reference, c.distance, Rng.fromSeed(1), opts);
         assert.deepEqual(map.shape, [g.height, g.width]);
         const att = map.dataSync() as Float32Array;
         map.dispose();
@@ -150,25 +150,28 @@ test('attentionMap equals the torch autograd map with the same noise (both dista
   }
 });
 
-test('attentionMap with the seeded RNG: deterministic, in [0, 1], no leaked tensors', () => {
+test('smoothGradAttentionMap with the seeded RNG: deterministic, in [0, 1], no leaked tensors', () => {
   const g = fx.gradient;
   const net = tinyNet();
   const image = tf.tensor3d(g.image, [g.height, g.width, 3]);
   const reference = tf.tensor1d(g.baseEmbedding);
   const before = tf.memory().numTensors;
-  const a = attentionMap(net, image, reference, 'cosine', Rng.fromSeed('att'), { copies: 3 });
-  const b = attentionMap(net, image, reference, 'cosine', Rng.fromSeed('att'), { copies: 3 });
-  const c = attentionMap(net, image, reference, 'cosine', Rng.fromSeed('other'), { copies: 3 });
+  const a = smoothGradAttentionMap(net, image, reference, 'cosine', Rng.fromSeed('att'), { copies: 3 });
+  const b = smoothGradAttentionMap(net, image, reference, 'cosine', Rng.fromSeed('att'), { copies: 3 });
+  const c = smoothGradAttentionMap(net, image, reference, 'cosine', Rng.fromSeed('other'), { copies: 3 });
   assert.deepEqual(a.dataSync(), b.dataSync());
   assert.notDeepEqual(a.dataSync(), c.dataSync());
   assert.ok(Array.from(a.dataSync()).every((v) => v >= 0 && v <= 1));
   tf.dispose([a, b, c]);
   assert.equal(tf.memory().numTensors, before);
   assert.throws(
-    () => attentionMap(net, image, tf.tensor1d([1, 0]), 'cosine', Rng.fromSeed(1)),
+    () => smoothGradAttentionMap(net, image, tf.tensor1d([1, 0]), 'cosine', Rng.fromSeed(1)),
     /reference must be \[3\]/,
   );
-  assert.throws(() => attentionMap(net, image, reference, 'l1' as 'cosine', Rng.fromSeed(1)), /distance must be/);
+  assert.throws(
+    () => smoothGradAttentionMap(net, image, reference, 'l1' as 'cosine', Rng.fromSeed(1)),
+    /distance must be/,
+  );
   tf.dispose([image, reference]);
   net.dispose();
 });

@@ -21,7 +21,7 @@ test('no BGAugment drop gives a null ratio; missing attention gives null means; 
   const cells = sampleReport().cells.map((c) => ({ ...c, attention: undefined }));
   for (const c of cells)
     if (c.mode === 'bgaugment')
-      c.corrupted = { ...c.corrupted, mapAtR: { ...c.corrupted.mapAtR, mean: c.clean.mapAtR + 0.01 } };
+      c.swapped = { ...c.swapped, mapAtR: { ...c.swapped.mapAtR, mean: c.clean.mapAtR + 0.01 } };
   const e = computeEffect(cells);
   close(e.bgaugmentMeanDrop, -0.01, 'bgaugmentMeanDrop');
   assert.equal(e.ratio, null);

@@ -18,7 +18,7 @@ function cell(
     bestEpoch: 3,
     epochsTrained: 10,
     clean: { mapAtR: clean, precisionAt1: 0.9, rPrecision: 0.6 },
-    corrupted: { mapAtR: rep, precisionAt1: rep, rPrecision: rep },
+    swapped: { mapAtR: rep, precisionAt1: rep, rPrecision: rep },
     attention: { mean: attention, std: 0.05, n: 100 },
   };
 }

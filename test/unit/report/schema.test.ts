@@ -33,9 +33,18 @@ test('bad reports are rejected naming the field', () => {
   );
   assert.throws(
     bad((r) => {
-      r.cells[0].corrupted.mapAtR.reps = [];
+      r.cells[0].swapped.mapAtR.reps = [];
     }),
-    /report\.cells\.0\.corrupted\.mapAtR\.reps/,
+    /report\.cells\.0\.swapped\.mapAtR\.reps/,
+  );
+  assert.throws(
+    bad((r) => {
+      for (const c of r.cells) {
+        c.corrupted = c.swapped;
+        delete c.swapped;
+      }
+    }),
+    /report was written by an older bgbias \(cells\[\]\.corrupted, now cells\[\]\.swapped\)/,
   );
   assert.throws(
     bad((r) => {

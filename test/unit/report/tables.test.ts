@@ -4,11 +4,11 @@ import { renderMaskQualityTable, renderTable1, renderTable2 } from '../../../lib
 import { formatNumber } from '../../../lib/report/tableModel';
 import { sampleReport } from './sampleReport';
 
-test('Table 1 in Markdown: MAP@R x 100, corrupted as mean ± std, hand-computed', () => {
+test('Table 1 in Markdown: MAP@R x 100, swapped as mean ± std, hand-computed', () => {
   assert.equal(
     renderTable1(sampleReport(), 'md'),
     [
-      '| Loss | cub clean | cub corrupted | sop, v2 clean | sop, v2 corrupted |',
+      '| Loss | cub clean | cub swapped | sop, v2 clean | sop, v2 swapped |',
       '|:---|---:|---:|---:|---:|',
       '| arcface | 52.34 | 31.00 ± 1.58 | 20.00 | 10.00 ± 2.00 |',
       '| arcface + BGAugment | 48.00 | 45.67 ± 0.10 | 25.00 | 24.00 ± 0.50 |',
@@ -21,10 +21,11 @@ test('Table 1 as aligned text and as LaTeX', () => {
   assert.equal(
     renderTable1(sampleReport(), 'text'),
     [
-      'Loss                 cub clean  cub corrupted  sop, v2 clean  sop, v2 corrupted',
-      '-------------------  ---------  -------------  -------------  -----------------',
-      'arcface                  52.34   31.00 ± 1.58          20.00       10.00 ± 2.00',
-      'arcface + BGAugment      48.00   45.67 ± 0.10          25.00       24.00 ± 0.50',
+      // Column width = the wider of header and values: 'cub swapped' (11) < '31.00 ± 1.58' (12).
+      'Loss                 cub clean   cub swapped  sop, v2 clean  sop, v2 swapped',
+      '-------------------  ---------  ------------  -------------  ---------------',
+      'arcface                  52.34  31.00 ± 1.58          20.00     10.00 ± 2.00',
+      'arcface + BGAugment      48.00  45.67 ± 0.10          25.00     24.00 ± 0.50',
       '',
     ].join('\n'),
   );
@@ -35,7 +36,7 @@ test('Table 1 as aligned text and as LaTeX', () => {
       '\\toprule',
       ' & \\multicolumn{2}{c}{cub} & \\multicolumn{2}{c}{sop, v2} \\\\',
       '\\cmidrule(lr){2-3} \\cmidrule(lr){4-5}',
-      'Loss & clean & corrupted & clean & corrupted \\\\',
+      'Loss & clean & swapped & clean & swapped \\\\',
       '\\midrule',
       'arcface & 52.34 & 31.00 $\\pm$ 1.58 & 20.00 & 10.00 $\\pm$ 2.00 \\\\',
       'arcface + BGAugment & 48.00 & 45.67 $\\pm$ 0.10 & 25.00 & 24.00 $\\pm$ 0.50 \\\\',
@@ -85,14 +86,12 @@ test('Table 1 CSV round-trips: quoted names, numeric mean and std columns', () =
   report.cells[0].dataset = report.cells[1].dataset = report.cells[2].dataset = report.cells[3].dataset = 'sop, v2';
   report.cells[0].loss = report.cells[1].loss = 'arcface';
   const rows = parseCsv(renderTable1(report, 'csv'));
-  assert.deepEqual(rows[0], ['Loss', 'sop, v2 clean', 'sop, v2 corrupted mean', 'sop, v2 corrupted std']);
+  assert.deepEqual(rows[0], ['Loss', 'sop, v2 clean', 'sop, v2 swapped mean', 'sop, v2 swapped std']);
   const byLabel = new Map(rows.slice(1).map((r) => [r[0], r.slice(1).map(Number)]));
   assert.deepEqual([...byLabel.keys()], ['arcface', 'arcface + BGAugment', 'ms "v1"', 'ms "v1" + BGAugment']);
   for (const c of report.cells) {
     const label = c.mode === 'base' ? c.loss : `${c.loss} + BGAugment`;
-    const want = [c.clean.mapAtR, c.corrupted.mapAtR.mean, c.corrupted.mapAtR.std].map(
-      (v) => Math.round(v * 10000) / 100,
-    );
+    const want = [c.clean.mapAtR, c.swapped.mapAtR.mean, c.swapped.mapAtR.std].map((v) => Math.round(v * 10000) / 100);
     assert.deepEqual(byLabel.get(label), want, label);
   }
 });

@@ -24,8 +24,18 @@ test('writes report.json, tables, report.html and the figure; rejects a bad repo
       'tables.tex',
     ]);
     assert.deepEqual(JSON.parse(await readFile(join(dir, 'report.json'), 'utf8')), sampleReport());
-    assert.ok((await readFile(join(dir, 'tables.md'), 'utf8')).includes('| arcface | 52.34 | 31.00 ± 1.58 |'));
-    assert.ok((await readFile(join(dir, 'report.html'), 'utf8')).includes('src="attention.png"'));
+    const md = await readFile(join(dir, 'tables.md'), 'utf8');
+    const html = await readFile(join(dir, 'report.html'), 'utf8');
+    assert.ok(md.includes('| arcface | 52.34 | 31.00 ± 1.58 |'));
+    assert.ok(html.includes('src="attention.png"'));
+    // The legend says once what "swapped" is and that the reference's metric names say "corrupted".
+    for (const text of [md, html.replaceAll('&quot;', '"')]) {
+      assert.match(
+        text,
+        /Swapped: every test image, query and gallery alike, composited onto a fresh random background/,
+      );
+      assert.match(text, /metric names call this test "corrupted"/);
+    }
     assert.deepEqual(await readFile(join(dir, 'attention.png')), png);
 
     const bad = { ...sampleReport(), preset: '' };

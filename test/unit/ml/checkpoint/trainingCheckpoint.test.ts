@@ -49,7 +49,7 @@ const state: TrainingState = {
   bestMetric: 0.625,
   badEpochs: 1,
   stopped: false,
-  monitored: 'corrupted',
+  monitored: 'swapped',
   history: [],
 };
 

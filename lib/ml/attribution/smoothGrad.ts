@@ -1,5 +1,8 @@
 /**
- * Gradient attention maps (paper Section 6; docs/protocol.md section 10), as the reference's analysis.py:
+ * SmoothGrad attention maps (paper Section 6; docs/protocol.md section 10), as the reference's analysis.py.
+ * SmoothGrad (Smilkov et al., 2017) averages input gradients over noisy copies of the image, which
+ * removes the speckle of a single gradient; the paper's target is the embedding's distance to the
+ * embedding of a black image instead of a class score:
  *
  *   copies_c = image + N(0,1) * noiseLevel * (max(image) - min(image))          c = 1..copies
  *   target   = mean_c distance(embed(copies_c), reference)                      PML distance
@@ -20,7 +23,7 @@ import { mapQuantile } from './quantile';
 
 export type AttributionDistance = 'euclidean' | 'cosine';
 
-export interface AttentionMapOptions {
+export interface SmoothGradOptions {
   /** Noisy copies (reference: 25). */
   copies?: number;
   /** Noise std as a fraction of the image's value range (reference: 0.15). */
@@ -57,23 +60,23 @@ export function summedAbsGradients(
   reference: tf.Tensor1D,
   distance: AttributionDistance,
   rng: Rng,
-  opts: AttentionMapOptions = {},
+  opts: SmoothGradOptions = {},
 ): Float32Array {
   const copies = opts.copies ?? 25;
   const noiseLevel = opts.noiseLevel ?? 0.15;
   const batchSize = opts.batchSize ?? copies;
   if (image.rank !== 3 || image.shape[2] !== 3)
-    throw new Error(`attentionMap: image must be [H, W, 3], got [${image.shape.join(', ')}]`);
+    throw new Error(`smoothGrad: image must be [H, W, 3], got [${image.shape.join(', ')}]`);
   if (reference.rank !== 1 || reference.shape[0] !== model.embeddingSize) {
-    throw new Error(`attentionMap: reference must be [${model.embeddingSize}], got [${reference.shape.join(', ')}]`);
+    throw new Error(`smoothGrad: reference must be [${model.embeddingSize}], got [${reference.shape.join(', ')}]`);
   }
   if (distance !== 'euclidean' && distance !== 'cosine')
-    throw new Error(`attentionMap: distance must be 'euclidean' or 'cosine', got ${JSON.stringify(distance)}`);
+    throw new Error(`smoothGrad: distance must be 'euclidean' or 'cosine', got ${JSON.stringify(distance)}`);
   if (!Number.isInteger(copies) || copies < 1)
-    throw new Error(`attentionMap: copies must be a positive integer, got ${copies}`);
+    throw new Error(`smoothGrad: copies must be a positive integer, got ${copies}`);
   if (!Number.isInteger(batchSize) || batchSize < 1)
-    throw new Error(`attentionMap: batchSize must be a positive integer, got ${batchSize}`);
-  if (!(noiseLevel >= 0)) throw new Error(`attentionMap: noiseLevel must be >= 0, got ${noiseLevel}`);
+    throw new Error(`smoothGrad: batchSize must be a positive integer, got ${batchSize}`);
+  if (!(noiseLevel >= 0)) throw new Error(`smoothGrad: noiseLevel must be >= 0, got ${noiseLevel}`);
 
   const [h, w] = image.shape;
   const perCopy = h * w * 3;
@@ -88,7 +91,7 @@ export function summedAbsGradients(
   const count = copies * perCopy;
   const noise = opts.standardNormal ? opts.standardNormal(count) : defaultNormal(rng, count);
   if (!(noise instanceof Float32Array) || noise.length !== count) {
-    throw new Error(`attentionMap: standardNormal(${count}) returned ${noise?.length} values`);
+    throw new Error(`smoothGrad: standardNormal(${count}) returned ${noise?.length} values`);
   }
 
   const total = new Float32Array(h * w);
@@ -133,14 +136,14 @@ export function normaliseAttention(g: Float32Array, q = 0.99): Float32Array {
   return out;
 }
 
-/** The H x W attention map in [0, 1] of `image` ([H,W,3], val transform) for `model`. */
-export function attentionMap(
+/** The H x W SmoothGrad attention map in [0, 1] of `image` ([H,W,3], val transform) for `model`. */
+export function smoothGradAttentionMap(
   model: EmbeddingModel,
   image: tf.Tensor3D,
   reference: tf.Tensor1D,
   distance: AttributionDistance,
   rng: Rng,
-  opts: AttentionMapOptions = {},
+  opts: SmoothGradOptions = {},
 ): tf.Tensor2D {
   const g = summedAbsGradients(model, image, reference, distance, rng, opts);
   return tf.tensor2d(normaliseAttention(g, opts.quantile ?? 0.99), [image.shape[0], image.shape[1]]);
