@@ -7,6 +7,8 @@ import type { EmbeddingModel } from '../models/types';
 import { MPerClassSampler } from '../sampler';
 import type { TransformConfig } from '../transforms/pipeline';
 import { trainBatch } from './batches';
+import { monitoredMetricFor, monitoredValue, NO_BEST_EPOCH, selectBestEpoch } from './checkpointSelection';
+import { advanceEarlyStopping, EARLY_STOPPING_START } from './earlyStopping';
 import { trainStep } from './trainStep';
 import type { TrainingState } from './trainingState';
 import { validate, type ValidationScores } from './validate';
@@ -42,15 +44,15 @@ export interface TrainerOptions {
 
 /**
  * The reference training loop (docs/protocol.md section 7): M-per-class batches, train transform (+ BGAugment),
- * loss, RMSprop; validation (clean + swapped val MAP@R) after every epoch; the monitored metric
- * (clean for base, swapped for bgaugment) picks the best epoch and drives early stopping.
+ * loss, RMSprop; validation (clean + swapped val MAP@R) after every epoch; the monitored metric picks
+ * the best epoch (./checkpointSelection.ts) and drives early stopping (./earlyStopping.ts).
  *
  * Every epoch's random draws come from streams derived from (seed, epoch), so an attempt resumed from
  * the checkpoint of epoch e draws exactly what an uninterrupted run draws in epoch e+1.
  */
 export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const root = Rng.fromSeed(`train/${o.seed}`);
-  const monitored: 'clean' | 'swapped' = o.mode === 'base' ? 'clean' : 'swapped';
+  const monitored = monitoredMetricFor(o.mode);
   const labelMap = contiguousLabels(o.train.labels);
   const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
   // The seed string keeps the reference's word ("corrupted"): renaming it would change every draw.
@@ -59,10 +61,8 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
 
   let state: TrainingState = o.resume ?? {
     epoch: 0,
-    bestEpoch: -1,
-    bestMetric: -Infinity,
-    badEpochs: 0,
-    stopped: false,
+    ...NO_BEST_EPOCH,
+    ...EARLY_STOPPING_START,
     monitored,
     history: [],
   };
@@ -111,15 +111,11 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       valSeed,
       o.onValidationBatch,
     );
-    const metric = monitored === 'clean' ? v.clean.mapAtR : v.swapped.mapAtR;
-    const improved = metric > state.bestMetric;
-    const badEpochs = improved ? 0 : state.badEpochs + 1;
+    const { improved, ...best } = selectBestEpoch(state, epoch, monitoredValue(v, monitored));
     state = {
       epoch,
-      bestEpoch: improved ? epoch : state.bestEpoch,
-      bestMetric: improved ? metric : state.bestMetric,
-      badEpochs,
-      stopped: badEpochs >= o.patience,
+      ...best,
+      ...advanceEarlyStopping(state, improved, o.patience),
       monitored,
       history: [
         ...state.history,

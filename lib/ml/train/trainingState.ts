@@ -1,3 +1,4 @@
+import type { MonitoredMetric } from './checkpointSelection';
 import type { EpochRecord } from './epochRecord';
 
 /** Everything besides the weights that a checkpoint must hold to resume training exactly. */
@@ -6,9 +7,9 @@ export interface TrainingState {
   epoch: number;
   bestEpoch: number;
   bestMetric: number;
-  /** Epochs since the monitored metric last improved (early stopping). */
+  /** Epochs since the monitored metric last improved (./earlyStopping.ts). */
   badEpochs: number;
   stopped: boolean;
-  monitored: 'clean' | 'swapped';
+  monitored: MonitoredMetric;
   history: EpochRecord[];
 }
