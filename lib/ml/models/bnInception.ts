@@ -3,7 +3,7 @@
  * implementation's head: global average pooling -> 1024, Linear(1024 -> embeddingSize), L2 norm.
  *
  * Port details (docs/protocol.md section 6): every conv has a bias and is followed by BatchNorm
- * (eps 1e-5, always inference mode: running statistics fixed, gamma/beta trainable) and ReLU;
+ * (eps 1e-5, frozen: ./layers/frozenBatchNorm.ts) and ReLU;
  * stride-2 max pools use ceil_mode; inception pool branches are AvgPool2d(3, 1, 1, ceil_mode,
  * count_include_pad) except block 5b's MaxPool2d(3, 1, 1); the 3c/4e blocks reduce with stride-2
  * convs plus MaxPool2d(3, 2, ceil_mode). Cadene's global pool is AvgPool2d(7) over the 7x7 map of a
@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../../util/rng';
 import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
 import { samePadding, type ConvPadding } from './layers/convOps';
+import { foldFrozenBatchNorm, isFrozenBatchNormStatistic } from './layers/frozenBatchNorm';
 import { concatChannels } from './layers/releasingOps';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
@@ -206,7 +207,7 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
     const w = given?.get(name);
     const raw = w ? w.data : defaultInit(name, shape, root.derive('bnInception', name));
     const tfw = toTfLayout(raw, shape);
-    const trainable = !name.endsWith('running_mean') && !name.endsWith('running_var');
+    const trainable = !isFrozenBatchNormStatistic(name);
     vars.set(
       name,
       tf.tidy(() => tf.variable(tf.tensor(tfw.data, tfw.shape, 'float32'), trainable)),
@@ -214,22 +215,16 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
   }
   const v = (name: string): tf.Variable => vars.get(name)!;
 
-  /**
-   * Frozen BatchNorm folded into the conv, per call so gamma/beta (and the conv's weight/bias) still
-   * train: bn(conv(x, w) + b) = conv(x, w * scale) + shift with scale = gamma / sqrt(var + eps) and
-   * shift = beta + (b - mean) * scale, exactly as BN in inference mode. This replaces three full-size
-   * ops (bias add, batchNorm) per layer by work on the small weight tensors.
-   */
+  /** Each conv with its frozen BatchNorm folded in (./layers/frozenBatchNorm.ts). */
   const folded = (c: ConvSpec): { filter: tf.Tensor4D; shift: tf.Tensor1D } => {
     const bn = `${c.name}_bn`;
-    const scale = tf.mul(v(`${bn}.weight`), tf.rsqrt(tf.add(v(`${bn}.running_var`), BN_EPS)));
-    return {
-      filter: tf.mul(v(`${c.name}.weight`), scale) as tf.Tensor4D, // HWIO: scale broadcasts over O
-      shift: tf.add(
-        v(`${bn}.bias`),
-        tf.mul(tf.sub(v(`${c.name}.bias`), v(`${bn}.running_mean`)), scale),
-      ) as tf.Tensor1D,
-    };
+    return foldFrozenBatchNorm(v(`${c.name}.weight`) as tf.Tensor4D, v(`${c.name}.bias`) as tf.Tensor1D, {
+      gamma: v(`${bn}.weight`) as tf.Tensor1D,
+      beta: v(`${bn}.bias`) as tf.Tensor1D,
+      runningMean: v(`${bn}.running_mean`) as tf.Tensor1D,
+      runningVar: v(`${bn}.running_var`) as tf.Tensor1D,
+      eps: BN_EPS,
+    });
   };
   /** PyTorch's symmetric conv padding as a tfjs mode, or explicitly where no mode matches. */
   const padFor = (x: tf.Tensor4D, c: ConvSpec): ConvPadding => {
