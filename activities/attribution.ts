@@ -12,7 +12,7 @@ import { Rng } from '../lib/util/rng';
 import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, logInfo, type Stores } from './context';
 import type { DataCache } from './dataCache';
-import { loadTrainedCell } from './train';
+import { loadTrainedCell } from './training/trainedCell';
 import type { AttributionResult, CellRecord } from './types';
 
 const STAGE_VERSION = 1;

@@ -6,7 +6,7 @@ import { scoreSplit, type Scores } from '../lib/ml/train/validate';
 import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, type Stores } from './context';
 import type { DataCache } from './dataCache';
-import { loadTrainedCell } from './train';
+import { loadTrainedCell } from './training/trainedCell';
 import type { BackgroundsRef, DatasetRef, EvalResult, RepeatedScore, TrainResult } from './types';
 
 // 2: metrics.json's "corrupted" became "swapped".

@@ -1,0 +1,194 @@
+/**
+ * The training activity's resume path without servers: the real trainer with the cell's checkpoints
+ * and the epoch checkpointer, stopped in epoch 3 and resumed by a freshly built cell, ends with the
+ * same best weights and history as an uninterrupted run (test/integration/resume.test.ts does the
+ * same with a SIGKILLed worker on real services).
+ */
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { resolveExperiment } from '../../../../configs/resolve';
+import type { GridCell } from '../../../../contracts/grid';
+import { CellCheckpoints, type CheckpointStore } from '../../../../activities/training/cellCheckpoints';
+import { epochCheckpointer } from '../../../../activities/training/epochCheckpointer';
+import type { RgbImage } from '../../../../lib/image/types';
+import { decodeShard } from '../../../../lib/data/shardFormat';
+import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
+import { encodeSyntheticSplit, generateSyntheticDataset } from '../../../../lib/data/synthetic';
+import { initBackend } from '../../../../lib/ml/backend';
+import { buildCell, transformOf } from '../../../../activities/buildCell';
+import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
+import type { TrainingState } from '../../../../lib/ml/train/trainingState';
+import { Rng } from '../../../../lib/util/rng';
+
+before(async () => {
+  await initBackend();
+});
+
+const MAX_EPOCHS = 4;
+const config = resolveExperiment({
+  preset: 'smoke',
+  overrides: {
+    losses: ['contrastive'],
+    'data.synthetic.size': 40,
+    'data.synthetic.classes': { train: 8, val: 4, test: 4 },
+    'data.synthetic.imagesPerClass': 6,
+    'transform.resizeShort': 40,
+    'transform.crop': 32,
+    'model.width': 4,
+    'sampler.batchSize': 16,
+    'sampler.iterationsPerEpoch': 3,
+    'training.maxEpochs': MAX_EPOCHS,
+    'training.patience': MAX_EPOCHS,
+  },
+});
+const cell: GridCell = { dataset: 'synthetic', loss: 'contrastive', mode: 'bgaugment', seed: 7 };
+
+class MapStore implements CheckpointStore {
+  readonly objects = new Map<string, Buffer>();
+  readonly puts: string[] = [];
+  constructor(private readonly failOn?: string) {}
+  async exists(key: string) {
+    return this.objects.has(key);
+  }
+  async getBuffer(key: string) {
+    const b = this.objects.get(key);
+    if (!b) throw new Error(`no ${key}`);
+    return b;
+  }
+  async putBuffer(key: string, buf: Buffer) {
+    if (key === this.failOn) throw new Error(`cannot write ${key}`);
+    this.puts.push(key);
+    this.objects.set(key, Buffer.from(buf));
+  }
+}
+
+async function splits() {
+  const data = generateSyntheticDataset(config.data.synthetic);
+  const cache = new DecodedCache();
+  const split = async (name: 'train' | 'val') =>
+    new SplitData(
+      (await encodeSyntheticSplit(data.splits[name])).flatMap((s, k) => decodeShard(s, `${name}#${k}`)),
+      name,
+      cache,
+    );
+  const rng = Rng.fromSeed('backgrounds');
+  const backgrounds: RgbImage[] = Array.from({ length: 4 }, () => ({
+    width: 40,
+    height: 40,
+    data: Uint8Array.from({ length: 40 * 40 * 3 }, () => Math.floor(rng.uniform() * 256)),
+  }));
+  return { train: await split('train'), val: await split('val'), backgrounds };
+}
+
+/** One attempt: a fresh cell, restored from the store when it holds a checkpoint; `stopInEpoch` kills it. */
+async function attempt(
+  store: MapStore,
+  data: Awaited<ReturnType<typeof splits>>,
+  stopInEpoch?: number,
+): Promise<TrainingState | undefined> {
+  const built = await buildCell(config, cell, contiguousLabels(data.train.labels).size);
+  try {
+    const checkpoints = new CellCheckpoints(store, 'ckpt/latest.bgwt', 'ckpt/best.bgwt', built);
+    const resumed = await checkpoints.restoreLatest();
+    let epochNow = 0;
+    const hooks = epochCheckpointer({
+      cellId: 'c',
+      maxEpochs: MAX_EPOCHS,
+      checkpoints,
+      resumed,
+      sinks: {
+        heartbeat: () => undefined,
+        log: () => undefined,
+        progress: async () => undefined,
+        cancelled: () => epochNow === stopInEpoch,
+      },
+    });
+    return await trainModel({
+      model: built.model,
+      loss: built.loss,
+      applyGradients: (g) => built.optimizer.step(g),
+      train: data.train,
+      val: data.val,
+      valBackgrounds: data.backgrounds,
+      mode: cell.mode,
+      transform: transformOf(config),
+      seed: cell.seed,
+      batchSize: config.sampler.batchSize,
+      m: built.m,
+      iterationsPerEpoch: config.sampler.iterationsPerEpoch,
+      maxEpochs: MAX_EPOCHS,
+      patience: MAX_EPOCHS,
+      validateBeforeTraining: true,
+      resume: resumed,
+      ...hooks,
+      onStep: (epoch, step, loss) => {
+        epochNow = epoch;
+        hooks.onStep(epoch, step, loss);
+      },
+    });
+  } catch (err) {
+    if (stopInEpoch !== undefined && /cancelled/.test((err as Error).message)) return undefined;
+    throw err;
+  } finally {
+    built.dispose();
+  }
+}
+
+const withoutSeconds = (s: TrainingState) => s.history.map(({ seconds: _s, ...rest }) => rest);
+
+test(
+  'stopped in epoch 3 and resumed from the checkpoint of epoch 2: the same best weights and history',
+  { timeout: 120_000 },
+  async () => {
+    const data = await splits();
+    const straightStore = new MapStore();
+    const straight = (await attempt(straightStore, data))!;
+    assert.equal(straight.epoch, MAX_EPOCHS);
+
+    const store = new MapStore();
+    assert.equal(await attempt(store, data, 3), undefined);
+    // Killed in epoch 3: the checkpoints of epochs 1 and 2 are in the store.
+    assert.equal(store.puts.filter((k) => k === 'ckpt/latest.bgwt').length, 2);
+    const resumed = (await attempt(store, data))!;
+    assert.equal(resumed.epoch, MAX_EPOCHS);
+    assert.deepEqual(withoutSeconds(resumed), withoutSeconds(straight));
+    assert.deepEqual(
+      { bestEpoch: resumed.bestEpoch, bestMetric: resumed.bestMetric, badEpochs: resumed.badEpochs },
+      { bestEpoch: straight.bestEpoch, bestMetric: straight.bestMetric, badEpochs: straight.badEpochs },
+    );
+    const best = store.objects.get('ckpt/best.bgwt')!;
+    assert.ok(best.equals(straightStore.objects.get('ckpt/best.bgwt')!), 'best weights differ after the resume');
+  },
+);
+
+test('an improved epoch writes its best weights before the checkpoint; nothing stored means a fresh start', async () => {
+  const built = await buildCell(config, cell, 8);
+  try {
+    const state: TrainingState = {
+      epoch: 1,
+      bestEpoch: 1,
+      bestMetric: 0.5,
+      badEpochs: 0,
+      stopped: false,
+      monitored: 'swapped',
+      history: [],
+    };
+    const store = new MapStore();
+    const checkpoints = new CellCheckpoints(store, 'latest', 'best', built);
+    assert.equal(await checkpoints.restoreLatest(), undefined);
+    await checkpoints.save(state, true);
+    await checkpoints.save({ ...state, epoch: 2, badEpochs: 1 }, false);
+    assert.deepEqual(store.puts, ['best', 'latest', 'latest']);
+    assert.deepEqual(await checkpoints.restoreLatest(), { ...state, epoch: 2, badEpochs: 1 });
+
+    // A write of the checkpoint that fails leaves the best weights of that epoch, never the reverse.
+    const failing = new MapStore('latest');
+    await assert.rejects(
+      new CellCheckpoints(failing, 'latest', 'best', built).save(state, true),
+      /cannot write latest/,
+    );
+    assert.deepEqual([...failing.objects.keys()], ['best']);
+  } finally {
+    built.dispose();
+  }
+});
