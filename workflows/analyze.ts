@@ -1,8 +1,8 @@
-import { ApplicationFailure, getExternalWorkflowHandle, setHandler, workflowInfo } from '@temporalio/workflow';
-import type { AttributionResult, CellRecord } from '../activities/types';
+import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import type { AttributionResult } from '../activities/types';
 import { cpu, gpu } from './activityProxies';
-import { analysisProgressSignal, progressQuery, type Progress, type StageState } from './progress';
-import { markStage } from './searchAttributes';
+import { analysisProgressSignal } from './progress';
+import { ProgressTracker } from './progressTracker';
 
 export interface AnalyzeInput {
   experiment: string;
@@ -26,17 +26,7 @@ export interface AnalyzeResult {
  * through the store (cell records), so it can run alone long after training; it never trains.
  */
 export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
-  const progress: Progress = {
-    experiment: input.experiment,
-    stage: 'analyze',
-    stages: { analyze: 'running', report: 'pending' },
-    datasets: {},
-    cells: [],
-    analysis: { state: 'running', done: 0, total: 0, cached: 0 },
-  };
-  setHandler(progressQuery, () => progress);
-  markStage('analyze');
-
+  const progress = ProgressTracker.forAnalysis(input.experiment);
   const { config, cells } = await cpu.listTrainedCells(input.experiment, input.bucket ?? 'bgbias');
   if (cells.length === 0) {
     throw ApplicationFailure.nonRetryable(
@@ -44,48 +34,26 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
       'BadInputError',
     );
   }
-  progress.preset = config.preset;
-  progress.analysis.total = cells.length;
-  progress.cells = cells.map((r: CellRecord) => ({
-    id: r.cellId,
-    dataset: r.cell.dataset,
-    loss: r.cell.loss,
-    mode: r.cell.mode,
-    seed: r.cell.seed,
-    state: 'pending' as StageState,
-    test: { clean: r.evaluation.clean, swappedMapAtR: r.evaluation.swapped.mapAtR.mean },
-  }));
+  progress.modelsFound(config.preset, cells);
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
   const g = gpu(config.training.heartbeatSeconds);
   // A forced analysis writes new results beside the old ones (nothing stored is lost).
   const recomputeToken = input.force ? workflowInfo().runId : undefined;
   const attributions: AnalyzeResult['attributions'] = [];
   // One model at a time: attribution is GPU work and the GPU worker takes one activity at a time anyway.
-  for (const [i, record] of cells.entries()) {
-    progress.cells[i].state = 'running';
+  for (const record of cells) {
+    progress.cellStarted(record.cellId);
     const result = await g.attributeCell({ config, record, recomputeToken });
-    progress.cells[i].state = result.cached ? 'cached' : 'done';
-    progress.cells[i].attention = result.attention.mean;
-    progress.analysis.done++;
-    if (result.cached) progress.analysis.cached++;
+    const state = progress.modelAttributed(record.cellId, result);
     attributions.push({ cellId: record.cellId, result });
-    await parent?.signal(analysisProgressSignal, {
-      cellId: record.cellId,
-      state: progress.cells[i].state,
-      attention: result.attention.mean,
-    });
+    await parent?.signal(analysisProgressSignal, { cellId: record.cellId, state, attention: result.attention.mean });
   }
-  progress.stages.analyze = 'done';
-  progress.analysis.state = 'done';
-  progress.stages.report = 'running';
-  progress.stage = 'report';
-  markStage('report');
+  progress.attributionFinished();
+  progress.enter('report');
   const report = await cpu.writeReport(
     config,
     attributions.map((a) => ({ cellId: a.cellId, attribution: a.result })),
   );
-  progress.stages.report = report.cached ? 'cached' : 'done';
-  progress.stage = 'done';
-  progress.reportPrefix = report.prefix;
+  progress.reported(report);
   return { experiment: input.experiment, attributions, reportPrefix: report.prefix, reportCached: report.cached };
 }
