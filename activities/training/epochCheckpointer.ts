@@ -60,7 +60,9 @@ export function epochCheckpointer(o: EpochCheckpointerOptions): EpochHooks {
       });
       sinks.heartbeat({ ...beat });
       sinks.log(
-        `${cellId}: epoch ${state.epoch} loss ${last.trainLoss?.toFixed(4)} val MAP@R clean ${last.valClean.mapAtR.toFixed(4)} swapped ${last.valSwapped.mapAtR.toFixed(4)}${improved ? ' (best)' : ''}`,
+        `${cellId}: epoch ${state.epoch} loss ${last.trainLoss?.toFixed(4)} ` +
+          `val MAP@R clean ${last.valClean.mapAtR.toFixed(4)} swapped ${last.valSwapped.mapAtR.toFixed(4)}` +
+          (improved ? ' (best)' : ''),
       );
       await sinks.progress({
         cellId,

@@ -104,7 +104,8 @@ export function parseReport(value: unknown, source = 'report'): Report {
     const first = (value as { cells?: Array<Record<string, unknown>> } | null)?.cells?.[0];
     if (first && 'corrupted' in first && !('swapped' in first))
       throw new Error(
-        `invalid report: ${source} was written by an older bgbias (cells[].corrupted, now cells[].swapped); rerun the report (bgbias analyze)`,
+        `invalid report: ${source} was written by an older bgbias (cells[].corrupted, now cells[].swapped); ` +
+          'rerun the report (bgbias analyze)',
       );
     const issues = r.error.issues.map((i) => `${[source, ...i.path].join('.')}: ${i.message}`);
     throw new Error(`invalid report: ${issues.join('; ')}`);

@@ -77,7 +77,7 @@ const before_ = (events: string[], a: string, b: string) => {
   assert.ok(i >= 0 && j >= 0 && i < j, `expected "${a}" before "${b}" in:\n${events.join('\n')}`);
 };
 
-test('reproducePaper runs config -> prepare -> grid -> analyze -> report in order, concurrency.cells at a time', async () => {
+test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cells at a time', async () => {
   study.scenarios.set('dag', { trainMs: 300 });
   const handle = await start('dag', paperInput('dag', 3));
   const result = await handle.result();
@@ -249,7 +249,7 @@ test('the progress query while cells train: stage, finished data, running cells 
   assert.deepEqual(study.eventsOf('generateSyntheticDataset'), ['synthetic']);
 });
 
-test('one failed cell fails the study: the cell and the train stage say failed with the cause, later cells never start', async () => {
+test('a failed cell fails the study: cell and train stage show the cause, later cells never start', async () => {
   study.scenarios.set('broken', { failTraining: 'cub200/contrastive/bgaugment/s1' });
   const handle = await start('broken', paperInput('broken', 1));
   const err = await handle.result().then(

@@ -1,5 +1,5 @@
 /**
- * Which epoch's weights are tested (PROTOCOL.md 7): base runs monitor clean val MAP@R, BGAugment runs
+ * Which epoch's weights are tested (docs/protocol.md section 7): base runs monitor clean val MAP@R, BGAugment runs
  * swapped-background val MAP@R. An epoch improves only when its metric is strictly greater than the
  * best so far, so on a tie the earlier epoch stays best; a NaN metric never improves.
  */

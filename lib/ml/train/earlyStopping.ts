@@ -1,5 +1,5 @@
 /**
- * Early stopping (PROTOCOL.md 7): training stops once `patience` epochs in a row did not improve the
+ * Early stopping (docs/protocol.md section 7): training stops once `patience` epochs in a row did not improve the
  * monitored metric (./checkpointSelection.ts decides what improves). The counter is part of the
  * checkpointed training state, so a resumed attempt goes on counting where the killed one stopped.
  */

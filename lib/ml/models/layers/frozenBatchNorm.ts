@@ -1,5 +1,5 @@
 /**
- * Frozen BatchNorm (PROTOCOL.md 6): every BN layer runs in inference mode during training, with the
+ * Frozen BatchNorm (docs/protocol.md section 6): every BN layer runs in inference mode during training, with the
  * running statistics fixed at their ImageNet values, while gamma and beta still train. BN-Inception
  * follows each conv with one, so the BN is folded into the conv per call:
  *

@@ -161,7 +161,7 @@ test(
   },
 );
 
-test('an improved epoch writes its best weights before the checkpoint; nothing stored means a fresh start', async () => {
+test('an improved epoch writes its best weights before the checkpoint; nothing stored: a fresh start', async () => {
   const built = await buildCell(config, cell, 8);
   try {
     const state: TrainingState = {

@@ -36,7 +36,7 @@ function recorder(opts: { cancelled?: boolean; saveFails?: boolean } = {}) {
   return { events, sinks, checkpoints };
 }
 
-test('each step heartbeats, each epoch saves, then heartbeats its checkpoint, logs and signals, in that order', async () => {
+test('each step heartbeats; each epoch saves, heartbeats its checkpoint, logs and signals, in that order', async () => {
   const r = recorder();
   const hooks = epochCheckpointer({ cellId: 'c/arcface/bgaugment/s1', maxEpochs: 9, ...r });
   hooks.onStep(1, 1, 0.5);

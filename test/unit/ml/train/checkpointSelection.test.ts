@@ -13,7 +13,7 @@ const scores = (clean: number, swapped: number) => ({
   swapped: { mapAtR: swapped, precisionAt1: 0, rPrecision: 0 },
 });
 
-test('base monitors clean val MAP@R, BGAugment swapped val MAP@R (PROTOCOL.md 7)', () => {
+test('base monitors clean val MAP@R, BGAugment swapped val MAP@R (docs/protocol.md section 7)', () => {
   assert.equal(monitoredMetricFor('base'), 'clean');
   assert.equal(monitoredMetricFor('bgaugment'), 'swapped');
   assert.equal(monitoredValue(scores(0.8, 0.3), monitoredMetricFor('base')), 0.8);
