@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
-import type { ServiceEndpoints } from '../lib/services/embedded';
-import { ensureSearchAttributes } from '../lib/services/searchAttributes';
+import type { ServiceEndpoints } from '../services/embedded';
+import { ensureSearchAttributes } from '../services/searchAttributes';
 
 export interface ConnectedClient {
   client: Client;

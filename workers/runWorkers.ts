@@ -8,7 +8,7 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
-import type { ServiceEndpoints } from '../lib/services/embedded';
+import type { ServiceEndpoints } from '../services/embedded';
 import { TASK_QUEUES } from '../contracts/ids';
 
 export type QueueName = keyof typeof TASK_QUEUES;

@@ -3,9 +3,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureServices, stopServices, type ServiceEndpoints, type ServicesOptions } from '../../lib/services/embedded';
-import { freePorts } from '../../lib/services/ports';
-import type { WeedPorts } from '../../lib/services/s3Server';
+import { ensureServices, stopServices, type ServiceEndpoints, type ServicesOptions } from '../../services/embedded';
+import { freePorts } from '../../services/ports';
+import type { WeedPorts } from '../../services/s3Server';
 
 export interface TestServices {
   endpoints: ServiceEndpoints;

@@ -5,10 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import * as Minio from 'minio';
-import { ensureServices, servicesStatus, stopServices } from '../../lib/services/embedded';
-import { freePort, isPortFree } from '../../lib/services/ports';
-import { isProcessAlive } from '../../lib/services/processRecord';
-import { findTool } from '../../lib/services/tools';
+import { ensureServices, servicesStatus, stopServices } from '../../services/embedded';
+import { freePort, isPortFree } from '../../services/ports';
+import { isProcessAlive } from '../../services/processRecord';
+import { findTool } from '../../services/tools';
 import { randomServiceOptions, startTestServices, type TestServices } from '../helpers/services';
 
 let svc: TestServices;

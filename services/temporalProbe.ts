@@ -1,6 +1,6 @@
 // A real request to a Temporal frontend: connect, ask for the system info and the namespace.
-// (The only Temporal import under lib/: starting and checking services is infrastructure, not
-// workflow code; it uses the client's gRPC connection and nothing else.)
+// (services/ is infrastructure between workers and lib/: it may use the client's gRPC connection,
+// never activities or workflows.)
 import { Connection } from '@temporalio/client';
 import { FatalProbeError } from './readiness';
 

@@ -1,6 +1,6 @@
 // The services a run needs: the user's own (TEMPORAL_ADDRESS, S3_ENDPOINT) or the embedded ones,
 // which this module starts detached on loopback, reuses while they run, and stops on request.
-import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
+import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
 import {
   embeddedS3Credentials,
   externalS3FromEnv,

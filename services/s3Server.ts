@@ -2,7 +2,7 @@
 // <state>/s3/data, one identity (the configured access key) so the server is never open to all.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { S3Endpoint } from '../store/s3Endpoint';
+import type { S3Endpoint } from '../lib/store/s3Endpoint';
 import { assertPortsFree, LOOPBACK } from './ports';
 import {
   isProcessAlive,

@@ -1,6 +1,6 @@
 // What the rest of the program needs to reach the services, and how it is read from the
 // environment when the user brings their own servers.
-import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
+import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
 
 export interface ServiceEndpoints {
   temporal: { address: string; namespace: string; uiUrl?: string };
