@@ -2,7 +2,7 @@
 // which this module starts detached on loopback, reuses while they run, and stops on request.
 import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
 import {
-  embeddedS3Credentials,
+  assertNoStrayS3Keys,
   externalS3FromEnv,
   externalTemporalFromEnv,
   parsePort,
@@ -11,7 +11,8 @@ import {
 } from './endpoints';
 import { isProcessAlive, readProcessRecord, removeProcessRecord, sleep, stopProcess } from './processRecord';
 import { probeS3 } from './s3Probe';
-import { s3RecordFile, startS3Server, weedPortsFor, S3_DEFAULT_PORT, type WeedPorts } from './s3Server';
+import { loadOrCreateS3Credentials, readS3Credentials, s3CredentialsFile } from './s3Credentials';
+import { EMBEDDED_S3_REGION, s3RecordFile, startS3Server, S3_DEFAULT_PORT } from './s3Server';
 import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
@@ -37,8 +38,8 @@ export interface ServicesOptions {
   temporalUiPort?: number | null;
   temporalHttpPort?: number;
   temporalMetricsPort?: number;
-  /** Every port of the S3 server; default weedPortsFor(BGBIAS_S3_PORT or 8333). */
-  weedPorts?: WeedPorts;
+  /** The S3 server's port; default BGBIAS_S3_PORT, else 8333. */
+  s3Port?: number;
   namespace?: string;
   searchAttributes?: Record<string, SearchAttributeType>;
   /** How long a starting server may take to answer (default 60 s: generous for 2 busy cores). */
@@ -117,11 +118,11 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
       );
       return externalS3;
     }
-    const creds = embeddedS3Credentials(env);
+    assertNoStrayS3Keys(env, s3CredentialsFile(stateDir));
     const info = await startS3Server({
       stateDir,
-      ports: opts.weedPorts ?? weedPortsFor(envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT),
-      ...creds,
+      port: opts.s3Port ?? envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT,
+      ...loadOrCreateS3Credentials(stateDir),
       readyTimeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       env,
     });
@@ -251,13 +252,20 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         error: 'not started',
       };
     const alive = isProcessAlive(r.pid, r.executable);
-    const endpoint: S3Endpoint = {
-      endPoint: '127.0.0.1',
-      port: Number(r.details.s3Port),
-      useSSL: false,
-      ...embeddedS3Credentials(env),
-    };
-    const probe = alive ? await answer(() => probeS3(endpoint)) : { answering: false, error: 'process is not running' };
+    const probe = !alive
+      ? { answering: false, error: 'process is not running' }
+      : await answer(async () => {
+          const keys = readS3Credentials(stateDir);
+          if (!keys) throw new Error(`no credentials file ${s3CredentialsFile(stateDir)}`);
+          const endpoint: S3Endpoint = {
+            endPoint: '127.0.0.1',
+            port: Number(r.details.s3Port),
+            useSSL: false,
+            region: EMBEDDED_S3_REGION,
+            ...keys,
+          };
+          await probeS3(endpoint);
+        });
     return { service: 's3', mode: 'embedded', address: r.address, pid: r.pid, alive, logFile: r.logFile, ...probe };
   };
 

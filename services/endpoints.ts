@@ -9,10 +9,6 @@ export interface ServiceEndpoints {
   started: string[];
 }
 
-/** Fixed credentials of the embedded S3 server when S3_ACCESS_KEY/S3_SECRET_KEY are unset. Safe
- * only because that server listens on 127.0.0.1; any shared server needs real credentials. */
-export const EMBEDDED_DEV_ACCESS_KEY = 'bgbias-dev';
-export const EMBEDDED_DEV_SECRET_KEY = 'bgbias-dev-secret-loopback-only';
 export const DEFAULT_S3_REGION = 'us-east-1';
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -94,24 +90,18 @@ export function externalS3FromEnv(env: NodeJS.ProcessEnv): S3Endpoint | undefine
   };
 }
 
-/** Credentials for the embedded server: the environment's if given, else the fixed dev pair. */
-export function embeddedS3Credentials(env: NodeJS.ProcessEnv): {
-  accessKey: string;
-  secretKey: string;
-  region: string;
-} {
-  const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
-  const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
-  if ((accessKey === undefined) !== (secretKey === undefined)) {
-    throw new Error(
-      `set both S3_ACCESS_KEY and S3_SECRET_KEY or neither (only ${accessKey !== undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY'} is set)`,
-    );
-  }
-  return {
-    accessKey: accessKey ?? EMBEDDED_DEV_ACCESS_KEY,
-    secretKey: secretKey ?? EMBEDDED_DEV_SECRET_KEY,
-    region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION,
-  };
+/**
+ * S3_ACCESS_KEY / S3_SECRET_KEY belong to the server S3_ENDPOINT names. Without S3_ENDPOINT the
+ * embedded server runs with its own generated pair, so keys given alone would be silently unused
+ * (and a user who meant an external store would write to the local one): refuse them.
+ */
+export function assertNoStrayS3Keys(env: NodeJS.ProcessEnv, credentialsFile: string): void {
+  const given = ['S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((n) => nonEmpty(env, n) !== undefined);
+  if (given.length === 0) return;
+  throw new Error(
+    `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set but S3_ENDPOINT is not: set S3_ENDPOINT to use ` +
+      `that S3 server, or unset ${given.length > 1 ? 'them' : 'it'} to use the embedded one (its key pair is generated in ${credentialsFile})`,
+  );
 }
 
 export { describeS3Endpoint };

@@ -1,64 +1,31 @@
-// SeaweedFS in one process (`weed mini`) as the embedded S3 server: loopback only, data under
-// <state>/s3/data, one identity (the configured access key) so the server is never open to all.
-import * as fs from 'node:fs';
+// MinIO as the embedded S3 server, the same server docker-compose.yml runs in production, closed
+// by default: only the S3 API, on loopback, with the state folder's generated key pair, no web
+// console, no CORS for any web page. Data under <state>/s3/minio-data. MinIO is AGPL-3.0: it runs
+// as a separate process, never linked.
 import * as path from 'node:path';
 import type { S3Endpoint } from '../lib/store/s3Endpoint';
+import { serviceDir, serviceRecordFile, startOrReuse } from './managedServer';
 import { assertPortsFree, LOOPBACK } from './ports';
-import {
-  isProcessAlive,
-  readProcessRecord,
-  removeProcessRecord,
-  spawnDetached,
-  stopProcess,
-  writeProcessRecord,
-  type ProcessRecord,
-} from './processRecord';
-import { waitForReady } from './readiness';
 import { probeS3 } from './s3Probe';
 import { findTool } from './tools';
 
 export const S3_DEFAULT_PORT = 8333;
+/** The region the embedded server answers for (MinIO's default). */
+export const EMBEDDED_S3_REGION = 'us-east-1';
 
-/** Every port `weed mini` listens on. */
-export interface WeedPorts {
-  s3: number;
-  s3Grpc: number;
-  master: number;
-  masterGrpc: number;
-  volume: number;
-  volumeGrpc: number;
-  filer: number;
-  filerGrpc: number;
-  admin: number;
-  adminGrpc: number;
-}
-
-/** The S3 port and the internal ones next to it (s3+1..s3+4; gRPC = HTTP + 10000, SeaweedFS's
- * own rule). Away from weed's defaults (8888 is Jupyter's, 9333...), so one setting moves all. */
-export function weedPortsFor(s3Port: number): WeedPorts {
-  if (!Number.isInteger(s3Port) || s3Port < 1 || s3Port + 4 + 10_000 > 65_535) {
-    throw new Error(`S3 port ${s3Port} is out of range: it must be an integer with s3Port + 10004 <= 65535`);
-  }
-  return {
-    s3: s3Port,
-    s3Grpc: s3Port + 10_000,
-    master: s3Port + 1,
-    masterGrpc: s3Port + 1 + 10_000,
-    volume: s3Port + 2,
-    volumeGrpc: s3Port + 2 + 10_000,
-    filer: s3Port + 3,
-    filerGrpc: s3Port + 3 + 10_000,
-    admin: s3Port + 4,
-    adminGrpc: s3Port + 4 + 10_000,
-  };
-}
+/**
+ * MinIO answers cross-origin requests from any web page by default: it reflects the request's
+ * Origin in Access-Control-Allow-Origin, with credentials allowed. It matches the Origin against
+ * this list instead; a name under .invalid (RFC 6761) never resolves, so no page has this origin and
+ * no foreign page gets CORS headers. (Not "null": sandboxed frames and file:// pages send that.)
+ */
+export const NO_CORS_ORIGIN = 'https://cors-disabled.invalid';
 
 export interface S3ServerOptions {
   stateDir: string;
-  ports: WeedPorts;
+  port: number;
   accessKey: string;
   secretKey: string;
-  region: string;
   readyTimeoutMs: number;
   env: NodeJS.ProcessEnv;
 }
@@ -72,121 +39,73 @@ export interface S3ServerInfo {
 }
 
 export function s3Dir(stateDir: string): string {
-  return path.join(stateDir, 's3');
+  return serviceDir(stateDir, 's3');
 }
 export function s3RecordFile(stateDir: string): string {
-  return path.join(s3Dir(stateDir), 'process.json');
+  return serviceRecordFile(stateDir, 's3');
+}
+/** MinIO's data folder (a new name: SeaweedFS's <state>/s3/data of earlier versions stays untouched). */
+export function s3DataDir(stateDir: string): string {
+  return path.join(s3Dir(stateDir), 'minio-data');
+}
+
+/** The settings MinIO reads from its environment; nothing of the caller's MINIO_* passes through
+ * (a MINIO_BROWSER=on or MINIO_CONFIG_ENV_FILE there must not reopen what we close). */
+export function minioEnvironment(env: NodeJS.ProcessEnv, keys: { accessKey: string; secretKey: string }) {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!k.startsWith('MINIO_')) out[k] = v;
+  return {
+    ...out,
+    MINIO_ROOT_USER: keys.accessKey,
+    MINIO_ROOT_PASSWORD: keys.secretKey,
+    // No console: without this MinIO serves its web UI on a random port on ALL interfaces.
+    MINIO_BROWSER: 'off',
+    MINIO_API_CORS_ALLOW_ORIGIN: NO_CORS_ORIGIN,
+    MINIO_UPDATE: 'off',
+  };
 }
 
 export async function startS3Server(o: S3ServerOptions): Promise<S3ServerInfo> {
-  const dir = s3Dir(o.stateDir);
-  const dataDir = path.join(dir, 'data');
-  fs.mkdirSync(dataDir, { recursive: true });
-  const recordFile = s3RecordFile(o.stateDir);
-  const existing = readProcessRecord(recordFile);
-  if (existing && isProcessAlive(existing.pid, existing.executable)) {
-    const port = Number(existing.details.s3Port);
-    const endpoint = endpointOf(port, o);
-    // The probe uses the credentials asked for now: if the running server was started with
-    // others it fails at once, naming the access key.
-    await waitForReady({ ...readinessOf(existing), timeoutMs: o.readyTimeoutMs, probe: () => probeS3(endpoint) }).catch(
-      (err: Error) => {
-        throw new Error(
-          `${err.message}\n(If the embedded S3 server was started with other credentials, run \`bgbias services down\` and start it again.)`,
-        );
-      },
-    );
-    return { endpoint, address: existing.address, pid: existing.pid, logFile: existing.logFile, reused: true };
-  }
-  if (existing) removeProcessRecord(recordFile);
-
-  const executable = findTool('weed', o.env);
-  const p = o.ports;
-  await assertPortsFree(
-    'the embedded S3 server (SeaweedFS)',
-    { ...p },
-    'Stop that process, choose another S3 port (BGBIAS_S3_PORT; the internal ports follow it), or point S3_ENDPOINT at a running S3 server.',
-  );
-
-  // The identity file: only this key pair may use the server (no anonymous access).
-  const identitiesFile = path.join(dir, 'identities.json');
-  const identities = {
-    identities: [
-      {
-        name: 'bgbias',
-        credentials: [{ accessKey: o.accessKey, secretKey: o.secretKey }],
-        actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'],
-      },
-    ],
-  };
-  fs.writeFileSync(identitiesFile, JSON.stringify(identities, null, 2), { mode: 0o600 });
-  fs.chmodSync(identitiesFile, 0o600);
-
-  const args = [
-    'mini',
-    `-dir=${dataDir}`,
-    `-ip=${LOOPBACK}`,
-    `-ip.bind=${LOOPBACK}`, // its default is 0.0.0.0
-    `-s3.port=${p.s3}`,
-    `-s3.port.grpc=${p.s3Grpc}`,
-    `-master.port=${p.master}`,
-    `-master.port.grpc=${p.masterGrpc}`,
-    `-volume.port=${p.volume}`,
-    `-volume.port.grpc=${p.volumeGrpc}`,
-    `-filer.port=${p.filer}`,
-    `-filer.port.grpc=${p.filerGrpc}`,
-    `-admin.port=${p.admin}`, // the admin server runs even without its UI
-    `-admin.port.grpc=${p.adminGrpc}`,
-    '-admin.ui=false',
-    '-webdav=false',
-    '-s3.port.iceberg=0',
-    '-s3.port.lance=0',
-    '-master.telemetry=false',
-    '-volume.preStopSeconds=0', // nobody to drain on loopback: stop at once
-    `-s3.config=${identitiesFile}`,
-  ];
-  // Without -s3.config weed would also turn AWS_* variables into identities: keep them out.
-  const env = { ...o.env };
-  delete env.AWS_ACCESS_KEY_ID;
-  delete env.AWS_SECRET_ACCESS_KEY;
-
-  const address = `http://${LOOPBACK}:${p.s3}`;
-  const logFile = path.join(dir, 'server.log');
-  const { pid, logOffset } = spawnDetached(executable, args, { cwd: dir, logFile, env });
-  const record: ProcessRecord = {
+  const endpointAt = (port: number): S3Endpoint => ({
+    endPoint: LOOPBACK,
+    port,
+    useSSL: false,
+    accessKey: o.accessKey,
+    secretKey: o.secretKey,
+    region: EMBEDDED_S3_REGION,
+  });
+  const { record, reused } = await startOrReuse({
     service: 's3',
-    pid,
-    executable,
-    args,
-    address,
-    logFile,
-    logOffset,
-    startedAt: new Date().toISOString(),
-    details: { s3Port: p.s3, accessKey: o.accessKey, ports: p },
-  };
-  writeProcessRecord(recordFile, record);
-  const endpoint = endpointOf(p.s3, o);
-  try {
-    await waitForReady({ ...readinessOf(record), timeoutMs: o.readyTimeoutMs, probe: () => probeS3(endpoint) });
-  } catch (err) {
-    await stopProcess(pid, executable, 10_000);
-    removeProcessRecord(recordFile);
-    throw err;
-  }
-  return { endpoint, address, pid, logFile, reused: false };
-}
-
-function endpointOf(port: number, o: S3ServerOptions): S3Endpoint {
-  return { endPoint: LOOPBACK, port, useSSL: false, accessKey: o.accessKey, secretKey: o.secretKey, region: o.region };
-}
-
-function readinessOf(r: ProcessRecord) {
+    what: 'embedded S3 server (MinIO)',
+    stateDir: o.stateDir,
+    readyTimeoutMs: o.readyTimeoutMs,
+    // The probe signs with the key pair of the credentials file: a server started with another
+    // pair fails at once, naming the access key.
+    probe: (r) => probeS3(endpointAt(Number(r.details.s3Port))),
+    reuseHint: `(If the embedded S3 server was started with other credentials than ${path.join(s3Dir(o.stateDir), 'credentials.json')}, run \`bgbias services down\` and start it again.)`,
+    launch: async () => {
+      const executable = findTool('minio', o.env);
+      await assertPortsFree(
+        'the embedded S3 server (MinIO)',
+        { S3: o.port },
+        'Stop that process, choose another S3 port (BGBIAS_S3_PORT), or point S3_ENDPOINT at a running S3 server.',
+      );
+      return {
+        executable,
+        // --address with an IP: MinIO listens on that address and its IPv6 twin [::1] only.
+        // --anonymous: never print the root credentials (MinIO shows them on a terminal).
+        args: ['server', s3DataDir(o.stateDir), '--address', `${LOOPBACK}:${o.port}`, '--anonymous'],
+        env: minioEnvironment(o.env, o),
+        address: `http://${LOOPBACK}:${o.port}`,
+        details: { s3Port: o.port, accessKey: o.accessKey },
+      };
+    },
+  });
   return {
-    what: 'embedded S3 server (SeaweedFS)',
-    address: r.address,
-    pid: r.pid,
-    executable: r.executable,
-    logFile: r.logFile,
-    logOffset: r.logOffset,
+    endpoint: endpointAt(Number(record.details.s3Port)),
+    address: record.address,
+    pid: record.pid,
+    logFile: record.logFile,
+    reused,
   };
 }

@@ -1,19 +1,9 @@
 // The Temporal development server (`temporal server start-dev`), detached, on loopback, with its
 // workflow history in a SQLite file under <state>/temporal/.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { serviceDir, serviceRecordFile, startOrReuse } from './managedServer';
 import { assertPortsFree, canConnect, LOOPBACK } from './ports';
-import {
-  isProcessAlive,
-  readProcessRecord,
-  removeProcessRecord,
-  spawnDetached,
-  stopProcess,
-  tailLog,
-  writeProcessRecord,
-  type ProcessRecord,
-} from './processRecord';
-import { waitForReady } from './readiness';
+import { tailLog } from './processRecord';
 import { probeTemporal } from './temporalProbe';
 import { findTool } from './tools';
 
@@ -45,100 +35,73 @@ export interface TemporalServerInfo {
 }
 
 export function temporalDir(stateDir: string): string {
-  return path.join(stateDir, 'temporal');
+  return serviceDir(stateDir, 'temporal');
 }
 export function temporalRecordFile(stateDir: string): string {
-  return path.join(temporalDir(stateDir), 'process.json');
+  return serviceRecordFile(stateDir, 'temporal');
 }
 
 /** Starts the dev server, or reuses the one this state folder already runs. */
 export async function startTemporalServer(o: TemporalServerOptions): Promise<TemporalServerInfo> {
   const dir = temporalDir(o.stateDir);
-  fs.mkdirSync(dir, { recursive: true });
-  const recordFile = temporalRecordFile(o.stateDir);
-  const existing = readProcessRecord(recordFile);
-  if (existing && isProcessAlive(existing.pid, existing.executable)) {
-    const namespace = String(existing.details.namespace ?? o.namespace);
-    await waitForReady({
-      ...readinessOf(existing),
-      timeoutMs: o.readyTimeoutMs,
-      probe: () => probeLocal(existing.address, namespace),
-    });
-    return {
-      address: existing.address,
-      namespace,
-      uiUrl: existing.uiUrl,
-      pid: existing.pid,
-      logFile: existing.logFile,
-      reused: true,
-    };
-  }
-  if (existing) removeProcessRecord(recordFile); // it died: start afresh on the same database
-
-  const executable = findTool('temporal', o.env);
-  const ports: Record<string, number> = { gRPC: o.port };
-  if (o.uiPort !== undefined) ports['web UI'] = o.uiPort;
-  if (o.httpPort !== undefined) ports['HTTP API'] = o.httpPort;
-  if (o.metricsPort !== undefined) ports.metrics = o.metricsPort;
-  await assertPortsFree(
-    'the Temporal dev server',
-    ports,
-    'Stop that process, choose other ports (BGBIAS_TEMPORAL_PORT, BGBIAS_TEMPORAL_UI_PORT), or point TEMPORAL_ADDRESS at a running server.',
-  );
-
-  const address = `${LOOPBACK}:${o.port}`;
-  const args = [
-    'server',
-    'start-dev',
-    '--ip',
-    LOOPBACK,
-    '--port',
-    String(o.port),
-    '--namespace',
-    o.namespace,
-    '--db-filename',
-    path.join(dir, 'temporal.sqlite'),
-    '--log-level',
-    'warn',
-  ];
-  if (o.uiPort !== undefined) args.push('--ui-port', String(o.uiPort));
-  else args.push('--headless');
-  if (o.httpPort !== undefined) args.push('--http-port', String(o.httpPort));
-  if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
-  for (const [name, type] of Object.entries(o.searchAttributes ?? {}))
-    args.push('--search-attribute', `${name}=${type}`);
-
-  const logFile = path.join(dir, 'server.log');
-  const uiUrl = o.uiPort !== undefined ? `http://${LOOPBACK}:${o.uiPort}` : undefined;
-  for (let attempt = 1; ; attempt++) {
-    const { pid, logOffset } = spawnDetached(executable, args, { cwd: dir, logFile, env: o.env });
-    const record: ProcessRecord = {
-      service: 'temporal',
-      pid,
-      executable,
-      args,
-      address,
-      uiUrl,
-      logFile,
-      logOffset,
-      startedAt: new Date().toISOString(),
-      details: { namespace: o.namespace },
-    };
-    writeProcessRecord(recordFile, record);
-    try {
-      await waitForReady({
-        ...readinessOf(record),
-        timeoutMs: o.readyTimeoutMs,
-        probe: () => probeLocal(address, o.namespace),
-      });
-      return { address, namespace: o.namespace, uiUrl, pid, logFile, reused: false };
-    } catch (err) {
-      await stopProcess(pid, executable, 5_000);
-      removeProcessRecord(recordFile);
-      if (attempt < INTERNAL_PORT_ATTEMPTS && lostInternalPortRace(logFile, logOffset)) continue;
-      throw err;
-    }
-  }
+  const { record, reused } = await startOrReuse({
+    service: 'temporal',
+    what: 'Temporal dev server',
+    stateDir: o.stateDir,
+    readyTimeoutMs: o.readyTimeoutMs,
+    probe: (r) => probeLocal(r.address, String(r.details.namespace ?? o.namespace)),
+    retryStart: lostInternalPortRace,
+    maxAttempts: INTERNAL_PORT_ATTEMPTS,
+    stopGraceMs: 5_000,
+    launch: async () => {
+      const executable = findTool('temporal', o.env);
+      const ports: Record<string, number> = { gRPC: o.port };
+      if (o.uiPort !== undefined) ports['web UI'] = o.uiPort;
+      if (o.httpPort !== undefined) ports['HTTP API'] = o.httpPort;
+      if (o.metricsPort !== undefined) ports.metrics = o.metricsPort;
+      await assertPortsFree(
+        'the Temporal dev server',
+        ports,
+        'Stop that process, choose other ports (BGBIAS_TEMPORAL_PORT, BGBIAS_TEMPORAL_UI_PORT), or point TEMPORAL_ADDRESS at a running server.',
+      );
+      const args = [
+        'server',
+        'start-dev',
+        '--ip',
+        LOOPBACK,
+        '--port',
+        String(o.port),
+        '--namespace',
+        o.namespace,
+        '--db-filename',
+        path.join(dir, 'temporal.sqlite'),
+        '--log-level',
+        'warn',
+      ];
+      if (o.uiPort !== undefined) args.push('--ui-port', String(o.uiPort));
+      else args.push('--headless');
+      if (o.httpPort !== undefined) args.push('--http-port', String(o.httpPort));
+      if (o.metricsPort !== undefined) args.push('--metrics-port', String(o.metricsPort));
+      for (const [name, type] of Object.entries(o.searchAttributes ?? {}))
+        args.push('--search-attribute', `${name}=${type}`);
+      return {
+        executable,
+        args,
+        env: o.env,
+        address: `${LOOPBACK}:${o.port}`,
+        uiUrl: o.uiPort !== undefined ? `http://${LOOPBACK}:${o.uiPort}` : undefined,
+        details: { namespace: o.namespace },
+      };
+    },
+  });
+  return {
+    address: record.address,
+    namespace: String(record.details.namespace ?? o.namespace),
+    uiUrl: record.uiUrl,
+    pid: record.pid,
+    logFile: record.logFile,
+    reused,
+  };
 }
 
 /**
@@ -160,15 +123,4 @@ async function probeLocal(address: string, namespace: string): Promise<void> {
   const port = Number(address.split(':').pop());
   if (!(await canConnect(port, LOOPBACK, 1_000))) throw new Error(`nothing listens on ${address} yet`);
   await probeTemporal(address, namespace, 2_000);
-}
-
-function readinessOf(r: ProcessRecord) {
-  return {
-    what: 'Temporal dev server',
-    address: r.address,
-    pid: r.pid,
-    executable: r.executable,
-    logFile: r.logFile,
-    logOffset: r.logOffset,
-  };
 }
