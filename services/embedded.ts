@@ -17,6 +17,7 @@ import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
 import { probeTemporal } from './temporalProbe';
+import { describeTemporal } from './temporalTls';
 import {
   startTemporalServer,
   temporalRecordFile,
@@ -78,10 +79,10 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
   const temporalTask = async (): Promise<ServiceEndpoints['temporal']> => {
     if (externalTemporal) {
       await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, (leftMs) =>
-        probeTemporal(externalTemporal.address, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs))),
+        probeTemporal(externalTemporal, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs))),
       ).catch((err: Error) => {
         throw new Error(
-          `Temporal server at ${externalTemporal.address} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`,
+          `Temporal server at ${describeTemporal(externalTemporal)} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`,
         );
       });
       return externalTemporal;
@@ -203,7 +204,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         mode: 'external',
         address: externalTemporal.address,
         uiUrl: externalTemporal.uiUrl,
-        ...(await answer(() => probeTemporal(externalTemporal.address, externalTemporal.namespace, 3_000))),
+        ...(await answer(() => probeTemporal(externalTemporal, externalTemporal.namespace, 3_000))),
       };
     }
     const r = readProcessRecord(temporalRecordFile(stateDir));
@@ -219,7 +220,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
     const alive = isProcessAlive(r.pid, r.executable);
     const namespace = String(r.details.namespace ?? DEFAULT_NAMESPACE);
     const probe = alive
-      ? await answer(() => probeTemporal(r.address, namespace, 3_000))
+      ? await answer(() => probeTemporal({ address: r.address }, namespace, 3_000))
       : { answering: false, error: 'process is not running' };
     return {
       service: 'temporal',

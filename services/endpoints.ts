@@ -1,9 +1,18 @@
 // What the rest of the program needs to reach the services, and how it is read from the
 // environment when the user brings their own servers.
 import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
+import { temporalTlsFromEnv, TLS_VARS, type TemporalTls } from './temporalTls';
+
+export interface TemporalEndpoint {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** TLS (and mTLS) settings; only for a server the user brings. */
+  tls?: TemporalTls;
+}
 
 export interface ServiceEndpoints {
-  temporal: { address: string; namespace: string; uiUrl?: string };
+  temporal: TemporalEndpoint;
   s3: S3Endpoint;
   /** The services this call started ("temporal", "s3"); empty when all were running or external. */
   started: string[];
@@ -31,17 +40,26 @@ export function parsePort(name: string, value: string): number {
   return n;
 }
 
-/** TEMPORAL_ADDRESS ("host:port") when set, else undefined (embedded). */
-export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints['temporal'] | undefined {
+/** TEMPORAL_ADDRESS ("host:port") and its TLS settings when set, else undefined (embedded). */
+export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): TemporalEndpoint | undefined {
   const address = nonEmpty(env, 'TEMPORAL_ADDRESS');
-  if (address === undefined) return undefined;
+  if (address === undefined) {
+    const tlsVars = Object.values(TLS_VARS).filter((n) => nonEmpty(env, n) !== undefined);
+    if (tlsVars.length > 0)
+      throw new Error(
+        `${tlsVars.join(', ')} ${tlsVars.length > 1 ? 'are' : 'is'} set but TEMPORAL_ADDRESS is not: TLS applies to a Temporal server you name in TEMPORAL_ADDRESS (the embedded dev server listens on loopback without TLS)`,
+      );
+    return undefined;
+  }
   if (!/^[^\s/:]+:\d+$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(address)) {
     throw new Error(`TEMPORAL_ADDRESS=${address}: expected host:port, e.g. temporal.example.org:7233 (no scheme)`);
   }
+  const tls = temporalTlsFromEnv(env);
   return {
     address,
     namespace: nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE,
     uiUrl: nonEmpty(env, 'TEMPORAL_UI_URL'),
+    ...(tls ? { tls } : {}),
   };
 }
 

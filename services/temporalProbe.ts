@@ -3,13 +3,14 @@
 // never activities or workflows.)
 import { Connection } from '@temporalio/client';
 import { FatalProbeError } from './readiness';
+import { temporalConnectOptions, type TemporalTls } from './temporalTls';
 
 export async function probeTemporal(
-  address: string,
+  server: { address: string; tls?: TemporalTls },
   namespace: string,
   connectTimeoutMs = 5_000,
 ): Promise<{ serverVersion: string }> {
-  const connection = await Connection.connect({ address, connectTimeout: connectTimeoutMs });
+  const connection = await Connection.connect({ ...temporalConnectOptions(server), connectTimeout: connectTimeoutMs });
   try {
     const info = await connection.workflowService.getSystemInfo({});
     try {

@@ -122,5 +122,5 @@ export function lostInternalPortRace(logFile: string, logOffset: number): boolea
 async function probeLocal(address: string, namespace: string): Promise<void> {
   const port = Number(address.split(':').pop());
   if (!(await canConnect(port, LOOPBACK, 1_000))) throw new Error(`nothing listens on ${address} yet`);
-  await probeTemporal(address, namespace, 2_000);
+  await probeTemporal({ address }, namespace, 2_000);
 }
