@@ -105,12 +105,17 @@ EOF
     echo "setup-tools: ERROR: go install $want failed (see above; the Go module proxy must be reachable)" >&2
     exit 1
   fi
-  mv "$gobin/minio" "$BIN_DIR/minio.partial"
-  rm -rf "$gobin"
-  if ! "$BIN_DIR/minio.partial" --version 2>/dev/null | grep -q '^minio version'; then
-    echo "setup-tools: ERROR: the built $BIN_DIR/minio.partial does not run (\`minio --version\`)" >&2
+  # Checked where it was built: it names itself by its file name ("minio version ..."). Output
+  # captured first: with pipefail, `grep -q` closing the pipe early would fail the check.
+  local reported
+  reported="$("$gobin/minio" --version 2>/dev/null || true)"
+  if ! printf '%s\n' "$reported" | grep -q '^minio version'; then
+    rm -rf "$gobin"
+    echo "setup-tools: ERROR: the built minio does not run (\`minio --version\` printed: $reported)" >&2
     exit 1
   fi
+  mv "$gobin/minio" "$BIN_DIR/minio.partial"
+  rm -rf "$gobin"
   rm -f "$stamp"
   mv -f "$BIN_DIR/minio.partial" "$BIN_DIR/minio" # atomic: a half-copied binary is never visible
   echo "$want" >"$stamp"
