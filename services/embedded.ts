@@ -12,7 +12,8 @@ import {
 import { isProcessAlive, readProcessRecord, removeProcessRecord, sleep, stopProcess } from './processRecord';
 import { probeS3 } from './s3Probe';
 import { loadOrCreateS3Credentials, readS3Credentials, s3CredentialsFile } from './s3Credentials';
-import { EMBEDDED_S3_REGION, s3RecordFile, startS3Server, S3_DEFAULT_PORT } from './s3Server';
+import { EMBEDDED_S3_REGION, startS3Server, S3_DEFAULT_PORT } from './s3Server';
+import { serviceRecordFile } from './managedServer';
 import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
@@ -20,7 +21,6 @@ import { probeTemporal } from './temporalProbe';
 import { describeTemporal } from './temporalTls';
 import {
   startTemporalServer,
-  temporalRecordFile,
   TEMPORAL_DEFAULT_PORT,
   TEMPORAL_DEFAULT_UI_PORT,
   type SearchAttributeType,
@@ -163,8 +163,8 @@ export async function stopServices(
     Promise.all(
       (
         [
-          ['temporal', temporalRecordFile(stateDir)],
-          ['s3', s3RecordFile(stateDir)],
+          ['temporal', serviceRecordFile(stateDir, 'temporal')],
+          ['s3', serviceRecordFile(stateDir, 's3')],
         ] as const
       ).map(async ([service, file]) => {
         const record = readProcessRecord(file);
@@ -207,7 +207,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         ...(await answer(() => probeTemporal(externalTemporal, externalTemporal.namespace, 3_000))),
       };
     }
-    const r = readProcessRecord(temporalRecordFile(stateDir));
+    const r = readProcessRecord(serviceRecordFile(stateDir, 'temporal'));
     if (!r)
       return {
         service: 'temporal',
@@ -242,7 +242,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         address: describeS3Endpoint(externalS3),
         ...(await answer(() => probeS3(externalS3))),
       };
-    const r = readProcessRecord(s3RecordFile(stateDir));
+    const r = readProcessRecord(serviceRecordFile(stateDir, 's3'));
     if (!r)
       return {
         service: 's3',

@@ -55,6 +55,15 @@ export interface ManagedServerOptions {
   stopGraceMs?: number;
 }
 
+/** What starting or reusing a server tells its caller. */
+export interface StartedServer {
+  address: string;
+  pid: number;
+  logFile: string;
+  /** true when it was already running and answered. */
+  reused: boolean;
+}
+
 export interface ManagedServer {
   record: ProcessRecord;
   /** true when the server was already running and answered. */

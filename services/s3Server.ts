@@ -4,8 +4,9 @@
 // as a separate process, never linked.
 import * as path from 'node:path';
 import type { S3Endpoint } from '../lib/store/s3Endpoint';
-import { serviceDir, serviceRecordFile, startOrReuse } from './managedServer';
+import { serviceDir, startOrReuse, type StartedServer } from './managedServer';
 import { assertPortsFree, LOOPBACK } from './ports';
+import { s3CredentialsFile } from './s3Credentials';
 import { probeS3 } from './s3Probe';
 import { findTool } from './tools';
 
@@ -30,23 +31,12 @@ export interface S3ServerOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export interface S3ServerInfo {
+export interface S3ServerInfo extends StartedServer {
   endpoint: S3Endpoint;
-  address: string;
-  pid: number;
-  logFile: string;
-  reused: boolean;
-}
-
-export function s3Dir(stateDir: string): string {
-  return serviceDir(stateDir, 's3');
-}
-export function s3RecordFile(stateDir: string): string {
-  return serviceRecordFile(stateDir, 's3');
 }
 /** MinIO's data folder (a new name: SeaweedFS's <state>/s3/data of earlier versions stays untouched). */
 export function s3DataDir(stateDir: string): string {
-  return path.join(s3Dir(stateDir), 'minio-data');
+  return path.join(serviceDir(stateDir, 's3'), 'minio-data');
 }
 
 /** The settings MinIO reads from its environment; nothing of the caller's MINIO_* passes through
@@ -82,7 +72,7 @@ export async function startS3Server(o: S3ServerOptions): Promise<S3ServerInfo> {
     // The probe signs with the key pair of the credentials file: a server started with another
     // pair fails at once, naming the access key.
     probe: (r) => probeS3(endpointAt(Number(r.details.s3Port))),
-    reuseHint: `(If the embedded S3 server was started with other credentials than ${path.join(s3Dir(o.stateDir), 'credentials.json')}, run \`bgbias services down\` and start it again.)`,
+    reuseHint: `(If the embedded S3 server was started with other credentials than ${s3CredentialsFile(o.stateDir)}, run \`bgbias services down\` and start it again.)`,
     launch: async () => {
       const executable = findTool('minio', o.env);
       await assertPortsFree(

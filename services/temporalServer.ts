@@ -1,7 +1,7 @@
 // The Temporal development server (`temporal server start-dev`), detached, on loopback, with its
 // workflow history in a SQLite file under <state>/temporal/.
 import * as path from 'node:path';
-import { serviceDir, serviceRecordFile, startOrReuse } from './managedServer';
+import { serviceDir, startOrReuse, type StartedServer } from './managedServer';
 import { assertPortsFree, canConnect, LOOPBACK } from './ports';
 import { tailLog } from './processRecord';
 import { probeTemporal } from './temporalProbe';
@@ -25,25 +25,14 @@ export interface TemporalServerOptions {
   env: NodeJS.ProcessEnv;
 }
 
-export interface TemporalServerInfo {
-  address: string;
+export interface TemporalServerInfo extends StartedServer {
   namespace: string;
   uiUrl?: string;
-  pid: number;
-  logFile: string;
-  reused: boolean;
-}
-
-export function temporalDir(stateDir: string): string {
-  return serviceDir(stateDir, 'temporal');
-}
-export function temporalRecordFile(stateDir: string): string {
-  return serviceRecordFile(stateDir, 'temporal');
 }
 
 /** Starts the dev server, or reuses the one this state folder already runs. */
 export async function startTemporalServer(o: TemporalServerOptions): Promise<TemporalServerInfo> {
-  const dir = temporalDir(o.stateDir);
+  const dir = serviceDir(o.stateDir, 'temporal');
   const { record, reused } = await startOrReuse({
     service: 'temporal',
     what: 'Temporal dev server',

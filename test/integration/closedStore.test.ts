@@ -9,8 +9,7 @@ import * as path from 'node:path';
 import * as Minio from 'minio';
 import { servicesStatus } from '../../services/embedded';
 import { readS3Credentials, s3CredentialsFile } from '../../services/s3Credentials';
-import { s3Dir } from '../../services/s3Server';
-import { temporalDir } from '../../services/temporalServer';
+import { serviceDir } from '../../services/managedServer';
 import { isLoopback, listeningSockets } from '../helpers/listeningSockets';
 import { anonymousKeys, probeOpenAccess, type KnownObject } from '../helpers/openAccessProbe';
 import { startTestServices, type TestServices } from '../helpers/services';
@@ -135,7 +134,7 @@ test('the secret is in a 0600 file only: not in any log, process record, argumen
   outputs.push(workerOut);
 
   const places: Array<[string, string]> = outputs.map((o, i) => [`output ${i}`, o]);
-  for (const dir of [s3Dir(svc.stateDir), temporalDir(svc.stateDir)])
+  for (const dir of [serviceDir(svc.stateDir, 's3'), serviceDir(svc.stateDir, 'temporal')])
     for (const name of ['server.log', 'process.json']) {
       const f = path.join(dir, name);
       if (fs.existsSync(f)) places.push([f, fs.readFileSync(f, 'utf8')]);
