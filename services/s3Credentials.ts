@@ -35,7 +35,7 @@ export function readS3Credentials(stateDir: string): S3KeyPair | undefined {
     stat = fs.statSync(file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new Error(`cannot read the embedded S3 credentials ${file}: ${(err as Error).message}`);
+    throw new Error(`cannot read the embedded S3 credentials ${file}: ${(err as Error).message}`, { cause: err });
   }
   // Like ssh with a private key: a secret others could read may have been read; do not use it.
   if ((stat.mode & 0o077) !== 0) {
@@ -44,11 +44,20 @@ export function readS3Credentials(stateDir: string): S3KeyPair | undefined {
         `run \`chmod 600 ${file}\`, or stop the services (bgbias services down) and delete it to generate a new secret`,
     );
   }
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the embedded S3 credentials ${file}: ${(err as Error).message}`, { cause: err });
+  }
   let json: unknown;
   try {
-    json = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new Error(`cannot read the embedded S3 credentials ${file}: ${(err as Error).message}`);
+    json = JSON.parse(text);
+  } catch {
+    // Not the parser's message, nor the error itself: it quotes the text, and the text is the secret.
+    throw new Error(
+      `cannot read the embedded S3 credentials ${file}: not valid JSON; stop the services (bgbias services down) and delete it to generate a new pair`,
+    );
   }
   const parsed = credentialsSchema.safeParse(json);
   if (!parsed.success) {

@@ -42,7 +42,7 @@ function readPemFile(variable: string, file: string): Buffer {
     return fs.readFileSync(resolved);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
-    throw new Error(`${variable}=${file}: cannot read ${resolved} (${e.code ?? e.message})`);
+    throw new Error(`${variable}=${file}: cannot read ${resolved} (${e.code ?? e.message})`, { cause: err });
   }
 }
 
@@ -52,6 +52,7 @@ function checkCertificate(variable: string, file: string, pem: Buffer): X509Cert
   } catch (err) {
     throw new Error(
       `${variable}=${file}: not a PEM certificate ("-----BEGIN CERTIFICATE-----" expected): ${(err as Error).message}`,
+      { cause: err },
     );
   }
 }
@@ -112,7 +113,7 @@ export function temporalTlsFromEnv(env: NodeJS.ProcessEnv): TemporalTls | undefi
     try {
       privateKey = createPrivateKey(keyPem);
     } catch (err) {
-      throw new Error(`${TLS_VARS.key}=${key}: not a PEM private key: ${(err as Error).message}`);
+      throw new Error(`${TLS_VARS.key}=${key}: not a PEM private key: ${(err as Error).message}`, { cause: err });
     }
     if (!x509.checkPrivateKey(privateKey))
       throw new Error(`${TLS_VARS.key}=${key} is not the private key of the certificate in ${TLS_VARS.cert}=${cert}`);

@@ -78,8 +78,15 @@ test('an invalid credentials file names the file and the field, never the secret
       () => readS3Credentials(stateDir),
       (e: Error) => e.message.includes(file) && /accessKey/.test(e.message) && !e.message.includes('the-secret-value'),
     );
-    fs.writeFileSync(file, '{ not json', { mode: 0o600 });
-    assert.throws(() => readS3Credentials(stateDir), /cannot read the embedded S3 credentials .*credentials\.json/);
+    // JSON.parse quotes the text around the error, and the text is the secret: it must not show.
+    fs.writeFileSync(file, '{"accessKey":"bgbias-1","secretKey":leaky-secret-value}', { mode: 0o600 });
+    assert.throws(
+      () => readS3Credentials(stateDir),
+      (e: Error) =>
+        /cannot read the embedded S3 credentials .*credentials\.json: not valid JSON/.test(e.message) &&
+        !/leaky-secr/.test(e.message) &&
+        e.cause === undefined,
+    );
   } finally {
     fs.rmSync(stateDir, { recursive: true, force: true });
   }
