@@ -57,9 +57,8 @@ export default tseslint.config(
       'boundaries/elements': [
         { type: 'contracts', pattern: 'contracts/**', mode: 'full' },
         { type: 'configs', pattern: 'configs/**', mode: 'full' },
-        // Infrastructure (starting servers, the Temporal client). It moves to services/ (store branch);
-        // until then it lives in lib/services and is not part of lib.
-        { type: 'services', pattern: ['services/**', 'lib/services/**'], mode: 'full' },
+        // Infrastructure (starting and probing the servers, endpoints and TLS settings, the Temporal client).
+        { type: 'services', pattern: 'services/**', mode: 'full' },
         { type: 'lib-util', pattern: 'lib/util/**', mode: 'full' },
         { type: 'lib-io', pattern: 'lib/io/**', mode: 'full' },
         { type: 'lib-image', pattern: 'lib/image/**', mode: 'full' },
@@ -113,9 +112,9 @@ export default tseslint.config(
             },
             allow('services', ['services', ...LIB, 'contracts']),
             allow('activities', ['activities', ...LIB, 'configs', 'contracts']),
-            // Where a checkout's files are (stateDir's projectRoot) is needed by one activity until the
-            // store branch moves lib/services to services/ (and this helper with it).
-            { from: { type: 'activities' }, allow: { to: { type: 'services', path: 'lib/services/stateDir.ts' } } },
+            // Where a checkout's files are (stateDir's projectRoot) is needed by one activity: a local copy
+            // of the paper's data given relative to the checkout (activities/backgrounds.ts).
+            { from: { type: 'activities' }, allow: { to: { type: 'services', path: 'services/stateDir.ts' } } },
             // Workflows are deterministic code bundled for Temporal's sandbox: activity and configuration
             // TYPES, the shared names, and the two Temporal packages meant for workflow code; nothing else.
             allow('workflows', ['workflows', 'contracts']),

@@ -8,7 +8,7 @@ import { readSha256SumsFile } from '../lib/data/download/checksumList';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { encodeShard, type ShardItem } from '../lib/data/shardFormat';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
-import { projectRoot } from '../lib/services/stateDir';
+import { projectRoot } from '../services/stateDir';
 import { cachedStage, heartbeat, type Stores } from './context';
 import type { BackgroundsRef } from './types';
 

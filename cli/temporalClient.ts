@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import type { ServiceEndpoints } from '../lib/services/embedded';
-import { ensureSearchAttributes } from '../lib/services/searchAttributes';
+import type { ServiceEndpoints } from '../services/embedded';
+import { ensureSearchAttributes } from '../services/searchAttributes';
+import { describeTemporal, temporalConnectOptions } from '../services/temporalTls';
 
 export interface ConnectedClient {
   client: Client;
@@ -10,9 +11,9 @@ export interface ConnectedClient {
 
 /** A Temporal client for the given endpoints, with bgbias's search attributes registered. */
 export async function connectClient(endpoints: ServiceEndpoints): Promise<ConnectedClient> {
-  const { address, namespace } = endpoints.temporal;
-  const connection = await Connection.connect({ address }).catch((err: Error) => {
-    throw new Error(`cannot reach the Temporal server at ${address}: ${err.message}`);
+  const { namespace } = endpoints.temporal;
+  const connection = await Connection.connect(temporalConnectOptions(endpoints.temporal)).catch((err: Error) => {
+    throw new Error(`cannot reach the Temporal server at ${describeTemporal(endpoints.temporal)}: ${err.message}`);
   });
   await ensureSearchAttributes(connection, namespace);
   const client = new Client({ connection, namespace });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One set-up for every machine (fresh clones, CI): npm packages, the embedded servers' binaries
-# (Temporal dev server, SeaweedFS), and the native TensorFlow backend for tfjs. Idempotent and quick
+# (Temporal dev server, MinIO), and the native TensorFlow backend for tfjs. Idempotent and quick
 # when everything is in place, so `npm run smoke` and `npm test` call it every time.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -6,8 +6,8 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { ensureServices } from '../lib/services/embedded';
-import { resolveStateDir } from '../lib/services/stateDir';
+import { ensureServices } from '../services/embedded';
+import { resolveStateDir } from '../services/stateDir';
 import { runWorkers, type QueueName } from './runWorkers';
 
 async function main(): Promise<void> {

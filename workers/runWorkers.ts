@@ -8,7 +8,9 @@ import {
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
-import type { ServiceEndpoints } from '../lib/services/embedded';
+import type { ServiceEndpoints } from '../services/embedded';
+import type { TemporalEndpoint } from '../services/endpoints';
+import { describeTemporal, temporalConnectOptions } from '../services/temporalTls';
 import { TASK_QUEUES } from '../contracts/ids';
 
 export type QueueName = keyof typeof TASK_QUEUES;
@@ -24,6 +26,13 @@ export interface RunWorkersOptions {
   /** TensorFlow intra-op threads (default: every core; see cli/workerPlan.ts). */
   threads?: number;
   log?: (line: string) => void;
+}
+
+/** The workers' connection (Rust core), with the same address and TLS settings as the CLI's. */
+export async function connectWorkerConnection(temporal: TemporalEndpoint): Promise<NativeConnection> {
+  return NativeConnection.connect(temporalConnectOptions(temporal)).catch((err: Error) => {
+    throw new Error(`workers cannot connect to the Temporal server at ${describeTemporal(temporal)}: ${err.message}`);
+  });
 }
 
 let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
@@ -57,7 +66,7 @@ const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, err
 export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Promise<void> {
   const log = o.log ?? ((l: string) => console.log(l));
   installRuntimeOnce();
-  const connection = await NativeConnection.connect({ address: o.endpoints.temporal.address });
+  const connection = await connectWorkerConnection(o.endpoints.temporal);
   const activities = createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, log });
   const workers: Worker[] = [];
   try {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { ensureServices } from '../../lib/services/embedded';
-import { BGBIAS_SEARCH_ATTRIBUTES } from '../../lib/services/searchAttributes';
-import { resolveStateDir } from '../../lib/services/stateDir';
+import { ensureServices } from '../../services/embedded';
+import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
+import { resolveStateDir } from '../../services/stateDir';
 import type { AnalyzeResult } from '../../workflows/analyze';
 import { analyzeId, TASK_QUEUES } from '../../contracts/ids';
 import { EXPERIMENT, STAGE } from '../../contracts/searchAttributes';

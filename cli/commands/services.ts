@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ensureServices, servicesStatus, stopServices, type ServiceStatus } from '../../lib/services/embedded';
-import { BGBIAS_SEARCH_ATTRIBUTES } from '../../lib/services/searchAttributes';
+import { ensureServices, servicesStatus, stopServices, type ServiceStatus } from '../../services/embedded';
+import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
 import { describeS3Endpoint } from '../../lib/store/s3Endpoint';
 
 /** `bgbias services up|down|status`: the embedded Temporal dev server and S3 server. */

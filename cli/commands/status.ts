@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ensureServices } from '../../lib/services/embedded';
+import { ensureServices } from '../../services/embedded';
 import { analyzeId, reproduceId } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import { connectClient } from '../temporalClient';

@@ -1,4 +1,4 @@
-// How to reach an S3-compatible server (SeaweedFS, MinIO, AWS S3) and how to name it in messages.
+// How to reach an S3-compatible server (MinIO, AWS S3, any S3-compatible store) and how to name it in messages.
 import * as Minio from 'minio';
 
 export interface S3Endpoint {
@@ -27,7 +27,7 @@ export function createMinioClient(s3: S3Endpoint): Minio.Client {
     accessKey: s3.accessKey,
     secretKey: s3.secretKey,
     region: s3.region,
-    // Path-style addressing (http://host/bucket/key): SeaweedFS and MinIO need it on plain hosts.
+    // Path-style addressing (http://host/bucket/key): MinIO needs it on plain hosts.
     pathStyle: true,
     // Fixed 64 MiB parts. Without it a stream of unknown size is sent as parts of 576 MiB (5 TiB /
     // 10,000), each held in memory; 64 MiB x 10,000 parts still allows 640 GiB objects.

@@ -1,30 +1,41 @@
-// compose-check validates docker-compose.yml with compose-go, the loader Docker Compose itself
-// uses (schema, interpolation, anchors, depends_on), without a Docker engine.
-// Usage: go run ./scripts/compose-check docker-compose.yml   (MINIO_ROOT_PASSWORD must be set)
+// compose-check validates a compose file with compose-go, the loader Docker Compose itself uses
+// (schema, interpolation, anchors, depends_on), without a Docker engine, and asserts that it is
+// closed by default: no port is published beyond loopback unless an address is configured.
+// Usage: go run . ../../docker-compose.yml   (MINIO_ROOT_PASSWORD and POSTGRES_PASSWORD must be set)
+// Tests: go test ./...  (the shipped file passes; testdata/ files with ports on all interfaces fail)
 package main
 
 import (
-	"context"
 	"fmt"
+	"io"
 	"os"
-
-	"github.com/compose-spec/compose-go/v2/cli"
 )
 
 func main() {
-	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: compose-check FILE")
-		os.Exit(2)
+	os.Exit(run(os.Args[1:], os.Environ(), os.Stdout, os.Stderr))
+}
+
+// run is main without the process around it (the tests call it).
+func run(args []string, environ []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintln(stderr, "usage: compose-check FILE")
+		return 2
 	}
-	opts, err := cli.NewProjectOptions([]string{os.Args[1]}, cli.WithOsEnv, cli.WithName("bgbias"))
+	file := args[0]
+	// The default is what is checked: an address the caller configured does not count.
+	project, err := loadProject(file, withoutBindSettings(environ))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
+		fmt.Fprintf(stderr, "%s: %v\n", file, err)
+		return 1
 	}
-	project, err := opts.LoadProject(context.Background())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[1], err)
-		os.Exit(1)
+	if findings := openByDefault(project); len(findings) > 0 {
+		fmt.Fprintf(stderr, "%s: published beyond loopback without configuration:\n", file)
+		for _, f := range findings {
+			fmt.Fprintf(stderr, "  %s\n", f)
+		}
+		fmt.Fprintln(stderr, `bind each published port to 127.0.0.1 unless configured, e.g. "${BGBIAS_BIND:-127.0.0.1}:7233:7233"`)
+		return 1
 	}
-	fmt.Printf("%s: valid, %d services\n", os.Args[1], len(project.Services))
+	fmt.Fprintf(stdout, "%s: valid, %d services, every published port on loopback by default\n", file, len(project.Services))
+	return 0
 }

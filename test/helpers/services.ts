@@ -3,9 +3,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ensureServices, stopServices, type ServiceEndpoints, type ServicesOptions } from '../../lib/services/embedded';
-import { freePorts } from '../../lib/services/ports';
-import type { WeedPorts } from '../../lib/services/s3Server';
+import { ensureServices, stopServices, type ServiceEndpoints, type ServicesOptions } from '../../services/embedded';
+import { freePorts } from '../../services/ports';
 
 export interface TestServices {
   endpoints: ServiceEndpoints;
@@ -31,31 +30,19 @@ process.once('exit', () => {
 });
 
 export async function randomServiceOptions(stateDir: string): Promise<ServicesOptions> {
-  const p = await freePorts(13);
-  const weedPorts: WeedPorts = {
-    s3: p[0],
-    s3Grpc: p[1],
-    master: p[2],
-    masterGrpc: p[3],
-    volume: p[4],
-    volumeGrpc: p[5],
-    filer: p[6],
-    filerGrpc: p[7],
-    admin: p[8],
-    adminGrpc: p[9],
-  };
+  const p = await freePorts(4);
   // env: only PATH and the binary locations, so the developer's TEMPORAL_ADDRESS/S3_* never leak in.
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME };
   if (process.env.TEMPORAL_CLI) env.TEMPORAL_CLI = process.env.TEMPORAL_CLI;
-  if (process.env.WEED_BIN) env.WEED_BIN = process.env.WEED_BIN;
+  if (process.env.MINIO_BIN) env.MINIO_BIN = process.env.MINIO_BIN;
   return {
     stateDir,
     env,
-    temporalPort: p[10],
+    temporalPort: p[0],
     temporalUiPort: null,
-    temporalHttpPort: p[11],
-    temporalMetricsPort: p[12],
-    weedPorts,
+    temporalHttpPort: p[1],
+    temporalMetricsPort: p[2],
+    s3Port: p[3],
   };
 }
 

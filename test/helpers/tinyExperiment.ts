@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runWorkers } from '../../workers/runWorkers';
-import type { ServiceEndpoints } from '../../lib/services/embedded';
+import type { ServiceEndpoints } from '../../services/embedded';
 
 /**
  * Overrides that shrink the smoke preset to seconds: a small synthetic set, 32x32 crops, a narrow

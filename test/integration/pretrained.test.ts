@@ -2,7 +2,7 @@
  * loadPretrained (activities/pretrained.ts) end to end: a random BN-Inception file in Cadene's
  * legacy layout (~45 MB, written at test time by test/helpers/bnInceptionFile.ts, never committed),
  * served by a local HTTP server, checked against the sha256 prefix the config promises, kept once
- * in a real S3 store (SeaweedFS, started here), and loaded into BN-Inception; then each way a
+ * in a real S3 store (MinIO, started here), and loaded into BN-Inception; then each way a
  * weights file can be wrong, each with its error.
  */
 import assert from 'node:assert/strict';

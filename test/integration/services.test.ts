@@ -5,10 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Connection } from '@temporalio/client';
 import * as Minio from 'minio';
-import { ensureServices, servicesStatus, stopServices } from '../../lib/services/embedded';
-import { freePort, isPortFree } from '../../lib/services/ports';
-import { isProcessAlive } from '../../lib/services/processRecord';
-import { findTool } from '../../lib/services/tools';
+import { ensureServices, servicesStatus, stopServices } from '../../services/embedded';
+import { freePort, isPortFree } from '../../services/ports';
+import { isProcessAlive } from '../../services/processRecord';
+import { findTool } from '../../services/tools';
+import { s3CredentialsFile } from '../../services/s3Credentials';
+import { s3DataDir } from '../../services/s3Server';
 import { randomServiceOptions, startTestServices, type TestServices } from '../helpers/services';
 
 let svc: TestServices;
@@ -146,20 +148,37 @@ test('an unreachable S3_ENDPOINT or TEMPORAL_ADDRESS gives an error naming the a
   );
 });
 
-test('wrong credentials against the running embedded S3 fail at once, naming the access key', async () => {
-  const env = { ...svc.options.env, S3_ACCESS_KEY: 'someone-else', S3_SECRET_KEY: 'other-secret' };
-  const t0 = Date.now();
-  await assert.rejects(
-    ensureServices({ ...svc.options, env }),
-    /rejected access key "someone-else"[\s\S]*bgbias services down/,
-  );
-  assert.ok(Date.now() - t0 < 10_000, 'fails fast instead of waiting for the ready timeout');
+test('a credentials file that no longer matches the running embedded S3 fails at once, naming the access key', async () => {
+  const file = s3CredentialsFile(svc.stateDir);
+  const original = fs.readFileSync(file);
+  try {
+    fs.writeFileSync(file, JSON.stringify({ accessKey: 'someone-else', secretKey: 'other-secret' }), { mode: 0o600 });
+    const t0 = Date.now();
+    await assert.rejects(ensureServices(svc.options), (e: Error) => {
+      assert.match(e.message, /rejected access key "someone-else"[\s\S]*credentials\.json[\s\S]*bgbias services down/);
+      assert.doesNotMatch(e.message, /other-secret/);
+      return true;
+    });
+    assert.ok(Date.now() - t0 < 10_000, 'fails fast instead of waiting for the ready timeout');
+  } finally {
+    fs.writeFileSync(file, original, { mode: 0o600 });
+  }
+});
+
+test('S3 keys without S3_ENDPOINT are refused, naming the variables and the generated credentials file', async () => {
+  const env = { ...svc.options.env, S3_ACCESS_KEY: 'mine', S3_SECRET_KEY: 'my-secret-value' };
+  await assert.rejects(ensureServices({ ...svc.options, env }), (e: Error) => {
+    assert.match(e.message, /S3_ACCESS_KEY and S3_SECRET_KEY are set but S3_ENDPOINT is not/);
+    assert.ok(e.message.includes(s3CredentialsFile(svc.stateDir)), e.message);
+    assert.doesNotMatch(e.message, /my-secret-value/);
+    return true;
+  });
 });
 
 test('a missing binary names where it looked and the setup command; PATH is searched last', () => {
   assert.throws(
-    () => findTool('weed', { WEED_BIN: path.join(scratch, 'nope') }),
-    /WEED_BIN=.*nope: no executable file there/,
+    () => findTool('minio', { MINIO_BIN: path.join(scratch, 'nope') }),
+    /MINIO_BIN=.*nope: no executable file there/,
   );
   const emptyBin = path.join(scratch, 'empty-bin');
   fs.mkdirSync(emptyBin, { recursive: true });
@@ -210,23 +229,23 @@ test('a server that exits at start-up, or never answers, fails with its address 
   });
   await stopServices({ stateDir: options.stateDir, env: options.env, graceMs: 5_000 });
 
-  const silent = path.join(scratch, 'silent-weed');
+  const silent = path.join(scratch, 'silent-minio');
   fs.writeFileSync(
     silent,
-    '#!/usr/bin/env node\nconsole.log("fake weed: waiting forever");\nsetTimeout(() => {}, 60000);\n',
+    '#!/usr/bin/env node\nconsole.log("fake minio: waiting forever");\nsetTimeout(() => {}, 60000);\n',
     { mode: 0o755 },
   );
   const o2 = await randomServiceOptions(path.join(scratch, 'silent'));
-  o2.env = { ...o2.env, TEMPORAL_ADDRESS: svc.endpoints.temporal.address, WEED_BIN: silent };
+  o2.env = { ...o2.env, TEMPORAL_ADDRESS: svc.endpoints.temporal.address, MINIO_BIN: silent };
   o2.readyTimeoutMs = 2_000;
   await assert.rejects(ensureServices(o2), (e: Error) => {
     assert.match(
       e.message,
       new RegExp(
-        `embedded S3 server \\(SeaweedFS\\) \\(pid \\d+\\) did not become ready at http://127\\.0\\.0\\.1:${o2.weedPorts!.s3} within 2 s`,
+        `embedded S3 server \\(MinIO\\) \\(pid \\d+\\) did not become ready at http://127\\.0\\.0\\.1:${o2.s3Port} within 2 s`,
       ),
     );
-    assert.match(e.message, /fake weed: waiting forever/);
+    assert.match(e.message, /fake minio: waiting forever/);
     return true;
   });
   // the never-ready server was stopped and forgotten
@@ -266,5 +285,5 @@ test('down stops both servers and frees their ports; status then says not runnin
   );
   // The data stays: the SQLite history and the S3 data folder survive `down`.
   assert.ok(fs.existsSync(path.join(stateDir, 'temporal', 'temporal.sqlite')));
-  assert.ok(fs.existsSync(path.join(stateDir, 's3', 'data')));
+  assert.ok(fs.existsSync(s3DataDir(stateDir)));
 });

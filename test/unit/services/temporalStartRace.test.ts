@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { lostInternalPortRace } from '../../../lib/services/temporalServer';
+import { lostInternalPortRace } from '../../../services/temporalServer';
 
 // The lines a CI run's dev server wrote when another process took its history port in between.
 const RACE_LOG = [

@@ -12,8 +12,8 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import type { Activities } from '../../../activities';
-import { freePorts } from '../../../lib/services/ports';
-import { findTool } from '../../../lib/services/tools';
+import { freePorts } from '../../../services/ports';
+import { findTool } from '../../../services/tools';
 import { TASK_QUEUES } from '../../../contracts/ids';
 import { EXPERIMENT, PRESET, STAGE } from '../../../contracts/searchAttributes';
 

@@ -1,18 +1,23 @@
 // What the rest of the program needs to reach the services, and how it is read from the
 // environment when the user brings their own servers.
-import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
+import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
+import { temporalTlsFromEnv, TLS_VARS, type TemporalTls } from './temporalTls';
+
+export interface TemporalEndpoint {
+  address: string;
+  namespace: string;
+  uiUrl?: string;
+  /** TLS (and mTLS) settings; only for a server the user brings. */
+  tls?: TemporalTls;
+}
 
 export interface ServiceEndpoints {
-  temporal: { address: string; namespace: string; uiUrl?: string };
+  temporal: TemporalEndpoint;
   s3: S3Endpoint;
   /** The services this call started ("temporal", "s3"); empty when all were running or external. */
   started: string[];
 }
 
-/** Fixed credentials of the embedded S3 server when S3_ACCESS_KEY/S3_SECRET_KEY are unset. Safe
- * only because that server listens on 127.0.0.1; any shared server needs real credentials. */
-export const EMBEDDED_DEV_ACCESS_KEY = 'bgbias-dev';
-export const EMBEDDED_DEV_SECRET_KEY = 'bgbias-dev-secret-loopback-only';
 export const DEFAULT_S3_REGION = 'us-east-1';
 export const DEFAULT_NAMESPACE = 'default';
 
@@ -35,17 +40,26 @@ export function parsePort(name: string, value: string): number {
   return n;
 }
 
-/** TEMPORAL_ADDRESS ("host:port") when set, else undefined (embedded). */
-export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): ServiceEndpoints['temporal'] | undefined {
+/** TEMPORAL_ADDRESS ("host:port") and its TLS settings when set, else undefined (embedded). */
+export function externalTemporalFromEnv(env: NodeJS.ProcessEnv): TemporalEndpoint | undefined {
   const address = nonEmpty(env, 'TEMPORAL_ADDRESS');
-  if (address === undefined) return undefined;
+  if (address === undefined) {
+    const tlsVars = Object.values(TLS_VARS).filter((n) => nonEmpty(env, n) !== undefined);
+    if (tlsVars.length > 0)
+      throw new Error(
+        `${tlsVars.join(', ')} ${tlsVars.length > 1 ? 'are' : 'is'} set but TEMPORAL_ADDRESS is not: TLS applies to a Temporal server you name in TEMPORAL_ADDRESS (the embedded dev server listens on loopback without TLS)`,
+      );
+    return undefined;
+  }
   if (!/^[^\s/:]+:\d+$/.test(address) && !/^\[[0-9a-fA-F:]+\]:\d+$/.test(address)) {
     throw new Error(`TEMPORAL_ADDRESS=${address}: expected host:port, e.g. temporal.example.org:7233 (no scheme)`);
   }
+  const tls = temporalTlsFromEnv(env);
   return {
     address,
     namespace: nonEmpty(env, 'TEMPORAL_NAMESPACE') ?? DEFAULT_NAMESPACE,
     uiUrl: nonEmpty(env, 'TEMPORAL_UI_URL'),
+    ...(tls ? { tls } : {}),
   };
 }
 
@@ -94,24 +108,18 @@ export function externalS3FromEnv(env: NodeJS.ProcessEnv): S3Endpoint | undefine
   };
 }
 
-/** Credentials for the embedded server: the environment's if given, else the fixed dev pair. */
-export function embeddedS3Credentials(env: NodeJS.ProcessEnv): {
-  accessKey: string;
-  secretKey: string;
-  region: string;
-} {
-  const accessKey = nonEmpty(env, 'S3_ACCESS_KEY');
-  const secretKey = nonEmpty(env, 'S3_SECRET_KEY');
-  if ((accessKey === undefined) !== (secretKey === undefined)) {
-    throw new Error(
-      `set both S3_ACCESS_KEY and S3_SECRET_KEY or neither (only ${accessKey !== undefined ? 'S3_ACCESS_KEY' : 'S3_SECRET_KEY'} is set)`,
-    );
-  }
-  return {
-    accessKey: accessKey ?? EMBEDDED_DEV_ACCESS_KEY,
-    secretKey: secretKey ?? EMBEDDED_DEV_SECRET_KEY,
-    region: nonEmpty(env, 'S3_REGION') ?? DEFAULT_S3_REGION,
-  };
+/**
+ * S3_ACCESS_KEY / S3_SECRET_KEY belong to the server S3_ENDPOINT names. Without S3_ENDPOINT the
+ * embedded server runs with its own generated pair, so keys given alone would be silently unused
+ * (and a user who meant an external store would write to the local one): refuse them.
+ */
+export function assertNoStrayS3Keys(env: NodeJS.ProcessEnv, credentialsFile: string): void {
+  const given = ['S3_ACCESS_KEY', 'S3_SECRET_KEY'].filter((n) => nonEmpty(env, n) !== undefined);
+  if (given.length === 0) return;
+  throw new Error(
+    `${given.join(' and ')} ${given.length > 1 ? 'are' : 'is'} set but S3_ENDPOINT is not: set S3_ENDPOINT to use ` +
+      `that S3 server, or unset ${given.length > 1 ? 'them' : 'it'} to use the embedded one (its key pair is generated in ${credentialsFile})`,
+  );
 }
 
 export { describeS3Endpoint };

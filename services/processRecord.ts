@@ -110,7 +110,10 @@ export async function stopProcess(
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     await sleep(100);
-    if (!isProcessAlive(pid, executable)) return 'stopped';
+    if (!isProcessAlive(pid, executable)) {
+      await waitUntilExited(pid);
+      return 'stopped';
+    }
   }
   try {
     process.kill(pid, 'SIGKILL');
@@ -118,7 +121,26 @@ export async function stopProcess(
     return 'stopped';
   }
   for (let i = 0; i < 50 && isProcessAlive(pid, executable); i++) await sleep(100);
+  await waitUntilExited(pid);
   return 'killed';
+}
+
+/**
+ * A process tearing down has an empty /proc/<pid>/cmdline (its memory is gone) while the pid still
+ * exists, so the argv check above calls it gone a moment early (seen with MinIO's large heap).
+ * Wait (at most 5 s) until the pid is really gone, or is taken by another process (a non-empty
+ * cmdline again); never signal it again.
+ */
+async function waitUntilExited(pid: number): Promise<void> {
+  if (!fs.existsSync('/proc/self/stat')) return;
+  for (let i = 0; i < 50 && isProcessAlive(pid); i++) {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') !== '') return;
+    } catch {
+      return;
+    }
+    await sleep(100);
+  }
 }
 
 /** The last `lines` lines of the log written since fromOffset (this run's output only). */

@@ -1,8 +1,8 @@
 // The services a run needs: the user's own (TEMPORAL_ADDRESS, S3_ENDPOINT) or the embedded ones,
 // which this module starts detached on loopback, reuses while they run, and stops on request.
-import { describeS3Endpoint, type S3Endpoint } from '../store/s3Endpoint';
+import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
 import {
-  embeddedS3Credentials,
+  assertNoStrayS3Keys,
   externalS3FromEnv,
   externalTemporalFromEnv,
   parsePort,
@@ -11,14 +11,16 @@ import {
 } from './endpoints';
 import { isProcessAlive, readProcessRecord, removeProcessRecord, sleep, stopProcess } from './processRecord';
 import { probeS3 } from './s3Probe';
-import { s3RecordFile, startS3Server, weedPortsFor, S3_DEFAULT_PORT, type WeedPorts } from './s3Server';
+import { loadOrCreateS3Credentials, readS3Credentials, s3CredentialsFile } from './s3Credentials';
+import { EMBEDDED_S3_REGION, startS3Server, S3_DEFAULT_PORT } from './s3Server';
+import { serviceRecordFile } from './managedServer';
 import { isPortFree } from './ports';
 import { resolveStateDir } from './stateDir';
 import { withStateLock } from './stateLock';
 import { probeTemporal } from './temporalProbe';
+import { describeTemporal } from './temporalTls';
 import {
   startTemporalServer,
-  temporalRecordFile,
   TEMPORAL_DEFAULT_PORT,
   TEMPORAL_DEFAULT_UI_PORT,
   type SearchAttributeType,
@@ -37,8 +39,8 @@ export interface ServicesOptions {
   temporalUiPort?: number | null;
   temporalHttpPort?: number;
   temporalMetricsPort?: number;
-  /** Every port of the S3 server; default weedPortsFor(BGBIAS_S3_PORT or 8333). */
-  weedPorts?: WeedPorts;
+  /** The S3 server's port; default BGBIAS_S3_PORT, else 8333. */
+  s3Port?: number;
   namespace?: string;
   searchAttributes?: Record<string, SearchAttributeType>;
   /** How long a starting server may take to answer (default 60 s: generous for 2 busy cores). */
@@ -77,10 +79,10 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
   const temporalTask = async (): Promise<ServiceEndpoints['temporal']> => {
     if (externalTemporal) {
       await retryUntil(opts.externalTimeoutMs ?? DEFAULT_EXTERNAL_TIMEOUT_MS, (leftMs) =>
-        probeTemporal(externalTemporal.address, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs))),
+        probeTemporal(externalTemporal, externalTemporal.namespace, Math.min(5_000, Math.max(250, leftMs))),
       ).catch((err: Error) => {
         throw new Error(
-          `Temporal server at ${externalTemporal.address} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`,
+          `Temporal server at ${describeTemporal(externalTemporal)} (TEMPORAL_ADDRESS) is unreachable or unusable: ${err.message}`,
         );
       });
       return externalTemporal;
@@ -117,11 +119,11 @@ export async function ensureServices(opts: ServicesOptions = {}): Promise<Servic
       );
       return externalS3;
     }
-    const creds = embeddedS3Credentials(env);
+    assertNoStrayS3Keys(env, s3CredentialsFile(stateDir));
     const info = await startS3Server({
       stateDir,
-      ports: opts.weedPorts ?? weedPortsFor(envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT),
-      ...creds,
+      port: opts.s3Port ?? envPort(env, 'BGBIAS_S3_PORT') ?? S3_DEFAULT_PORT,
+      ...loadOrCreateS3Credentials(stateDir),
       readyTimeoutMs: opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
       env,
     });
@@ -161,8 +163,8 @@ export async function stopServices(
     Promise.all(
       (
         [
-          ['temporal', temporalRecordFile(stateDir)],
-          ['s3', s3RecordFile(stateDir)],
+          ['temporal', serviceRecordFile(stateDir, 'temporal')],
+          ['s3', serviceRecordFile(stateDir, 's3')],
         ] as const
       ).map(async ([service, file]) => {
         const record = readProcessRecord(file);
@@ -202,10 +204,10 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         mode: 'external',
         address: externalTemporal.address,
         uiUrl: externalTemporal.uiUrl,
-        ...(await answer(() => probeTemporal(externalTemporal.address, externalTemporal.namespace, 3_000))),
+        ...(await answer(() => probeTemporal(externalTemporal, externalTemporal.namespace, 3_000))),
       };
     }
-    const r = readProcessRecord(temporalRecordFile(stateDir));
+    const r = readProcessRecord(serviceRecordFile(stateDir, 'temporal'));
     if (!r)
       return {
         service: 'temporal',
@@ -218,7 +220,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
     const alive = isProcessAlive(r.pid, r.executable);
     const namespace = String(r.details.namespace ?? DEFAULT_NAMESPACE);
     const probe = alive
-      ? await answer(() => probeTemporal(r.address, namespace, 3_000))
+      ? await answer(() => probeTemporal({ address: r.address }, namespace, 3_000))
       : { answering: false, error: 'process is not running' };
     return {
       service: 'temporal',
@@ -240,7 +242,7 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         address: describeS3Endpoint(externalS3),
         ...(await answer(() => probeS3(externalS3))),
       };
-    const r = readProcessRecord(s3RecordFile(stateDir));
+    const r = readProcessRecord(serviceRecordFile(stateDir, 's3'));
     if (!r)
       return {
         service: 's3',
@@ -251,13 +253,20 @@ export async function servicesStatus(opts: Pick<ServicesOptions, 'stateDir' | 'e
         error: 'not started',
       };
     const alive = isProcessAlive(r.pid, r.executable);
-    const endpoint: S3Endpoint = {
-      endPoint: '127.0.0.1',
-      port: Number(r.details.s3Port),
-      useSSL: false,
-      ...embeddedS3Credentials(env),
-    };
-    const probe = alive ? await answer(() => probeS3(endpoint)) : { answering: false, error: 'process is not running' };
+    const probe = !alive
+      ? { answering: false, error: 'process is not running' }
+      : await answer(async () => {
+          const keys = readS3Credentials(stateDir);
+          if (!keys) throw new Error(`no credentials file ${s3CredentialsFile(stateDir)}`);
+          const endpoint: S3Endpoint = {
+            endPoint: '127.0.0.1',
+            port: Number(r.details.s3Port),
+            useSSL: false,
+            region: EMBEDDED_S3_REGION,
+            ...keys,
+          };
+          await probeS3(endpoint);
+        });
     return { service: 's3', mode: 'embedded', address: r.address, pid: r.pid, alive, logFile: r.logFile, ...probe };
   };
 

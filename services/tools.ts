@@ -4,12 +4,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { projectRoot } from './stateDir';
 
-export type ToolName = 'temporal' | 'weed';
+export type ToolName = 'temporal' | 'minio';
 
-const ENV_VAR: Record<ToolName, string> = { temporal: 'TEMPORAL_CLI', weed: 'WEED_BIN' };
+const ENV_VAR: Record<ToolName, string> = { temporal: 'TEMPORAL_CLI', minio: 'MINIO_BIN' };
 const WHAT: Record<ToolName, string> = {
   temporal: 'Temporal CLI (dev server)',
-  weed: 'SeaweedFS (S3 server)',
+  minio: 'MinIO (S3 server)',
 };
 export const SETUP_COMMAND = 'bash scripts/setup-tools.sh';
 

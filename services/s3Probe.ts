@@ -1,5 +1,11 @@
 // A real request to an S3 server: an authenticated bucket lookup with the given credentials.
-import { createMinioClient, describeS3Endpoint, errorMessage, s3ErrorCode, type S3Endpoint } from '../store/s3Endpoint';
+import {
+  createMinioClient,
+  describeS3Endpoint,
+  errorMessage,
+  s3ErrorCode,
+  type S3Endpoint,
+} from '../lib/store/s3Endpoint';
 import { FatalProbeError } from './readiness';
 
 const AUTH_ERRORS = new Set([

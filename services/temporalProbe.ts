@@ -1,15 +1,16 @@
 // A real request to a Temporal frontend: connect, ask for the system info and the namespace.
-// (The only Temporal import under lib/: starting and checking services is infrastructure, not
-// workflow code; it uses the client's gRPC connection and nothing else.)
+// (services/ is infrastructure between workers and lib/: it may use the client's gRPC connection,
+// never activities or workflows.)
 import { Connection } from '@temporalio/client';
 import { FatalProbeError } from './readiness';
+import { temporalConnectOptions, type TemporalTls } from './temporalTls';
 
 export async function probeTemporal(
-  address: string,
+  server: { address: string; tls?: TemporalTls },
   namespace: string,
   connectTimeoutMs = 5_000,
 ): Promise<{ serverVersion: string }> {
-  const connection = await Connection.connect({ address, connectTimeout: connectTimeoutMs });
+  const connection = await Connection.connect({ ...temporalConnectOptions(server), connectTimeout: connectTimeoutMs });
   try {
     const info = await connection.workflowService.getSystemInfo({});
     try {
