@@ -24,8 +24,8 @@ function sample(name: string) {
   };
 }
 
-// Tolerance 1e-4: the pixels are Pillow-exact bytes; the only float work is the reference's own
-// float32 to_tensor (v/255) * 255 - mean, which we reproduce, so differences should be exactly 0.
+// Tolerance: none. The pixels are Pillow-exact bytes, and the only float work is the reference's own
+// float32 to_tensor (v/255) * 255 - mean, which we reproduce operation for operation.
 test('train transform equals the reference TrainTransform on the same random stream (image and mask)', () => {
   const cases = fx.pipelines.filter((p: any) => p.kind === 'train');
   assert.ok(
@@ -38,10 +38,10 @@ test('train transform equals the reference TrainTransform on the same random str
     const out = trainTransform(img, mask, cfg, r);
     assert.equal(r.used(), c.used, 'random draws consumed');
     assert.ok(
-      maxAbsDiff(out.image, floats(c.out)) <= 1e-4,
+      maxAbsDiff(out.image, floats(c.out)) === 0,
       `image ${c.image} params ${c.params}: ${maxAbsDiff(out.image, floats(c.out))}`,
     );
-    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) <= 1e-6, `mask ${c.image} params ${c.params}`);
+    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) === 0, `mask ${c.image} params ${c.params}`);
   }
 });
 
@@ -50,8 +50,8 @@ test('eval transform equals the reference ValTransform (image and mask)', () => 
     const { img, mask } = sample(c.image);
     const out = evalTransform(img, mask, cfg);
     assert.equal(out.image.length, cfg.crop * cfg.crop * 3);
-    assert.ok(maxAbsDiff(out.image, floats(c.out)) <= 1e-4, `image ${c.image}`);
-    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) <= 1e-6, `mask ${c.image}`);
+    assert.ok(maxAbsDiff(out.image, floats(c.out)) === 0, `image ${c.image}`);
+    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) === 0, `mask ${c.image}`);
   }
 });
 
