@@ -6,8 +6,9 @@
  * to float32. Here each of them is rounded with Math.fround: a float32 operation on float32 inputs,
  * done in double and rounded once, is exactly the float32 result, so the values equal torch's bit for
  * bit (a single rounding of the double expression would not).
+ *
+ * No tfjs here: the input pipeline's worker threads composite on the host, and must not load TensorFlow.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { RowSink } from '../../image/pilResize';
 import type { NormalisationTables } from './pipeline';
 
@@ -50,37 +51,27 @@ export function compositeRowSink(
 ): RowSink {
   const { b: tb, g: tg, r: tr } = tables;
   const rowLen = width * 3;
+  if (!flip) {
+    return (buf, s, y) => {
+      const d0 = imageOffset + y * rowLen;
+      const m0 = maskOffset + y * width;
+      for (let x = 0, d = d0; x < width; x++, s += 3, d += 3) {
+        const m = mask[m0 + x];
+        const om = f32(1 - m);
+        image[d] = f32(image[d] * m) + f32(tb[buf[s + 2]] * om);
+        image[d + 1] = f32(image[d + 1] * m) + f32(tg[buf[s + 1]] * om);
+        image[d + 2] = f32(image[d + 2] * m) + f32(tr[buf[s]] * om);
+      }
+    };
+  }
   return (buf, s, y) => {
-    const d0 = imageOffset + y * rowLen;
-    const m0 = maskOffset + y * width;
-    for (let x = 0; x < width; x++, s += 3) {
-      const xo = flip ? width - 1 - x : x;
-      const m = mask[m0 + xo];
+    const m0 = maskOffset + y * width + width - 1;
+    for (let x = 0, d = imageOffset + y * rowLen + rowLen - 3; x < width; x++, s += 3, d -= 3) {
+      const m = mask[m0 - x];
       const om = f32(1 - m);
-      const d = d0 + xo * 3;
       image[d] = f32(image[d] * m) + f32(tb[buf[s + 2]] * om);
       image[d + 1] = f32(image[d + 1] * m) + f32(tg[buf[s + 1]] * om);
       image[d + 2] = f32(image[d + 2] * m) + f32(tr[buf[s]] * om);
     }
   };
-}
-
-/** Batched: images, backgrounds [N,H,W,C]; masks [N,H,W,1] (or [N,H,W]). */
-export function compositeBackgroundBatch(images: tf.Tensor4D, masks: tf.Tensor, backgrounds: tf.Tensor4D): tf.Tensor4D {
-  const [n, h, w] = images.shape;
-  if (!tf.util.arraysEqual(images.shape, backgrounds.shape)) {
-    throw new Error(
-      `compositeBackgroundBatch: images ${JSON.stringify(images.shape)} vs backgrounds ${JSON.stringify(backgrounds.shape)}`,
-    );
-  }
-  const okMask =
-    (masks.rank === 4 && tf.util.arraysEqual(masks.shape, [n, h, w, 1])) ||
-    (masks.rank === 3 && tf.util.arraysEqual(masks.shape, [n, h, w]));
-  if (!okMask)
-    throw new Error(`compositeBackgroundBatch: masks must be [${n},${h},${w},1], got ${JSON.stringify(masks.shape)}`);
-  return tf.tidy(() => {
-    const m = masks.rank === 3 ? masks.expandDims(3) : masks;
-    // x*m + bg*(1-m), written as bg + m*(x - bg) would round differently from the reference.
-    return images.mul(m).add(backgrounds.mul(tf.scalar(1).sub(m))) as tf.Tensor4D;
-  });
 }
