@@ -14,6 +14,8 @@
  * ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner), unchanged since Pillow 4.
  */
 
+import { PIL_RESAMPLE_WASM_BASE64 } from './pilResampleWasm';
+
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 1 << PRECISION_BITS;
 const HALF = 1 << (PRECISION_BITS - 1);
@@ -294,6 +296,129 @@ function verticalPass(
   }
 }
 
+/**
+ * The same two passes in WebAssembly SIMD (pilResample.wat): 16 bytes per step in the vertical pass,
+ * one pixel's three channels per step in the horizontal one, with Pillow's integer arithmetic, so the
+ * bytes are the same as the loops above (which stay as the fallback where WebAssembly SIMD is missing,
+ * and are tested against the same goldens). The crop's rows are copied into the module's memory, the
+ * passes run there, and the sink reads the output rows from it.
+ */
+// Node has WebAssembly; TypeScript's ES2022 lib without the DOM does not declare it: the part used here.
+declare namespace WebAssembly {
+  class Memory {
+    readonly buffer: ArrayBuffer;
+    grow(pages: number): number;
+  }
+  class Module {
+    constructor(bytes: Uint8Array);
+  }
+  class Instance {
+    constructor(module: Module, imports: object);
+    readonly exports: object;
+  }
+  function validate(bytes: Uint8Array): boolean;
+}
+
+type PassFn = (
+  src: number,
+  srcStride: number,
+  rowsOrN: number,
+  first: number,
+  weights: number,
+  taps: number,
+  count: number,
+  dst: number,
+) => void;
+
+interface WasmResampler {
+  memory: WebAssembly.Memory;
+  horizontal3: PassFn;
+  horizontal1: PassFn;
+  vertical: PassFn;
+}
+
+function loadWasm(): WasmResampler | undefined {
+  try {
+    const bytes = Buffer.from(PIL_RESAMPLE_WASM_BASE64, 'base64');
+    if (!WebAssembly.validate(bytes)) return undefined;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as WasmResampler;
+  } catch {
+    return undefined;
+  }
+}
+
+const wasm = loadWasm();
+let engine: 'wasm' | 'js' = wasm ? 'wasm' : 'js';
+
+/** Which implementation resamples: 'wasm' (SIMD) where the runtime has it, else 'js'. */
+export function resamplerEngine(): 'wasm' | 'js' {
+  return engine;
+}
+
+/** Chooses the implementation (tests and benchmarks run both); 'wasm' fails where it cannot load. */
+export function setResamplerEngine(e: 'wasm' | 'js'): void {
+  if (e === 'wasm' && wasm === undefined) throw new Error('WebAssembly SIMD is not available in this runtime');
+  engine = e;
+}
+
+/** Slack after every region: the passes read and write up to 16 bytes past a row's end. */
+const SLACK = 16;
+
+function resampleWasm(
+  w: WasmResampler,
+  input: Uint8Array,
+  srcWidth: number,
+  channels: number,
+  box: PixelBox,
+  outW: number,
+  outH: number,
+  filter: PilFilter,
+  sink: RowSink,
+): void {
+  const { left, top, width, height } = box;
+  const hor = outW !== width ? pilCoefficients(width, outW, filter) : undefined;
+  const vert = outH !== height ? pilCoefficients(height, outH, filter) : undefined;
+  const yFirst = vert ? vert.first[0] : 0;
+  const rows = vert ? vert.first[outH - 1] + vert.taps - yFirst : height;
+  const rowBytes = width * channels;
+  const n = outW * channels;
+  let end = 0;
+  const region = (bytes: number) => {
+    const at = end;
+    end = (at + bytes + SLACK + 15) & ~15;
+    return at;
+  };
+  const srcAt = region(rows * rowBytes);
+  const hFirstAt = hor ? region(outW * 4) : 0;
+  const hWeightsAt = hor ? region(hor.weights.length * 4) : 0;
+  const tempAt = hor ? region(rows * n) : srcAt;
+  const vFirstAt = vert ? region(outH * 4) : 0;
+  const vWeightsAt = vert ? region(vert.weights.length * 4) : 0;
+  const outAt = vert ? region(outH * n) : tempAt;
+  const pages = Math.ceil(end / 65536) - w.memory.buffer.byteLength / 65536;
+  if (pages > 0) w.memory.grow(pages);
+  const buf = w.memory.buffer;
+  const heap = new Uint8Array(buf);
+  const srcStride = srcWidth * channels;
+  for (let r = 0, s = ((top + yFirst) * srcWidth + left) * channels; r < rows; r++, s += srcStride) {
+    heap.set(input.subarray(s, s + rowBytes), srcAt + r * rowBytes);
+  }
+  if (hor) {
+    new Int32Array(buf, hFirstAt, outW).set(hor.first);
+    new Int32Array(buf, hWeightsAt, hor.weights.length).set(hor.weights);
+    const pass = channels === 3 ? w.horizontal3 : w.horizontal1;
+    pass(srcAt, rowBytes, rows, hFirstAt, hWeightsAt, hor.taps, outW, tempAt);
+  }
+  if (vert) {
+    const first = new Int32Array(buf, vFirstAt, outH);
+    for (let y = 0; y < outH; y++) first[y] = vert.first[y] - yFirst;
+    new Int32Array(buf, vWeightsAt, vert.weights.length).set(vert.weights);
+    w.vertical(tempAt, n, n, vFirstAt, vWeightsAt, vert.taps, outH, outAt);
+  }
+  const out = new Uint8ClampedArray(buf);
+  for (let y = 0; y < outH; y++) sink(out, outAt + y * n, y);
+}
+
 function checkResizeArgs(
   src: Uint8Array,
   srcWidth: number,
@@ -360,11 +485,15 @@ export function pilResizeBoxRows(
     // Pillow: a pass runs only when its size changes (the crop is its own image by then).
     const needH = outW !== width;
     const needV = outH !== height;
+    if (!needV && !needH) {
+      for (let y = 0; y < outH; y++) sink(src, boxBase + y * srcStride, y);
+      return;
+    }
+    if (wasm !== undefined && engine === 'wasm') {
+      resampleWasm(wasm, input, srcWidth, channels, box, outW, outH, filter, sink);
+      return;
+    }
     if (!needV) {
-      if (!needH) {
-        for (let y = 0; y < outH; y++) sink(src, boxBase + y * srcStride, y);
-        return;
-      }
       const hor = pilCoefficients(width, outW, filter);
       tempScratch = scratch(tempScratch, n * outH);
       horizontalPass(src, boxBase, srcStride, outH, channels, hor, outW, tempScratch);

@@ -27,7 +27,7 @@
  */
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import { ShardFiles } from '../../data/shardFiles';
 import type { TransformConfig } from '../transforms/pipeline';
 import { checkBatchSpec, type BatchSpec, type PreparedBatch } from './keyedBatch';

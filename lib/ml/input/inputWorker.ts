@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { DecodedItem } from '../../data/decodeShards';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import { ShardFiles } from '../../data/shardFiles';
 import { DecodedCache } from '../../data/splitData';
 import type { TransformConfig } from '../transforms/pipeline';

@@ -13,7 +13,7 @@
  * a tensor of it.
  */
 import type { DecodedItem } from '../../data/decodeShards';
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 import { sampleStream } from '../../util/sampleStreams';
 import {
   backgroundCompositeInto,

@@ -2,7 +2,7 @@
  * A list of RGB images in one SharedArrayBuffer, so every worker thread of the input pool reads the
  * same bytes (the background pools: one copy in memory, not one per thread) without a copy at start.
  */
-import type { RgbImage } from '../../data/images';
+import type { RgbImage } from '../../image/types';
 
 export interface SharedImages {
   buffer: SharedArrayBuffer;

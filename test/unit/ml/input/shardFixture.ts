@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import sharp from 'sharp';
-import type { RgbImage } from '../../../../lib/data/images';
+import type { RgbImage } from '../../../../lib/image/types';
 import { encodeShard, type ShardItem } from '../../../../lib/data/shardFormat';
 import { Rng } from '../../../../lib/util/rng';
 import type { TransformConfig } from '../../../../lib/ml/transforms/pipeline';

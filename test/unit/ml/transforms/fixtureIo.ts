@@ -35,3 +35,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
+
+/** Both resampler implementations (WebAssembly SIMD and the JavaScript fallback) must meet every golden. */
+export const ENGINES = ['wasm', 'js'] as const;
+
+/** Runs `fn` with the resampler set to `engine`, restoring the default afterwards. */
+export function withEngine(engine: (typeof ENGINES)[number], fn: () => void): void {
+  const { resamplerEngine, setResamplerEngine } = require('../../../../lib/image/pilResize');
+  const before = resamplerEngine();
+  setResamplerEngine(engine);
+  try {
+    fn();
+  } finally {
+    setResamplerEngine(before);
+  }
+}
