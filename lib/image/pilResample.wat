@@ -1,4 +1,5 @@
-;; Pillow's 8-bit resampling passes (Resample.c, ImagingResampleHorizontal_8bpc / Vertical_8bpc) with
+;; The transforms' hot loops. Pillow's 8-bit resampling passes (Resample.c, ImagingResampleHorizontal_8bpc /
+;; Vertical_8bpc) with
 ;; WebAssembly SIMD: the same 32-bit integer arithmetic (22 fractional bits, +1/2 before the shift,
 ;; arithmetic shift, clip to 0..255 by saturating narrows), so the bytes equal Pillow's exactly.
 ;; pilResize.ts lays out the memory and calls these; scripts/build-wasm.ts compiles this file into
@@ -143,5 +144,107 @@
             (local.set $i (i32.add (local.get $i) (i32.const 16)))
             (br $blockLoop)))
         (local.set $yy (i32.add (local.get $yy) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; The float stage of the transforms (pipeline.ts): crop rows of bytes -> float32 values in the
+  ;; output layout (HWC, BGR, flipped when asked), by table: tables[c][v] already holds the reference's
+  ;; whole float32 chain for byte v (to_tensor, x255, minus the mean) for output channel c (B, G, R:
+  ;; three tables of 256 f32 one after the other, read from source bytes 2, 1, 0).
+  (func (export "bgrFloats")
+    (param $src i32) (param $width i32) (param $height i32) (param $flip i32) (param $tables i32) (param $dst i32)
+    (local $y i32) (local $x i32) (local $s i32) (local $d i32) (local $step i32) (local $rowLen i32)
+    (local.set $rowLen (i32.mul (local.get $width) (i32.const 12)))
+    (local.set $step (select (i32.const -12) (i32.const 12) (local.get $flip)))
+    (local.set $s (local.get $src))
+    (local.set $y (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $height)))
+        (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $y) (local.get $rowLen))))
+        (if (local.get $flip) (then (local.set $d (i32.add (local.get $d) (i32.sub (local.get $rowLen) (i32.const 12))))))
+        (local.set $x (i32.const 0))
+        (block $pixelsDone
+          (loop $pixelLoop
+            (br_if $pixelsDone (i32.ge_u (local.get $x) (local.get $width)))
+            (f32.store (local.get $d)
+              (f32.load (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=2 (local.get $s)) (i32.const 2)))))
+            (f32.store offset=4 (local.get $d)
+              (f32.load offset=1024 (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=1 (local.get $s)) (i32.const 2)))))
+            (f32.store offset=8 (local.get $d)
+              (f32.load offset=2048 (i32.add (local.get $tables) (i32.shl (i32.load8_u (local.get $s)) (i32.const 2)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 3)))
+            (local.set $d (i32.add (local.get $d) (local.get $step)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $pixelLoop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; Mask bytes -> float32 v/255 by table (256 f32), flipped when asked.
+  (func (export "maskFloats")
+    (param $src i32) (param $width i32) (param $height i32) (param $flip i32) (param $table i32) (param $dst i32)
+    (local $y i32) (local $x i32) (local $s i32) (local $d i32) (local $step i32) (local $rowLen i32)
+    (local.set $rowLen (i32.shl (local.get $width) (i32.const 2)))
+    (local.set $step (select (i32.const -4) (i32.const 4) (local.get $flip)))
+    (local.set $s (local.get $src))
+    (local.set $y (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $height)))
+        (local.set $d (i32.add (local.get $dst) (i32.mul (local.get $y) (local.get $rowLen))))
+        (if (local.get $flip) (then (local.set $d (i32.add (local.get $d) (i32.sub (local.get $rowLen) (i32.const 4))))))
+        (local.set $x (i32.const 0))
+        (block $pixelsDone
+          (loop $pixelLoop
+            (br_if $pixelsDone (i32.ge_u (local.get $x) (local.get $width)))
+            (f32.store (local.get $d)
+              (f32.load (i32.add (local.get $table) (i32.shl (i32.load8_u (local.get $s)) (i32.const 2)))))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            (local.set $d (i32.add (local.get $d) (local.get $step)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $pixelLoop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
+        (br $rowLoop))))
+
+  ;; BGAugment in place: image = image*m + bg*(1-m) per channel, in float32 (each multiply, the 1-m and
+  ;; the sum rounded to float32 as torch's separate tensor ops are), with bg the background's crop
+  ;; bytes through the same tables and flip as bgrFloats, and m the sample's mask (HW f32).
+  (func (export "compositeFloats")
+    (param $src i32) (param $width i32) (param $height i32) (param $flip i32) (param $tables i32)
+    (param $image i32) (param $mask i32)
+    (local $y i32) (local $x i32) (local $s i32) (local $d i32) (local $mp i32) (local $step i32)
+    (local $m f32) (local $om f32)
+    (local.set $step (select (i32.const -1) (i32.const 1) (local.get $flip)))
+    (local.set $s (local.get $src))
+    (local.set $y (i32.const 0))
+    (block $rowsDone
+      (loop $rowLoop
+        (br_if $rowsDone (i32.ge_u (local.get $y) (local.get $height)))
+        ;; $mp: index of the output pixel (y, x) lands on
+        (local.set $mp (i32.mul (local.get $y) (local.get $width)))
+        (if (local.get $flip) (then (local.set $mp (i32.add (local.get $mp) (i32.sub (local.get $width) (i32.const 1))))))
+        (local.set $x (i32.const 0))
+        (block $pixelsDone
+          (loop $pixelLoop
+            (br_if $pixelsDone (i32.ge_u (local.get $x) (local.get $width)))
+            (local.set $m (f32.load (i32.add (local.get $mask) (i32.shl (local.get $mp) (i32.const 2)))))
+            (local.set $om (f32.sub (f32.const 1) (local.get $m)))
+            (local.set $d (i32.add (local.get $image) (i32.mul (local.get $mp) (i32.const 12))))
+            (f32.store (local.get $d)
+              (f32.add (f32.mul (f32.load (local.get $d)) (local.get $m))
+                (f32.mul (f32.load (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=2 (local.get $s)) (i32.const 2))))
+                         (local.get $om))))
+            (f32.store offset=4 (local.get $d)
+              (f32.add (f32.mul (f32.load offset=4 (local.get $d)) (local.get $m))
+                (f32.mul (f32.load offset=1024 (i32.add (local.get $tables) (i32.shl (i32.load8_u offset=1 (local.get $s)) (i32.const 2))))
+                         (local.get $om))))
+            (f32.store offset=8 (local.get $d)
+              (f32.add (f32.mul (f32.load offset=8 (local.get $d)) (local.get $m))
+                (f32.mul (f32.load offset=2048 (i32.add (local.get $tables) (i32.shl (i32.load8_u (local.get $s)) (i32.const 2))))
+                         (local.get $om))))
+            (local.set $s (i32.add (local.get $s) (i32.const 3)))
+            (local.set $mp (i32.add (local.get $mp) (local.get $step)))
+            (local.set $x (i32.add (local.get $x) (i32.const 1)))
+            (br $pixelLoop)))
+        (local.set $y (i32.add (local.get $y) (i32.const 1)))
         (br $rowLoop))))
 )

@@ -14,7 +14,9 @@
  * ImagingResampleHorizontal_8bpc / Vertical_8bpc, ImagingResampleInner), unchanged since Pillow 4.
  */
 
-import { PIL_RESAMPLE_WASM_BASE64 } from './pilResampleWasm';
+import { align16, ensureMemory, kernels, scratchBase, SLACK, type Kernels } from './wasmKernels';
+
+export { setTransformEngine as setResamplerEngine, transformEngine as resamplerEngine } from './wasmKernels';
 
 const PRECISION_BITS = 32 - 8 - 2;
 const ONE = 1 << PRECISION_BITS;
@@ -297,75 +299,14 @@ function verticalPass(
 }
 
 /**
- * The same two passes in WebAssembly SIMD (pilResample.wat): 16 bytes per step in the vertical pass,
- * one pixel's three channels per step in the horizontal one, with Pillow's integer arithmetic, so the
- * bytes are the same as the loops above (which stay as the fallback where WebAssembly SIMD is missing,
- * and are tested against the same goldens). The crop's rows are copied into the module's memory, the
- * passes run there, and the sink reads the output rows from it.
+ * The same two passes in WebAssembly SIMD (pilResample.wat, loaded by wasmKernels.ts): 16 bytes per
+ * step in the vertical pass, one pixel's three channels per step in the horizontal one, with Pillow's
+ * integer arithmetic, so the bytes are the same as the loops above (which stay as the fallback where
+ * WebAssembly SIMD is missing, and are tested against the same goldens). The crop's rows are copied
+ * into the module's memory from `base` on and the passes run there; the result's offset is returned.
  */
-// Node has WebAssembly; TypeScript's ES2022 lib without the DOM does not declare it: the part used here.
-declare namespace WebAssembly {
-  class Memory {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  }
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: object);
-    readonly exports: object;
-  }
-  function validate(bytes: Uint8Array): boolean;
-}
-
-type PassFn = (
-  src: number,
-  srcStride: number,
-  rowsOrN: number,
-  first: number,
-  weights: number,
-  taps: number,
-  count: number,
-  dst: number,
-) => void;
-
-interface WasmResampler {
-  memory: WebAssembly.Memory;
-  horizontal3: PassFn;
-  horizontal1: PassFn;
-  vertical: PassFn;
-}
-
-function loadWasm(): WasmResampler | undefined {
-  try {
-    const bytes = Buffer.from(PIL_RESAMPLE_WASM_BASE64, 'base64');
-    if (!WebAssembly.validate(bytes)) return undefined;
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as WasmResampler;
-  } catch {
-    return undefined;
-  }
-}
-
-const wasm = loadWasm();
-let engine: 'wasm' | 'js' = wasm ? 'wasm' : 'js';
-
-/** Which implementation resamples: 'wasm' (SIMD) where the runtime has it, else 'js'. */
-export function resamplerEngine(): 'wasm' | 'js' {
-  return engine;
-}
-
-/** Chooses the implementation (tests and benchmarks run both); 'wasm' fails where it cannot load. */
-export function setResamplerEngine(e: 'wasm' | 'js'): void {
-  if (e === 'wasm' && wasm === undefined) throw new Error('WebAssembly SIMD is not available in this runtime');
-  engine = e;
-}
-
-/** Slack after every region: the passes read and write up to 16 bytes past a row's end. */
-const SLACK = 16;
-
 function resampleWasm(
-  w: WasmResampler,
+  w: Kernels,
   input: Uint8Array,
   srcWidth: number,
   channels: number,
@@ -373,8 +314,8 @@ function resampleWasm(
   outW: number,
   outH: number,
   filter: PilFilter,
-  sink: RowSink,
-): void {
+  base: number,
+): number {
   const { left, top, width, height } = box;
   const hor = outW !== width ? pilCoefficients(width, outW, filter) : undefined;
   const vert = outH !== height ? pilCoefficients(height, outH, filter) : undefined;
@@ -382,10 +323,10 @@ function resampleWasm(
   const rows = vert ? vert.first[outH - 1] + vert.taps - yFirst : height;
   const rowBytes = width * channels;
   const n = outW * channels;
-  let end = 0;
+  let end = base;
   const region = (bytes: number) => {
     const at = end;
-    end = (at + bytes + SLACK + 15) & ~15;
+    end = align16(at + bytes + SLACK);
     return at;
   };
   const srcAt = region(rows * rowBytes);
@@ -395,8 +336,7 @@ function resampleWasm(
   const vFirstAt = vert ? region(outH * 4) : 0;
   const vWeightsAt = vert ? region(vert.weights.length * 4) : 0;
   const outAt = vert ? region(outH * n) : tempAt;
-  const pages = Math.ceil(end / 65536) - w.memory.buffer.byteLength / 65536;
-  if (pages > 0) w.memory.grow(pages);
+  ensureMemory(w, end);
   const buf = w.memory.buffer;
   const heap = new Uint8Array(buf);
   const srcStride = srcWidth * channels;
@@ -415,8 +355,29 @@ function resampleWasm(
     new Int32Array(buf, vWeightsAt, vert.weights.length).set(vert.weights);
     w.vertical(tempAt, n, n, vFirstAt, vWeightsAt, vert.taps, outH, outAt);
   }
-  const out = new Uint8ClampedArray(buf);
-  for (let y = 0; y < outH; y++) sink(out, outAt + y * n, y);
+  return outAt;
+}
+
+/**
+ * `pilResizeBox` into the WebAssembly memory (for the float stage that runs there too): returns the
+ * byte offset of the outH rows of outW * channels bytes, or undefined when the module is not in use.
+ * A crop to its own size is copied. `base`: the first byte it may use (wasmKernels.ts's layout).
+ */
+export function pilResizeBoxToWasm(
+  input: Uint8Array,
+  srcWidth: number,
+  srcHeight: number,
+  channels: number,
+  box: PixelBox,
+  outW: number,
+  outH: number,
+  filter: PilFilter,
+  base = scratchBase(),
+): number | undefined {
+  const k = kernels();
+  if (k === undefined) return undefined;
+  checkResizeArgs(input, srcWidth, srcHeight, channels, box, outW, outH);
+  return resampleWasm(k, input, srcWidth, channels, box, outW, outH, filter, base);
 }
 
 function checkResizeArgs(
@@ -489,8 +450,11 @@ export function pilResizeBoxRows(
       for (let y = 0; y < outH; y++) sink(src, boxBase + y * srcStride, y);
       return;
     }
-    if (wasm !== undefined && engine === 'wasm') {
-      resampleWasm(wasm, input, srcWidth, channels, box, outW, outH, filter, sink);
+    const k = kernels();
+    if (k !== undefined) {
+      const at = resampleWasm(k, input, srcWidth, channels, box, outW, outH, filter, scratchBase());
+      const out = new Uint8ClampedArray(k.memory.buffer);
+      for (let y = 0; y < outH; y++) sink(out, at + y * n, y);
       return;
     }
     if (!needV) {

@@ -15,13 +15,7 @@
 import type { DecodedItem } from '../../data/decodeShards';
 import type { RgbImage } from '../../image/types';
 import { sampleStream } from '../../util/sampleStreams';
-import {
-  backgroundCompositeInto,
-  evalTransformInto,
-  trainTransformInto,
-  type SampleTarget,
-  type TransformConfig,
-} from '../transforms/pipeline';
+import { evalTransformInto, trainTransformInto, type SampleTarget, type TransformConfig } from '../transforms/pipeline';
 
 export interface BatchSpec {
   /** 'train': train transform (+ BGAugment with `background`); 'eval': val transform (+ swapped background). */
@@ -83,9 +77,8 @@ export function transformBatch(
   const labels = new Int32Array(n);
   const masks = spec.masks ? buffer(out.masks, n * px, 'masks') : undefined;
   const needMask = spec.masks === true || spec.background !== undefined;
-  const scratch = needMask && !masks ? new Float32Array(px) : undefined;
   const { seed, split, epoch, firstPosition } = spec.streams;
-  const target: SampleTarget = { image: images, imageOffset: 0, mask: masks ?? scratch, maskOffset: 0 };
+  const target: SampleTarget = { image: images, imageOffset: 0, mask: masks, maskOffset: 0 };
   for (let b = 0; b < n; b++) {
     const item = items[b];
     const position = firstPosition + b;
@@ -93,15 +86,15 @@ export function transformBatch(
     target.maskOffset = masks ? b * px : 0;
     const mask = needMask ? item.mask : undefined;
     try {
+      const background =
+        spec.background === undefined
+          ? undefined
+          : { pool: pool!, rng: sampleStream({ seed, split, epoch, position, purpose: 'background' }) };
       if (spec.kind === 'train') {
         const rng = sampleStream({ seed, split, epoch, position, purpose: 'image' });
-        trainTransformInto(item.image, mask, cfg, rng, target);
+        trainTransformInto(item.image, mask, cfg, rng, target, background);
       } else {
-        evalTransformInto(item.image, mask, cfg, target);
-      }
-      if (spec.background !== undefined) {
-        const rng = sampleStream({ seed, split, epoch, position, purpose: 'background' });
-        backgroundCompositeInto(rng.pick(pool!), cfg, rng, target);
+        evalTransformInto(item.image, mask, cfg, target, background);
       }
     } catch (e) {
       throw new Error(`sample ${b} (${spec.source} item ${spec.indices[b]}, ${item.id}): ${(e as Error).message}`);

@@ -2,13 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { DecodedItem } from '../../data/decodeShards';
 import type { RgbImage } from '../../image/types';
 import type { Rng } from '../../util/rng';
-import {
-  backgroundCompositeInto,
-  evalTransformInto,
-  trainTransformInto,
-  type SampleTarget,
-  type TransformConfig,
-} from '../transforms/pipeline';
+import { evalTransformInto, trainTransformInto, type SampleTarget, type TransformConfig } from '../transforms/pipeline';
 
 /** Pixels of one batch before they become a tensor: crop*crop*3 floats per image. */
 export interface HostBatch {
@@ -34,13 +28,12 @@ export function trainBatch(
   const px = cfg.crop * cfg.crop * 3;
   const images = batchBuffer(out, items.length * px);
   const labels = new Int32Array(items.length);
-  const mask = backgrounds ? maskScratch(cfg.crop) : undefined;
-  const target: SampleTarget = { image: images, imageOffset: 0, mask, maskOffset: 0 };
+  const target: SampleTarget = { image: images, imageOffset: 0 };
+  const background = backgrounds ? { pool: backgrounds, rng } : undefined;
   for (let b = 0; b < items.length; b++) {
     const item = items[b];
     target.imageOffset = b * px;
-    trainTransformInto(item.image, backgrounds ? item.mask : undefined, cfg, rng, target);
-    if (backgrounds) backgroundCompositeInto(rng.pick(backgrounds), cfg, rng, target);
+    trainTransformInto(item.image, backgrounds ? item.mask : undefined, cfg, rng, target, background);
     labels[b] = item.label;
   }
   return { images, labels, size: items.length, crop: cfg.crop };
@@ -60,13 +53,12 @@ export function evalBatch(
   const n = items.length;
   const images = batchBuffer(out, n * px);
   const labels = new Int32Array(n);
-  const mask = corrupted ? maskScratch(cfg.crop) : undefined;
-  const target: SampleTarget = { image: images, imageOffset: 0, mask, maskOffset: 0 };
+  const target: SampleTarget = { image: images, imageOffset: 0 };
+  const background = corrupted ? { pool: corrupted.backgrounds, rng: corrupted.rng } : undefined;
   for (let b = 0; b < n; b++) {
     const item = items[b];
     target.imageOffset = b * px;
-    evalTransformInto(item.image, corrupted ? item.mask : undefined, cfg, target);
-    if (corrupted) backgroundCompositeInto(corrupted.rng.pick(corrupted.backgrounds), cfg, corrupted.rng, target);
+    evalTransformInto(item.image, corrupted ? item.mask : undefined, cfg, target, background);
     labels[b] = item.label;
   }
   return { images, labels, size: n, crop: cfg.crop };
@@ -80,11 +72,4 @@ function batchBuffer(out: Float32Array | undefined, length: number): Float32Arra
   if (out === undefined) return new Float32Array(length);
   if (out.length !== length) throw new Error(`batch buffer has ${out.length} floats, the batch needs ${length}`);
   return out;
-}
-
-/** One sample's mask, needed only until its background is composited: reused across samples. */
-let maskBuffer = new Float32Array(0);
-function maskScratch(crop: number): Float32Array {
-  if (maskBuffer.length !== crop * crop) maskBuffer = new Float32Array(crop * crop);
-  return maskBuffer;
 }

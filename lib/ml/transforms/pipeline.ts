@@ -16,11 +16,12 @@
  * step (tables below), so the values equal torch's exactly, not just within a tolerance.
  */
 import type { GrayImage, RgbImage } from '../../image/types';
-import { pilResizeBox, pilResizeBoxRows, type PixelBox, type RowSink } from '../../image/pilResize';
+import { pilResizeBox, pilResizeBoxRows, pilResizeBoxToWasm, type PixelBox, type RowSink } from '../../image/pilResize';
 import { resizedSize } from '../../image/resizedSize';
 import { compositeRowSink } from './composite';
 import { pythonRound } from './pythonRound';
 import { randomResizedCropParams, type TransformRng } from './randomResizedCrop';
+import { kernels, loadTables, MASK_TABLE_AT, sampleWorkspace, TABLES_AT, type Kernels } from '../../image/wasmKernels';
 
 export interface TransformConfig {
   /** Length of the shorter side after the first resize (256 in the paper). */
@@ -91,9 +92,18 @@ export function trainTransform(
   return { image: target.image, mask: target.mask };
 }
 
+/** A background to composite a sample onto: drawn from `pool` with `rng` (pick, then crop, then flip). */
+export interface BackgroundDraw {
+  pool: readonly RgbImage[];
+  /** lib/util/rng.ts's Rng satisfies it: pick is uniform over the pool. */
+  rng: TransformRng & { pick<T>(items: readonly T[]): T };
+}
+
 /**
  * trainTransform written into `target` (the mask only when both `mask` and `target.mask` are given).
- * Draws, in the reference's order: the crop (RandomResizedCrop.get_params), then the flip.
+ * Draws, in the reference's order: the crop (RandomResizedCrop.get_params), then the flip. With
+ * `background` (which needs `mask`), the sample is then composited onto a background, as
+ * `backgroundCompositeInto` does, in the same pass over the sample's memory.
  */
 export function trainTransformInto(
   img: RgbImage,
@@ -101,6 +111,7 @@ export function trainTransformInto(
   cfg: TransformConfig,
   rng: TransformRng,
   target: SampleTarget,
+  background?: BackgroundDraw,
 ): void {
   checkConfig(cfg);
   checkTarget(target, cfg);
@@ -109,13 +120,7 @@ export function trainTransformInto(
   const box = trainCropBox(resized, rng, cfg);
   // The reference flips when np.random.rand() > 0.5.
   const flip = rng.uniform() > 0.5;
-  const c = cfg.crop;
-  const sink = imageRowSink(target.image, target.imageOffset, c, cfg.mean, flip);
-  pilResizeBoxRows(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear', sink);
-  if (resizedMask !== undefined && target.mask !== undefined) {
-    const m = maskRowSink(target.mask, target.maskOffset ?? 0, c, flip);
-    pilResizeBoxRows(resizedMask.data, resizedMask.width, resizedMask.height, 1, box, c, c, 'bilinear', m);
-  }
+  sampleInto(cfg, resized, resizedMask, box, flip, target, background);
 }
 
 /** Val/test transform: resize short side, centre crop (torchvision rounding), no flip. */
@@ -125,26 +130,24 @@ export function evalTransform(img: RgbImage, mask: GrayImage | undefined, cfg: T
   return { image: target.image, mask: target.mask };
 }
 
-/** evalTransform written into `target` (the mask only when both `mask` and `target.mask` are given). */
+/**
+ * evalTransform written into `target` (the mask only when both `mask` and `target.mask` are given);
+ * with `background` (which needs `mask`), composited onto it: the swapped-background variant.
+ */
 export function evalTransformInto(
   img: RgbImage,
   mask: GrayImage | undefined,
   cfg: TransformConfig,
   target: SampleTarget,
+  background?: BackgroundDraw,
 ): void {
   checkConfig(cfg);
   checkTarget(target, cfg);
   const resized = resizeShorterSide(img, cfg.resizeShort, 3);
-  const box = centerCropBox(resized.width, resized.height, cfg.crop);
-  const c = cfg.crop;
-  const sink = imageRowSink(target.image, target.imageOffset, c, cfg.mean, false);
+  const resizedMask = mask === undefined ? undefined : resizeShorterSide(checkMaskSize(mask, img), cfg.resizeShort, 1);
   // A crop to its own size: no resampling pass runs, the rows come straight from the resized image.
-  pilResizeBoxRows(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear', sink);
-  if (mask !== undefined && target.mask !== undefined) {
-    const rm = resizeShorterSide(checkMaskSize(mask, img), cfg.resizeShort, 1);
-    const m = maskRowSink(target.mask, target.maskOffset ?? 0, c, false);
-    pilResizeBoxRows(rm.data, rm.width, rm.height, 1, box, c, c, 'bilinear', m);
-  }
+  const box = centerCropBox(resized.width, resized.height, cfg.crop);
+  sampleInto(cfg, resized, resizedMask, box, false, target, background);
 }
 
 /** Backgrounds always get the train transform (fresh crop and flip per use), docs/protocol.md section 4. */
@@ -153,9 +156,9 @@ export function backgroundTransform(bg: RgbImage, cfg: TransformConfig, rng: Tra
 }
 
 /**
- * BGAugment / swapped backgrounds in one pass: `bg` gets the train transform (its own crop, then
- * flip), and each of its rows is composited onto the sample already in `target` as x*m + bg*(1-m)
- * with the sample's mask (`target.mask`, required), in float32 exactly like the reference's tensors.
+ * BGAugment / swapped backgrounds: `bg` gets the train transform (its own crop, then flip) and is
+ * composited onto the sample already in `target` as x*m + bg*(1-m) with the sample's mask
+ * (`target.mask`, required), in float32 exactly like the reference's tensors.
  */
 export function backgroundCompositeInto(
   bg: RgbImage,
@@ -166,20 +169,118 @@ export function backgroundCompositeInto(
   checkConfig(cfg);
   checkTarget(target, cfg);
   if (target.mask === undefined) throw new Error('backgroundCompositeInto: the target needs the sample mask');
+  const c = cfg.crop;
+  const k = kernels();
+  if (k !== undefined) {
+    const { imageAt, maskAt } = sampleWorkspace(k, c);
+    new Float32Array(k.memory.buffer, imageAt, c * c * 3).set(
+      target.image.subarray(target.imageOffset, target.imageOffset + c * c * 3),
+    );
+    const mo = target.maskOffset ?? 0;
+    new Float32Array(k.memory.buffer, maskAt, c * c).set(target.mask.subarray(mo, mo + c * c));
+    compositeWasm(k, cfg, bg, rng, imageAt, maskAt);
+    target.image.set(new Float32Array(k.memory.buffer, imageAt, c * c * 3), target.imageOffset);
+    return;
+  }
+  compositeJs(cfg, bg, rng, target.image, target.imageOffset, target.mask, target.maskOffset ?? 0);
+}
+
+/** One sample's crop of image and mask into `target`, then its composite onto a background if asked. */
+function sampleInto(
+  cfg: TransformConfig,
+  resized: RgbImage,
+  resizedMask: GrayImage | undefined,
+  box: PixelBox,
+  flip: boolean,
+  target: SampleTarget,
+  background: BackgroundDraw | undefined,
+): void {
+  if (background !== undefined && resizedMask === undefined) {
+    throw new Error('a background composite needs the sample mask');
+  }
+  const c = cfg.crop;
+  const wantMask = resizedMask !== undefined && (target.mask !== undefined || background !== undefined);
+  const k = kernels();
+  if (k !== undefined) {
+    const t = normalisationTables(cfg.mean);
+    loadTables(k, cfg.mean.join(','), t.b, t.g, t.r, MASK_UNIT);
+    const { imageAt, maskAt } = sampleWorkspace(k, c);
+    const rows = pilResizeBoxToWasm(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear')!;
+    k.bgrFloats(rows, c, c, flip ? 1 : 0, TABLES_AT, imageAt);
+    if (wantMask) {
+      const m = resizedMask!;
+      const mrows = pilResizeBoxToWasm(m.data, m.width, m.height, 1, box, c, c, 'bilinear')!;
+      k.maskFloats(mrows, c, c, flip ? 1 : 0, MASK_TABLE_AT, maskAt);
+    }
+    if (background !== undefined)
+      compositeWasm(k, cfg, background.rng.pick(background.pool), background.rng, imageAt, maskAt);
+    target.image.set(new Float32Array(k.memory.buffer, imageAt, c * c * 3), target.imageOffset);
+    if (wantMask && target.mask !== undefined) {
+      target.mask.set(new Float32Array(k.memory.buffer, maskAt, c * c), target.maskOffset ?? 0);
+    }
+    return;
+  }
+  const sink = imageRowSink(target.image, target.imageOffset, c, cfg.mean, flip);
+  pilResizeBoxRows(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear', sink);
+  if (!wantMask) return;
+  const [mask, maskOffset] = target.mask !== undefined ? [target.mask, target.maskOffset ?? 0] : [maskScratch(c), 0];
+  const m = resizedMask!;
+  pilResizeBoxRows(m.data, m.width, m.height, 1, box, c, c, 'bilinear', maskRowSink(mask, maskOffset, c, flip));
+  if (background !== undefined) {
+    compositeJs(
+      cfg,
+      background.rng.pick(background.pool),
+      background.rng,
+      target.image,
+      target.imageOffset,
+      mask,
+      maskOffset,
+    );
+  }
+}
+
+/** The background's train transform composited onto the sample floats in the module's workspace. */
+function compositeWasm(
+  k: Kernels,
+  cfg: TransformConfig,
+  bg: RgbImage,
+  rng: TransformRng,
+  imageAt: number,
+  maskAt: number,
+): void {
+  const t = normalisationTables(cfg.mean);
+  loadTables(k, cfg.mean.join(','), t.b, t.g, t.r, MASK_UNIT);
   const resized = resizeShorterSide(bg, cfg.resizeShort, 3);
   const box = trainCropBox(resized, rng, cfg);
   const flip = rng.uniform() > 0.5;
   const c = cfg.crop;
-  const sink = compositeRowSink(
-    target.image,
-    target.imageOffset,
-    target.mask,
-    target.maskOffset ?? 0,
-    c,
-    normalisationTables(cfg.mean),
-    flip,
-  );
+  const rows = pilResizeBoxToWasm(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear')!;
+  k.compositeFloats(rows, c, c, flip ? 1 : 0, TABLES_AT, imageAt, maskAt);
+}
+
+/** The same with the JavaScript row sinks (where WebAssembly SIMD is missing). */
+function compositeJs(
+  cfg: TransformConfig,
+  bg: RgbImage,
+  rng: TransformRng,
+  image: Float32Array,
+  imageOffset: number,
+  mask: Float32Array,
+  maskOffset: number,
+): void {
+  const resized = resizeShorterSide(bg, cfg.resizeShort, 3);
+  const box = trainCropBox(resized, rng, cfg);
+  const flip = rng.uniform() > 0.5;
+  const c = cfg.crop;
+  const sink = compositeRowSink(image, imageOffset, mask, maskOffset, c, normalisationTables(cfg.mean), flip);
   pilResizeBoxRows(resized.data, resized.width, resized.height, 3, box, c, c, 'bilinear', sink);
+}
+
+/** A sample's mask when the caller does not want it back (needed until the composite is done). */
+let maskBuffer = new Float32Array(0);
+function maskScratch(crop: number): Float32Array {
+  if (maskBuffer.length !== crop * crop) maskBuffer = new Float32Array(crop * crop);
+  return maskBuffer;
 }
 
 function trainCropBox(resized: RgbImage, rng: TransformRng, cfg: TransformConfig): PixelBox {

@@ -94,6 +94,16 @@ for (const engine of ENGINES) {
         backgroundCompositeInto(sources.background.rgb, cfg, bgRng, target);
         assert.equal(bgRng.used(), c.bg_uniforms.length);
         assert.equal(sha(target.image), c.sha256, `${c.image} with background crop ${c.bg_params}`);
+        // The one-pass route (transform and composite together, as the batches run it): a pool of one
+        // background, whose pick draws nothing, so the replayed streams are the reference's.
+        const oneBg = replay(c.bg_uniforms);
+        const pool = [sources.background.rgb];
+        const together = { image: new Float32Array(227 * 227 * 3), imageOffset: 0 };
+        trainTransformInto(s.rgb, s.mask, cfg, replay(c.uniforms), together, {
+          pool,
+          rng: { ...oneBg, pick: <T>(xs: readonly T[]) => xs[0] },
+        });
+        assert.equal(sha(together.image), c.sha256, `${c.image} in one pass`);
       }
     }));
 }
