@@ -304,7 +304,7 @@ async function poolMode(): Promise<void> {
     }
     for (const [k, rs] of Object.entries(ratios)) {
       console.log(
-        `${k} worker(s): ratio min ${Math.min(...rs).toFixed(2)}, median ${median(rs).toFixed(2)}, max ${Math.max(...rs).toFixed(2)}`,
+        `${k}: ratio min ${Math.min(...rs).toFixed(2)}, median ${median(rs).toFixed(2)}, max ${Math.max(...rs).toFixed(2)}`,
       );
     }
   } finally {

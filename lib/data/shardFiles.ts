@@ -64,16 +64,24 @@ export class ShardFiles {
 
   /** Item i decoded (RGB image and soft mask of the same size), errors naming the item and its file. */
   async read(i: number): Promise<DecodedItem> {
-    const w = this.where[this.check(i)];
-    const fd = this.fd(w.file);
+    const item = await this.readImage(i);
+    const w = this.where[i];
     const what = this.describe(i);
-    const imageBytes = readAt(fd, w.image[0], w.image[1], this.files[w.file]);
-    const maskBytes = readAt(fd, w.mask[0], w.mask[1], this.files[w.file]);
-    const [image, mask] = await Promise.all([decodeRgb(imageBytes, what), decodeGray(maskBytes, `${what} (mask)`)]);
-    if (image.width !== mask.width || image.height !== mask.height) {
-      throw new Error(`${what}: mask is ${mask.width}x${mask.height} but the image is ${image.width}x${image.height}`);
+    const mask = await decodeGray(readAt(this.fd(w.file), w.mask[0], w.mask[1], this.files[w.file]), `${what} (mask)`);
+    if (item.image.width !== mask.width || item.image.height !== mask.height) {
+      throw new Error(
+        `${what}: mask is ${mask.width}x${mask.height} but the image is ${item.image.width}x${item.image.height}`,
+      );
     }
-    return { id: this.ids[i], label: this.labels[i], image, mask };
+    return { ...item, mask };
+  }
+
+  /** Item i without its mask (a plain training batch does not use it: one decode fewer). */
+  async readImage(i: number): Promise<Omit<DecodedItem, 'mask'>> {
+    const w = this.where[this.check(i)];
+    const what = this.describe(i);
+    const image = await decodeRgb(readAt(this.fd(w.file), w.image[0], w.image[1], this.files[w.file]), what);
+    return { id: this.ids[i], label: this.labels[i], image };
   }
 
   close(): void {

@@ -5,12 +5,11 @@
  * sent back as a message naming the batch and, where it is one, the item and its shard file.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { DecodedItem } from '../../data/decodeShards';
 import type { RgbImage } from '../../image/types';
 import { ShardFiles } from '../../data/shardFiles';
 import { DecodedCache } from '../../data/splitData';
 import type { TransformConfig } from '../transforms/pipeline';
-import { transformBatch, type BatchSpec } from './keyedBatch';
+import { specNeedsMasks, transformBatch, type BatchItem, type BatchSpec } from './keyedBatch';
 import { sharedImageViews, type SharedImages } from './sharedImages';
 
 export interface WorkerInit {
@@ -52,10 +51,12 @@ function main(): void {
   const pools = new Map<string, RgbImage[]>(Object.entries(init.pools).map(([k, v]) => [k, sharedImageViews(v)]));
   const cache = new DecodedCache(init.decodedCacheBytes);
 
-  const read = async (name: string, files: ShardFiles, i: number): Promise<DecodedItem> => {
+  // Masks are decoded only for batches that use them; the cache keeps whole items (image and mask).
+  const read = async (name: string, files: ShardFiles, i: number, withMask: boolean): Promise<BatchItem> => {
     const key = `${name}#${i}`;
     const hit = cache.get(key);
     if (hit) return hit;
+    if (!withMask && init.decodedCacheBytes === 0) return files.readImage(i);
     const item = await files.read(i);
     if (init.decodedCacheBytes > 0) cache.set(key, item);
     return item;
@@ -70,7 +71,8 @@ function main(): void {
       if (spec.background !== undefined && !pool) {
         throw new Error(`unknown background pool ${spec.background} (have ${[...pools.keys()].join(', ')})`);
       }
-      const items = await Promise.all(spec.indices.map((i) => read(spec.source, files, i)));
+      const withMask = specNeedsMasks(spec);
+      const items = await Promise.all(spec.indices.map((i) => read(spec.source, files, i, withMask)));
       const px = init.transform.crop * init.transform.crop;
       const n = spec.indices.length;
       const images = m.images && m.images.byteLength === n * px * 12 ? new Float32Array(m.images) : undefined;

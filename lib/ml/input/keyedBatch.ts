@@ -32,6 +32,14 @@ export interface BatchSpec {
   masks?: boolean;
 }
 
+/** An item as transformBatch needs it: the mask only where the spec uses it (BGAugment, swaps, masks). */
+export type BatchItem = Omit<DecodedItem, 'mask'> & { mask?: DecodedItem['mask'] };
+
+/** Whether a spec's batch reads its items' masks. */
+export function specNeedsMasks(spec: BatchSpec): boolean {
+  return spec.masks === true || spec.background !== undefined;
+}
+
 /** A prepared batch in host memory: HWC BGR floats, labels, and masks when asked for. */
 export interface PreparedBatch {
   images: Float32Array;
@@ -59,7 +67,7 @@ export function checkBatchSpec(spec: BatchSpec): void {
  */
 export function transformBatch(
   spec: BatchSpec,
-  items: readonly DecodedItem[],
+  items: readonly BatchItem[],
   cfg: TransformConfig,
   pool?: readonly RgbImage[],
   out: { images?: Float32Array; masks?: Float32Array } = {},
@@ -76,7 +84,7 @@ export function transformBatch(
   const images = buffer(out.images, n * px * 3, 'images');
   const labels = new Int32Array(n);
   const masks = spec.masks ? buffer(out.masks, n * px, 'masks') : undefined;
-  const needMask = spec.masks === true || spec.background !== undefined;
+  const needMask = specNeedsMasks(spec);
   const { seed, split, epoch, firstPosition } = spec.streams;
   const target: SampleTarget = { image: images, imageOffset: 0, mask: masks, maskOffset: 0 };
   for (let b = 0; b < n; b++) {
@@ -85,6 +93,7 @@ export function transformBatch(
     target.imageOffset = b * px * 3;
     target.maskOffset = masks ? b * px : 0;
     const mask = needMask ? item.mask : undefined;
+    if (needMask && mask === undefined) throw new Error(`transformBatch: item ${spec.indices[b]} has no mask`);
     try {
       const background =
         spec.background === undefined

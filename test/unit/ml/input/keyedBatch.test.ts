@@ -99,6 +99,11 @@ test('errors name the sample, its item and what is wrong', () => {
     /sample 1 \(s item 8, odd\.jpg\): mask is/,
   );
   assert.throws(() => transformBatch(spec, [items[1]], SMALL, fx.backgrounds), /1 items for 2 indices/);
+  const { mask: _unused, ...noMask } = items[2];
+  assert.throws(() => transformBatch(spec, [items[1], noMask], SMALL, fx.backgrounds), /item 8 has no mask/);
+  // A plain training batch does not need masks at all.
+  const plain = { ...spec, background: undefined };
+  assert.equal(transformBatch(plain, [noMask, noMask], SMALL).size, 2);
   assert.throws(() => transformBatch(spec, [items[1], items[2]], SMALL, []), /background pool val is empty/);
   assert.throws(
     () => transformBatch({ ...spec, streams: { ...streams, firstPosition: -1 } }, [items[1], items[2]], SMALL),
