@@ -8,13 +8,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as prettier from 'prettier';
+import wabtInit from 'wabt';
 
 export const WAT = path.join(__dirname, '..', 'lib', 'image', 'pilResample.wat');
 export const OUT = path.join(__dirname, '..', 'lib', 'image', 'pilResampleWasm.ts');
 
 /** The .wat compiled with wabt (SIMD enabled). */
 export async function compileWat(): Promise<Uint8Array> {
-  const wabt = await (require('wabt') as () => Promise<any>)();
+  const wabt = await wabtInit();
   const mod = wabt.parseWat(path.basename(WAT), fs.readFileSync(WAT, 'utf8'), { simd: true });
   try {
     mod.validate();
@@ -37,7 +39,6 @@ export function moduleSource(bytes: Uint8Array): string {
 if (require.main === module) {
   compileWat()
     .then(async (bytes) => {
-      const prettier = require('prettier') as typeof import('prettier');
       const options = (await prettier.resolveConfig(OUT)) ?? {};
       fs.writeFileSync(OUT, await prettier.format(moduleSource(bytes), { ...options, filepath: OUT }));
       console.log(`wrote ${OUT} (${bytes.length} bytes of WebAssembly)`);

@@ -107,7 +107,7 @@ export class ShardFiles {
     try {
       fd = fs.openSync(this.files[f], 'r');
     } catch (e) {
-      throw new Error(`cannot open shard file ${this.files[f]}: ${(e as Error).message}`);
+      throw new Error(`cannot open shard file ${this.files[f]}: ${(e as Error).message}`, { cause: e });
     }
     this.fds.set(f, fd);
     if (this.fds.size > MAX_OPEN_FILES) {

@@ -14,26 +14,22 @@
 import { PIL_RESAMPLE_WASM_BASE64 } from './pilResampleWasm';
 
 // Node has WebAssembly; TypeScript's ES2022 lib without the DOM does not declare it: the part used here.
-declare namespace WebAssembly {
-  class Memory {
-    readonly buffer: ArrayBuffer;
-    grow(pages: number): number;
-  }
-  class Module {
-    constructor(bytes: Uint8Array);
-  }
-  class Instance {
-    constructor(module: Module, imports: object);
-    readonly exports: object;
-  }
-  function validate(bytes: Uint8Array): boolean;
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
 }
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { readonly exports: object };
+}
+const wasmApi = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** (src, srcStride | stride, rows | n, first, weights, taps, outW | outH, dst), see the .wat. */
 type PassFn = (a: number, b: number, c: number, d: number, e: number, f: number, g: number, h: number) => void;
 
 export interface Kernels {
-  memory: WebAssembly.Memory;
+  memory: WasmMemory;
   horizontal3: PassFn;
   horizontal1: PassFn;
   vertical: PassFn;
@@ -53,8 +49,8 @@ export interface Kernels {
 function load(): Kernels | undefined {
   try {
     const bytes = Buffer.from(PIL_RESAMPLE_WASM_BASE64, 'base64');
-    if (!WebAssembly.validate(bytes)) return undefined;
-    return new WebAssembly.Instance(new WebAssembly.Module(bytes), {}).exports as unknown as Kernels;
+    if (wasmApi === undefined || !wasmApi.validate(bytes)) return undefined;
+    return new wasmApi.Instance(new wasmApi.Module(bytes), {}).exports as unknown as Kernels;
   } catch {
     return undefined;
   }

@@ -106,7 +106,9 @@ export function transformBatch(
         evalTransformInto(item.image, mask, cfg, target, background);
       }
     } catch (e) {
-      throw new Error(`sample ${b} (${spec.source} item ${spec.indices[b]}, ${item.id}): ${(e as Error).message}`);
+      throw new Error(`sample ${b} (${spec.source} item ${spec.indices[b]}, ${item.id}): ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     labels[b] = item.label;
   }

@@ -1,6 +1,7 @@
 /** Helpers to read the base64 arrays of test/fixtures/transforms/*.json. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resamplerEngine, setResamplerEngine } from '../../../../lib/image/pilResize';
 
 export function loadTransformFixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(join(__dirname, '../../../fixtures/transforms', name), 'utf8')) as T;
@@ -41,7 +42,6 @@ export const ENGINES = ['wasm', 'js'] as const;
 
 /** Runs `fn` with the resampler set to `engine`, restoring the default afterwards. */
 export function withEngine(engine: (typeof ENGINES)[number], fn: () => void): void {
-  const { resamplerEngine, setResamplerEngine } = require('../../../../lib/image/pilResize');
   const before = resamplerEngine();
   setResamplerEngine(engine);
   try {
