@@ -23,8 +23,10 @@
  * Usage: node --import tsx bench/input-pipeline.ts [--rounds R] [--batches N] [--warmup W] [--batch B]
  *          [--variant reference|lean]   (lean: the Python background transform skips the reference's
  *                                         wasted mask transform of bg.split()[0])
+ *          [--engine wasm|js]           (our side: WebAssembly SIMD kernels, default, or the JavaScript
+ *                                         fallback)
  *        node --import tsx bench/input-pipeline.ts --pool [--workers 1,2] [--rounds R] [--batches N]
- * Environment: BGBIAS_TORCH_PYTHON (default /usr/bin/python3). Needs python3-torch and
+ * Environment: BGBIAS_TORCH_PYTHON (default /usr/bin/python3), BGBIAS_BENCH_DATA (default ../shared/data). Needs python3-torch and
  * python3-torchvision: `bash bench/install-torch.sh`. Not part of npm test. Numbers: docs/benchmarks.md.
  */
 import { spawnSync } from 'node:child_process';
@@ -40,10 +42,12 @@ import { InputPool } from '../lib/ml/input/inputPool';
 import type { BatchSpec } from '../lib/ml/input/keyedBatch';
 import { trainBatch } from '../lib/ml/train/batches';
 import { PAPER_TRANSFORM, resizeShorterSide } from '../lib/ml/transforms/pipeline';
+import { setTransformEngine, transformEngine } from '../lib/image/wasmKernels';
 import { Rng } from '../lib/util/rng';
 import { flag, hasFlag, positiveIntFlag } from './flags';
 
-const DATA = path.resolve(__dirname, '..', '..', 'shared', 'data');
+/** The paper repository's data folder (gt_masks/, unsplash_backgrounds/); BGBIAS_BENCH_DATA points elsewhere. */
+const DATA = process.env.BGBIAS_BENCH_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
 const GT = path.join(DATA, 'gt_masks');
 const BG_VAL = path.join(DATA, 'unsplash_backgrounds', 'val');
 
@@ -136,6 +140,7 @@ function runPython(args: string[]): Measurement {
 }
 
 async function perThread(): Promise<void> {
+  setTransformEngine(flag('engine', 'wasm') === 'js' ? 'js' : 'wasm');
   const rounds = positiveIntFlag('rounds', 3);
   const batches = positiveIntFlag('batches', 10);
   const warmup = positiveIntFlag('warmup', 2);
@@ -145,7 +150,7 @@ async function perThread(): Promise<void> {
   const p = await prepare();
   try {
     console.log(
-      `input pipeline, 1 thread each: ${p.items.length} images + masks and ${p.backgrounds.length} backgrounds at ` +
+      `input pipeline (${transformEngine()} kernels), 1 thread each: ${p.items.length} images + masks and ${p.backgrounds.length} backgrounds at ` +
         `short side 256, paper train transform, batch ${batch}, ${batches} timed batches after ${warmup}, ` +
         `${rounds} alternating rounds; ${os.cpus()[0]?.model ?? 'cpu'}, load average ` +
         os
