@@ -22,7 +22,9 @@
  *       'image'      the sample's own train transform: its RandomResizedCrop, then its flip;
  *       'background' BGAugment or a swapped background: the pick from the pool, then the
  *                    background's RandomResizedCrop, then its flip;
- *       'noise'      attribution's noisy copies of the sample (all copies, in order).
+ *       'noise'      attribution's noisy copies of the sample (all copies, in order);
+ *       'donor-same', 'donor-rand'  the audit's mixed protocols: the image whose background is
+ *                    borrowed (same class / any class), lib/audit/auditStreams.ts.
  *
  * A stream is lib/util/rng.ts's sfc32 seeded from the canonical text of the key (a JSON array led by
  * the scheme's version), so two different keys never share text and adding a purpose later never
@@ -35,8 +37,8 @@ import { Rng } from './rng';
 
 export const SAMPLE_STREAM_SCHEME = 'bgbias-sample-streams/1';
 
-export type StreamPurpose = 'sampler' | 'image' | 'background' | 'noise';
-const PURPOSES: readonly StreamPurpose[] = ['sampler', 'image', 'background', 'noise'];
+export type StreamPurpose = 'sampler' | 'image' | 'background' | 'noise' | 'donor-same' | 'donor-rand';
+const PURPOSES: readonly StreamPurpose[] = ['sampler', 'image', 'background', 'noise', 'donor-same', 'donor-rand'];
 
 export interface StreamKey {
   seed: number | string;
