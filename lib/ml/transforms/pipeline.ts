@@ -394,6 +394,24 @@ function maskRowSink(out: Float32Array, offset: number, width: number, flip: boo
   };
 }
 
+/** uint8 RGB HWC -> float BGR HWC, x255 scale kept (0..255), minus the BGR mean; optional horizontal flip. */
+export function toNormalisedBgr(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  meanBgr: readonly [number, number, number],
+  flip: boolean,
+): Float32Array {
+  if (rgb.length !== width * height * 3) {
+    throw new Error(`toNormalisedBgr: ${rgb.length} bytes for ${width}x${height}x3`);
+  }
+  const out = new Float32Array(width * height * 3);
+  const sink = imageRowSink(out, 0, width, meanBgr, flip);
+  const bytes = new Uint8ClampedArray(rgb.buffer, rgb.byteOffset, rgb.length);
+  for (let y = 0; y < height; y++) sink(bytes, y * width * 3, y);
+  return out;
+}
+
 function checkImage(img: RgbImage | GrayImage, channels: number, where: string): void {
   if (!(Number.isInteger(img.width) && Number.isInteger(img.height) && img.width > 0 && img.height > 0)) {
     throw new Error(`${where}: invalid image size ${img.width}x${img.height}`);
