@@ -8,11 +8,11 @@
  * the gallery copy of image i in swapped, swapped-query and swapped-gallery share it, so those three
  * differ only in which side is swapped), 'donor-same' and 'donor-rand' (the mixed protocols).
  *
- * This is the key scheme the pipeline's lib/util/sampleStreams.ts is to provide for training and
- * evaluation; until it is on main the audit derives its streams here, through this one function, so
- * switching is a one-line change (the numbers then change, the scheme does not).
+ * The streams are lib/util/sampleStreams.ts's, the one key scheme of every data-pipeline draw (the
+ * repetition takes the epoch's place, as for the paper's swapped test repetitions).
  */
-import { Rng } from '../util/rng';
+import type { Rng } from '../util/rng';
+import { sampleStream } from '../util/sampleStreams';
 
 export type AuditPurpose = 'background' | 'donor-same' | 'donor-rand';
 
@@ -31,5 +31,6 @@ export function auditStream(key: AuditStreamKey): Rng {
   if (!Number.isInteger(key.position) || key.position < 0) {
     throw new Error(`auditStream: position must be a non-negative integer, got ${key.position}`);
   }
-  return Rng.fromSeed(`audit|${key.seed}|${key.repetition}|${key.split}|${key.position}|${key.purpose}`);
+  const { seed, repetition, split, position, purpose } = key;
+  return sampleStream({ seed, split, epoch: repetition, position, purpose });
 }

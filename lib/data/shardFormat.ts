@@ -45,20 +45,44 @@ export function encodeShard(items: readonly ShardItem[]): Buffer {
   return Buffer.concat([MAGIC, len, header, ...items.flatMap((it) => [it.image, it.mask])]);
 }
 
+/** Where a shard's items are: parsed from its first bytes (magic, header length, JSON header). */
+export interface ShardLayout {
+  entries: ShardHeaderEntry[];
+  /** Byte offset of the payloads: entry offsets are relative to it. */
+  payloadStart: number;
+}
+
+export type ShardHeaderEntry = HeaderEntry;
+
+/** Bytes a reader needs before it knows the header's length. */
+export const SHARD_PREFIX_BYTES = 8;
+
+/** The header length from the first SHARD_PREFIX_BYTES bytes (throws on a bad magic). */
+export function shardHeaderLength(prefix: Buffer, source = 'shard'): number {
+  if (prefix.length < SHARD_PREFIX_BYTES || !prefix.subarray(0, 4).equals(MAGIC))
+    throw new Error(`${source}: not a bgbias shard (bad magic)`);
+  return prefix.readUInt32LE(4);
+}
+
+/** The layout from the shard's first SHARD_PREFIX_BYTES + header length bytes (or the whole shard). */
+export function parseShardLayout(head: Buffer, totalBytes: number, source = 'shard'): ShardLayout {
+  const headerLength = shardHeaderLength(head, source);
+  const payloadStart = SHARD_PREFIX_BYTES + headerLength;
+  if (payloadStart > head.length || payloadStart > totalBytes) throw new Error(`${source}: truncated shard header`);
+  const entries = JSON.parse(head.subarray(SHARD_PREFIX_BYTES, payloadStart).toString('utf8')) as HeaderEntry[];
+  for (const e of entries) {
+    if (payloadStart + e.mask[0] + e.mask[1] > totalBytes)
+      throw new Error(`${source}: truncated payload for item ${e.id}`);
+  }
+  return { entries, payloadStart };
+}
+
 export function decodeShard(buf: Buffer, source = 'shard'): ShardItem[] {
-  if (buf.length < 8 || !buf.subarray(0, 4).equals(MAGIC)) throw new Error(`${source}: not a bgbias shard (bad magic)`);
-  const headerLength = buf.readUInt32LE(4);
-  if (8 + headerLength > buf.length) throw new Error(`${source}: truncated shard header`);
-  const entries = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as HeaderEntry[];
-  const base = 8 + headerLength;
-  return entries.map((e) => {
-    const end = base + e.mask[0] + e.mask[1];
-    if (end > buf.length) throw new Error(`${source}: truncated payload for item ${e.id}`);
-    return {
-      id: e.id,
-      label: e.label,
-      image: buf.subarray(base + e.image[0], base + e.image[0] + e.image[1]),
-      mask: buf.subarray(base + e.mask[0], base + e.mask[0] + e.mask[1]),
-    };
-  });
+  const { entries, payloadStart: base } = parseShardLayout(buf, buf.length, source);
+  return entries.map((e) => ({
+    id: e.id,
+    label: e.label,
+    image: buf.subarray(base + e.image[0], base + e.image[0] + e.image[1]),
+    mask: buf.subarray(base + e.mask[0], base + e.mask[0] + e.mask[1]),
+  }));
 }

@@ -3,8 +3,11 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pilResize } from '../../../lib/image/pilResize';
+import { pilResize, resamplerEngine, setResamplerEngine } from '../../../lib/image/pilResize';
 import { resizedSize } from '../../../lib/image/resizedSize';
+import { ENGINES } from '../ml/transforms/fixtureIo';
+
+const DEFAULT_ENGINE = resamplerEngine();
 
 interface Golden {
   mode: 'RGB' | 'L';
@@ -28,8 +31,9 @@ function formulaImage(w: number, h: number, ch: number): Uint8Array {
   return a;
 }
 
-for (const g of goldens) {
-  test(`pilResize ${g.mode} ${g.in.join('x')} -> ${g.out.join('x')} ${g.filter} equals PIL 9.4 byte for byte`, () => {
+for (const [g, engine] of goldens.flatMap((g) => ENGINES.map((e) => [g, e] as const))) {
+  test(`pilResize ${g.mode} ${g.in.join('x')} -> ${g.out.join('x')} ${g.filter} equals PIL 9.4 byte for byte [${engine}]`, () => {
+    setResamplerEngine(engine);
     const ch = g.mode === 'RGB' ? 3 : 1;
     const input = g.input_b64 ? new Uint8Array(Buffer.from(g.input_b64, 'base64')) : formulaImage(g.in[0], g.in[1], ch);
     const out = pilResize({ width: g.in[0], height: g.in[1], data: input }, ch, g.out[0], g.out[1], g.filter);
@@ -40,6 +44,7 @@ for (const g of goldens) {
       assert.equal(diff, 0, `${diff} of ${want.length} bytes differ`);
     }
     assert.equal(createHash('sha256').update(out).digest('hex'), g.output_sha256);
+    setResamplerEngine(DEFAULT_ENGINE);
   });
 }
 

@@ -1,6 +1,7 @@
 /** Helpers to read the base64 arrays of test/fixtures/transforms/*.json. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { resamplerEngine, setResamplerEngine } from '../../../../lib/image/pilResize';
 
 export function loadTransformFixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(join(__dirname, '../../../fixtures/transforms', name), 'utf8')) as T;
@@ -34,4 +35,18 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Both resampler implementations (WebAssembly SIMD and the JavaScript fallback) must meet every golden. */
+export const ENGINES = ['wasm', 'js'] as const;
+
+/** Runs `fn` with the resampler set to `engine`, restoring the default afterwards. */
+export function withEngine(engine: (typeof ENGINES)[number], fn: () => void): void {
+  const before = resamplerEngine();
+  setResamplerEngine(engine);
+  try {
+    fn();
+  } finally {
+    setResamplerEngine(before);
+  }
 }

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { pilResizeBox } from '../../../../lib/image/pilResize';
 import { resizedSize } from '../../../../lib/image/resizedSize';
 import { resizeShorterSide } from '../../../../lib/ml/transforms/pipeline';
-import { bytes, loadTransformFixture } from './fixtureIo';
+import { bytes, ENGINES, loadTransformFixture, withEngine } from './fixtureIo';
 
 const fx = loadTransformFixture('transforms.json');
 
@@ -14,40 +14,46 @@ function source(name: string): { width: number; height: number; data: Uint8Array
 }
 
 // Tolerance: none. The port reproduces Pillow's fixed-point arithmetic, so every byte must be equal.
-test('resize of the shorter side equals Pillow byte for byte (down- and upscaling, RGB and L)', () => {
-  const cases = fx.pil.filter((c: any) => c.op === 'resizeShort');
-  assert.ok(cases.length >= 9);
-  for (const c of cases) {
-    const src = source(c.image);
-    assert.deepEqual(resizedSize(src.width, src.height, c.size), { width: c.width, height: c.height });
-    const out = resizeShorterSide({ width: src.width, height: src.height, data: src.data }, c.size, src.channels);
-    assert.equal(out.width, c.width);
-    assert.equal(out.height, c.height);
-    assert.deepEqual(Buffer.from(out.data), Buffer.from(bytes(c.data)), `${c.image} resized to ${c.size}`);
-  }
-});
+for (const engine of ENGINES) {
+  test(`resize of the shorter side equals Pillow byte for byte (down- and upscaling, RGB and L) [${engine}]`, () =>
+    withEngine(engine, () => {
+      const cases = fx.pil.filter((c: any) => c.op === 'resizeShort');
+      assert.ok(cases.length >= 9);
+      for (const c of cases) {
+        const src = source(c.image);
+        assert.deepEqual(resizedSize(src.width, src.height, c.size), { width: c.width, height: c.height });
+        const out = resizeShorterSide({ width: src.width, height: src.height, data: src.data }, c.size, src.channels);
+        assert.equal(out.width, c.width);
+        assert.equal(out.height, c.height);
+        assert.deepEqual(Buffer.from(out.data), Buffer.from(bytes(c.data)), `${c.image} resized to ${c.size}`);
+      }
+    }));
+}
 
-test('crop + resize equals Pillow byte for byte', () => {
-  const cases = fx.pil.filter((c: any) => c.op === 'resizedCrop');
-  assert.ok(cases.length >= 18);
-  for (const c of cases) {
-    const src = source(c.image);
-    const out = pilResizeBox(
-      src.data,
-      src.width,
-      src.height,
-      src.channels,
-      { left: c.left, top: c.top, width: c.width, height: c.height },
-      c.size,
-      c.size,
-    );
-    assert.deepEqual(
-      Buffer.from(out),
-      Buffer.from(bytes(c.data)),
-      `${c.image} crop ${JSON.stringify(c)}`.slice(0, 200),
-    );
-  }
-});
+for (const engine of ENGINES) {
+  test(`crop + resize equals Pillow byte for byte [${engine}]`, () =>
+    withEngine(engine, () => {
+      const cases = fx.pil.filter((c: any) => c.op === 'resizedCrop');
+      assert.ok(cases.length >= 18);
+      for (const c of cases) {
+        const src = source(c.image);
+        const out = pilResizeBox(
+          src.data,
+          src.width,
+          src.height,
+          src.channels,
+          { left: c.left, top: c.top, width: c.width, height: c.height },
+          c.size,
+          c.size,
+        );
+        assert.deepEqual(
+          Buffer.from(out),
+          Buffer.from(bytes(c.data)),
+          `${c.image} crop ${JSON.stringify(c)}`.slice(0, 200),
+        );
+      }
+    }));
+}
 
 test('boxes outside the image and wrong buffer sizes are rejected', () => {
   const data = new Uint8Array(4 * 4 * 3);

@@ -10,7 +10,7 @@ import {
 } from '../../../../lib/ml/transforms/pipeline';
 import { blackImagePixels } from '../../../../lib/ml/transforms/blackImage';
 import { Rng } from '../../../../lib/util/rng';
-import { bytes, floats, loadTransformFixture, maxAbsDiff, replay } from './fixtureIo';
+import { bytes, ENGINES, floats, loadTransformFixture, maxAbsDiff, replay, withEngine } from './fixtureIo';
 
 const fx = loadTransformFixture('pipelines.json');
 const fxMain = loadTransformFixture('transforms.json');
@@ -24,36 +24,42 @@ function sample(name: string) {
   };
 }
 
-// Tolerance 1e-4: the pixels are Pillow-exact bytes; the only float work is the reference's own
-// float32 to_tensor (v/255) * 255 - mean, which we reproduce, so differences should be exactly 0.
-test('train transform equals the reference TrainTransform on the same random stream (image and mask)', () => {
-  const cases = fx.pipelines.filter((p: any) => p.kind === 'train');
-  assert.ok(
-    cases.some((c: any) => c.flipped) && cases.some((c: any) => !c.flipped),
-    'fixture covers both flip outcomes',
-  );
-  for (const c of cases) {
-    const { img, mask } = sample(c.image);
-    const r = replay(c.uniforms);
-    const out = trainTransform(img, mask, cfg, r);
-    assert.equal(r.used(), c.used, 'random draws consumed');
-    assert.ok(
-      maxAbsDiff(out.image, floats(c.out)) <= 1e-4,
-      `image ${c.image} params ${c.params}: ${maxAbsDiff(out.image, floats(c.out))}`,
-    );
-    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) <= 1e-6, `mask ${c.image} params ${c.params}`);
-  }
-});
+// Tolerance: none. The pixels are Pillow-exact bytes, and the only float work is the reference's own
+// float32 to_tensor (v/255) * 255 - mean, which we reproduce operation for operation.
+for (const engine of ENGINES) {
+  test(`train transform equals the reference TrainTransform on the same random stream (image and mask) [${engine}]`, () =>
+    withEngine(engine, () => {
+      const cases = fx.pipelines.filter((p: any) => p.kind === 'train');
+      assert.ok(
+        cases.some((c: any) => c.flipped) && cases.some((c: any) => !c.flipped),
+        'fixture covers both flip outcomes',
+      );
+      for (const c of cases) {
+        const { img, mask } = sample(c.image);
+        const r = replay(c.uniforms);
+        const out = trainTransform(img, mask, cfg, r);
+        assert.equal(r.used(), c.used, 'random draws consumed');
+        assert.ok(
+          maxAbsDiff(out.image, floats(c.out)) === 0,
+          `image ${c.image} params ${c.params}: ${maxAbsDiff(out.image, floats(c.out))}`,
+        );
+        assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) === 0, `mask ${c.image} params ${c.params}`);
+      }
+    }));
+}
 
-test('eval transform equals the reference ValTransform (image and mask)', () => {
-  for (const c of fx.pipelines.filter((p: any) => p.kind === 'eval')) {
-    const { img, mask } = sample(c.image);
-    const out = evalTransform(img, mask, cfg);
-    assert.equal(out.image.length, cfg.crop * cfg.crop * 3);
-    assert.ok(maxAbsDiff(out.image, floats(c.out)) <= 1e-4, `image ${c.image}`);
-    assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) <= 1e-6, `mask ${c.image}`);
-  }
-});
+for (const engine of ENGINES) {
+  test(`eval transform equals the reference ValTransform (image and mask) [${engine}]`, () =>
+    withEngine(engine, () => {
+      for (const c of fx.pipelines.filter((p: any) => p.kind === 'eval')) {
+        const { img, mask } = sample(c.image);
+        const out = evalTransform(img, mask, cfg);
+        assert.equal(out.image.length, cfg.crop * cfg.crop * 3);
+        assert.ok(maxAbsDiff(out.image, floats(c.out)) === 0, `image ${c.image}`);
+        assert.ok(maxAbsDiff(out.mask!, floats(c.mask)) === 0, `mask ${c.image}`);
+      }
+    }));
+}
 
 test('centre crop offsets follow torchvision (half to even)', () => {
   for (const c of fxMain.centerCrop) {
