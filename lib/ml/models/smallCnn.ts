@@ -12,6 +12,7 @@
  * average pooling; Linear to embeddingSize (128); L2 normalisation.
  */
 import * as tf from '@tensorflow/tfjs';
+import { l2Normalize } from '../ops/l2Normalize';
 import { conv2dBiasRelu } from './layers/convBiasRelu';
 import type { ExplicitPadding } from './layers/convOps';
 import { Rng } from '../../util/rng';
@@ -43,8 +44,6 @@ const PADDING: ExplicitPadding = [
 ];
 /** Maps the paper's mean-subtracted 0..255 pixels to about [-1, 1]. */
 const INPUT_SCALE = 1 / 128;
-/** Same floor as PyTorch's F.normalize. */
-const NORM_EPS = 1e-12;
 
 export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
   const inputSize = opts.inputSize ?? 64;
@@ -109,8 +108,7 @@ export function createSmallCnn(opts: SmallCnnOptions): EmbeddingModel {
         for (const b of blocks) x = conv2dBiasRelu(x, b.filter as tf.Tensor4D, b.bias as tf.Tensor1D, 2, PADDING);
         const pooled = tf.mean(x, [1, 2]) as tf.Tensor2D;
         const e = tf.add(tf.matMul(pooled, embedW as tf.Tensor2D), embedB) as tf.Tensor2D;
-        const norm = tf.maximum(tf.norm(e, 'euclidean', 1, true), NORM_EPS);
-        return tf.div(e, norm);
+        return l2Normalize(e);
       });
     },
     trainableVariables: () => [...weights.values()],

@@ -153,3 +153,20 @@ test('no tensors leak from embed', () => {
   x.dispose();
   model.dispose();
 });
+
+test('an all-zero embedding (before normalisation) has a finite input gradient (lib/ml/ops/l2Normalize)', () => {
+  const model = createSmallCnn({ seed: 3, ...TINY });
+  for (const name of ['embedder.weight', 'embedder.bias']) {
+    const v = model.namedWeights().get(name)!;
+    v.assign(tf.zerosLike(v));
+  }
+  const x = images(2, TINY.inputSize, 5);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(model.embed(t as tf.Tensor4D)))(x);
+  const values = g.dataSync();
+  assert.ok(
+    values.every((v) => Number.isFinite(v)),
+    'input gradient has NaN or infinite values',
+  );
+  tf.dispose([x, g]);
+  model.dispose();
+});
