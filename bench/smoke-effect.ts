@@ -23,6 +23,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseOverrideArgs, resolveExperiment } from '../configs/resolve';
 import { type ExperimentConfig } from '../configs/schema';
 import { LOSS_NAMES, type LossName } from '../contracts/grid';
+import type { PreparedFormat } from '../lib/data/preparedImage';
 import { decodeRgb } from '../lib/data/decodeShards';
 import type { RgbImage } from '../lib/image/types';
 import { decodeShard } from '../lib/data/shardFormat';
@@ -55,8 +56,13 @@ interface JobResult {
 /** Swapped-background repetitions per condition (the report uses 5; 3 is enough to compare). */
 const REPETITIONS = 3;
 
-async function splitOf(items: readonly SyntheticItem[], name: string, cache: DecodedCache): Promise<SplitData> {
-  const shards = await encodeSyntheticSplit(items);
+async function splitOf(
+  items: readonly SyntheticItem[],
+  name: string,
+  cache: DecodedCache,
+  format: PreparedFormat,
+): Promise<SplitData> {
+  const shards = await encodeSyntheticSplit(items, format);
   return new SplitData(
     shards.flatMap((s, k) => decodeShard(s, `${name}#${k}`)),
     name,
@@ -82,9 +88,9 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
   const data = generateSyntheticDataset(config.data.synthetic);
   const cache = new DecodedCache();
   const [train, val, test] = await Promise.all([
-    splitOf(data.splits.train, 'train', cache),
-    splitOf(data.splits.val, 'val', cache),
-    splitOf(data.splits.test, 'test', cache),
+    splitOf(data.splits.train, 'train', cache, config.data.preparedFormat),
+    splitOf(data.splits.val, 'val', cache, config.data.preparedFormat),
+    splitOf(data.splits.test, 'test', cache, config.data.preparedFormat),
   ]);
   const dataDir = path.resolve(process.env.BGBIAS_DATA_DIR ?? path.join(__dirname, '..', '..', 'shared', 'data'));
   const size = config.data.synthetic.size;

@@ -34,6 +34,12 @@ export const DataSchema = z.strictObject({
   mirrors: z.record(z.string(), z.array(z.url())),
   /** Short side of the prepared images (docs/protocol.md section 4: 256). */
   preparedShortSide: positiveInt,
+  /**
+   * How prepared images are stored in the shards: JPEG q95 with 4:2:0 or 4:4:4 chroma, or lossless
+   * PNG. The reference decodes the original at every access; docs/prepared-images.md measures how far
+   * each format's tensors are from its tensors (PNG: identical) and what each costs in space.
+   */
+  preparedFormat: z.enum(['jpeg-420', 'jpeg-444', 'png']),
   /** What an unreadable image does: fail the stage naming it, or skip it and count it. */
   unreadableImages: z.enum(['fail', 'skip']),
   masks: z.strictObject({
