@@ -84,7 +84,7 @@ export function smokePreset(): Record<string, unknown> {
       embeddingSize: 128,
       width: 32,
     },
-    // Offline: the paper repository's backgrounds from the local copy beside the checkout.
+    // The paper repository's backgrounds are downloaded (or read from a local copy: BGBIAS_PAPER_DATA_DIR).
     // 96 train classes x 20 images: with 32 the from-scratch CNN's object features generalised
     // poorly to unseen classes, and its BGAugment models stayed sensitive to swapped backgrounds
     // (docs/smoke-effect.md). 16 validation classes (with 8, checkpoint selection and early stopping
@@ -95,7 +95,6 @@ export function smokePreset(): Record<string, unknown> {
       preparedShortSide: 72,
       // 4:4:4: at 72 px the objects' colour edges are only a few pixels wide (no reference to match).
       preparedFormat: 'jpeg-444',
-      localDataDir: '../shared/data',
       synthetic: { seed: 42, size: 72, classes: { train: 96, val: 16, test: 8 }, imagesPerClass: 20 },
     },
     transform: { resizeShort: 72, crop: 64, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },

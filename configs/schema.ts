@@ -26,7 +26,8 @@ export const SyntheticSchema = z.strictObject({
 
 export const DataSchema = z.strictObject({
   /** Folder with a local copy of the paper repository's data (unsplash_backgrounds/, gt_masks/); when
-   * set, files are read from it (and still verified) instead of downloaded. */
+   * set, files are read from it (and still verified) instead of downloaded. Without it, a worker's
+   * BGBIAS_PAPER_DATA_DIR names the copy, else the files are downloaded (activities/paperData.ts). */
   localDataDir: z.string().min(1).optional(),
   /** Prefix of the paper repository's raw files (backgrounds and hand-labelled masks). */
   paperRepoUrl: z.url(),
