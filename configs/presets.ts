@@ -83,6 +83,8 @@ export function smokePreset(): Record<string, unknown> {
       kind: 'small-cnn',
       embeddingSize: 128,
       width: 32,
+      // Blur before each stride-2 conv: without it every attention map carries the strides' dot grid.
+      downsampling: 'blurred',
     },
     // The paper repository's backgrounds are downloaded (or read from a local copy: BGBIAS_PAPER_DATA_DIR).
     // 96 train classes x 20 images: with 32 the from-scratch CNN's object features generalised

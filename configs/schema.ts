@@ -56,6 +56,12 @@ export const SmallCnnModelSchema = z.strictObject({
   embeddingSize: positiveInt,
   /** Channels of the first block (later blocks double it). */
   width: positiveInt,
+  /**
+   * 'blurred' puts a fixed binomial blur before each stride-2 conv, which removes the strides' dot
+   * grid from the input gradients (attention maps; docs/attention-grid.md); 'strided' is the plain
+   * stride-2 conv. Experiments stored before this setting existed were 'strided'.
+   */
+  downsampling: z.enum(['strided', 'blurred']).default('strided'),
 });
 
 /** The paper's BN-Inception with an embedding layer (docs/protocol.md section 6). */

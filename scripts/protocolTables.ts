@@ -12,7 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveExperiment } from '../configs/resolve';
-import { SAMPLER_M } from '../configs/lossParams';
+import { SAMPLER_M } from '../configs/paper/hyperparameters';
 import type { ExperimentConfig } from '../configs/schema';
 
 export const PROTOCOL_DOC = join(__dirname, '..', 'docs', 'protocol.md');
