@@ -17,17 +17,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../configs/schema';
 import { projectRoot } from '../lib/services/stateDir';
+import { IN_LOCAL_COPY, IN_REPOSITORY, PAPER_DATA_ENV, type PaperFiles } from '../contracts/paperData';
 import { badInput } from './context';
 
-export const PAPER_DATA_ENV = 'BGBIAS_PAPER_DATA_DIR' as const;
-
-export type PaperFiles = 'backgrounds' | 'gtMasks';
-
-const IN_LOCAL_COPY: Record<PaperFiles, string> = { backgrounds: 'unsplash_backgrounds', gtMasks: 'gt_masks' };
-const IN_REPOSITORY: Record<PaperFiles, string> = {
-  backgrounds: 'data/unsplash_backgrounds',
-  gtMasks: 'notebooks/gt_masks',
-};
+export { PAPER_DATA_ENV };
+export type { PaperFiles };
 
 export interface PaperDataSource {
   /** A local folder, or an address prefix ending in '/'. */

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { PAPER_DATA_ENV } from '../../activities/paperData';
+import { IN_LOCAL_COPY, IN_REPOSITORY, PAPER_DATA_ENV } from '../../contracts/paperData';
 import { PAPER_REPO_RAW } from '../../configs/paper/addresses';
 import { GT_MASKS_SHA256SUMS } from '../../configs/paper/backgrounds';
 import { fetchGtMasks } from '../../lib/data/backgrounds';
@@ -35,10 +35,10 @@ export function registerMaskQuality(program: Command): void {
 /** The paper's published gt_masks folder: the local copy, or a verified download. */
 async function publishedMasks(env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const local = env[PAPER_DATA_ENV];
-  if (local) return path.resolve(local, 'gt_masks');
+  if (local) return path.resolve(local, IN_LOCAL_COPY.gtMasks);
   const destDir = path.join(resolveStateDir(), 'cache', 'downloads', 'gt_masks');
   await fetchGtMasks({
-    source: `${PAPER_REPO_RAW}/notebooks/gt_masks/`,
+    source: `${PAPER_REPO_RAW}/${IN_REPOSITORY.gtMasks}/`,
     destDir,
     files: readSha256SumsFile(GT_MASKS_SHA256SUMS),
   });

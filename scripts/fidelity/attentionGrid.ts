@@ -61,6 +61,8 @@ async function main(): Promise<void> {
   const figureDir = flag('figure', '');
   const experiment = flag('experiment', '');
   const config = resolveExperiment({ preset: 'smoke' });
+  if (config.model.kind !== 'small-cnn') throw new Error('the smoke preset is expected to use the small CNN');
+  const width = config.model.width;
   const cfg = {
     resizeShort: config.transform.resizeShort,
     crop: config.transform.crop,
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
       const model = createSmallCnn({
         seed: `grid/${s}`,
         inputSize: size,
-        width: config.model.width,
+        width,
         embeddingSize: config.model.embeddingSize,
         downsampling,
       });

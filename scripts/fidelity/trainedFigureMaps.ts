@@ -15,7 +15,7 @@ import { ArtifactStore } from '../../lib/store/artifactStore';
 import { attentionMap } from '../../lib/ml/attribution/attentionMap';
 import { blackReferenceEmbedding } from '../../lib/ml/attribution/blackReference';
 import { contiguousLabels } from '../../lib/ml/train/trainer';
-import { transformOf } from '../../lib/ml/train/buildCell';
+import { transformOf } from '../../activities/buildCell';
 import { blackImageTensor } from '../../lib/ml/transforms/blackImage';
 import { evalTransform } from '../../lib/ml/transforms/pipeline';
 import type { AttentionFigureRow } from '../../lib/report/attentionFigure';
@@ -84,7 +84,7 @@ export async function trainedFigureMaps(
   return {
     rows: images.map((image, i) => ({ image, baseMap: maps.base[i], bgaugmentMap: maps.bgaugment[i], size: cfg.crop })),
     cell: `${figureDataset}/${figureLoss}`,
-    downsampling: config.model.downsampling,
+    downsampling: config.model.kind === 'small-cnn' ? config.model.downsampling : 'n/a (bn-inception)',
   };
 }
 
