@@ -8,20 +8,14 @@ import { readSha256SumsFile } from '../lib/data/download/checksumList';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { encodeShard, type ShardItem } from '../lib/data/shardFormat';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
-import { projectRoot } from '../services/stateDir';
-import { cachedStage, heartbeat, type Stores } from './context';
+import { cachedStage, heartbeat, logInfo, type Stores } from './context';
+import { paperDataSource } from './paperData';
 import type { BackgroundsRef } from './types';
 
 const STAGE_VERSION = 1;
 
-/** Where the paper repository's files come from: a local copy (offline) or its public address. */
-export function paperDataSource(config: ExperimentConfig, sub: string): string {
-  if (config.data.localDataDir) return path.resolve(projectRoot(), config.data.localDataDir, sub);
-  return `${config.data.paperRepoUrl.replace(/\/+$/, '')}/${sub}/`;
-}
-
 /**
- * The 200 Unsplash backgrounds, verified against their published sha256 sums, resized once to the
+ * The 200 Unsplash backgrounds (from a local copy or downloaded, activities/paperData.ts), verified against their published sha256 sums, resized once to the
  * prepared short side (the first step of the train transform, PIL-exact) and stored as two pools.
  */
 export function prepareBackgrounds(stores: Stores, cacheDir: string) {
@@ -40,11 +34,10 @@ export function prepareBackgrounds(stores: Stores, cacheDir: string) {
       inputs,
       [],
       async (writer) => {
+        const from = paperDataSource(config, 'backgrounds');
+        logInfo(`backgrounds from ${from.source} (${from.from})`);
         const pools = await fetchBackgrounds({
-          source: paperDataSource(
-            config,
-            config.data.localDataDir ? 'unsplash_backgrounds' : 'data/unsplash_backgrounds',
-          ),
+          source: from.source,
           destDir: path.join(cacheDir, 'downloads', 'unsplash_backgrounds'),
           files,
           onProgress: (done, total, file) => heartbeat({ done, total, file }),

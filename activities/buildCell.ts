@@ -93,6 +93,7 @@ export async function buildModel(
       inputSize: config.transform.crop,
       width: m.width,
       embeddingSize: m.embeddingSize,
+      downsampling: m.downsampling,
     });
   }
   // Loaded lazily: the BN-Inception module is large and only the paper preset needs it.

@@ -16,7 +16,7 @@ export function generateSyntheticDataset_(stores: Stores) {
     const store = await stores.get(config.storage.bucket);
     const s = config.data.synthetic;
     // The generator's version is an input: changed generator code must not reuse an old dataset.
-    const inputs = { ...s, generator: SYNTHETIC_GENERATOR_VERSION };
+    const inputs = { ...s, generator: SYNTHETIC_GENERATOR_VERSION, format: config.data.preparedFormat };
     const { manifest, cached, prefix, digest } = await cachedStage(
       store,
       config.experiment,
@@ -35,7 +35,7 @@ export function generateSyntheticDataset_(stores: Stores) {
         for (const split of SYNTHETIC_SPLITS) {
           heartbeat({ split });
           const items = data.splits[split];
-          const shards = await encodeSyntheticSplit(items);
+          const shards = await encodeSyntheticSplit(items, config.data.preparedFormat);
           const shardKeys: string[] = [];
           for (const [i, buf] of shards.entries())
             shardKeys.push((await writer.putBuffer(`${split}/shard-${String(i).padStart(4, '0')}.bgsh`, buf)).key);

@@ -12,7 +12,8 @@
  * Usage: node --import tsx bench/smoke-effect.ts [--losses multi_similarity,triplet] [--seeds 1,2,3]
  *          [--jobs N] [key.path=value ...]   (overrides of the smoke preset, as for `bgbias run`)
  * Each (loss, seed) runs in its own process with one TensorFlow thread, N at a time (default: cores).
- * Environment: BGBIAS_DATA_DIR (default ../shared/data) for the Unsplash backgrounds.
+ * The Unsplash backgrounds come from a local copy of the paper's data when BGBIAS_PAPER_DATA_DIR
+ * names one, else they are downloaded once (verified) into .bgbias/cache/ (activities/paperData.ts).
  * Not part of npm test.
  */
 import { spawn } from 'node:child_process';
@@ -23,7 +24,13 @@ import * as tf from '@tensorflow/tfjs';
 import { parseOverrideArgs, resolveExperiment } from '../configs/resolve';
 import { type ExperimentConfig } from '../configs/schema';
 import { LOSS_NAMES, type LossName } from '../contracts/grid';
+import type { PreparedFormat } from '../lib/data/preparedImage';
+import { paperDataSource } from '../activities/paperData';
+import { UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../configs/paper/backgrounds';
+import { fetchBackgrounds, type BackgroundPools } from '../lib/data/backgrounds';
+import { readSha256SumsFile } from '../lib/data/download/checksumList';
 import { decodeRgb } from '../lib/data/decodeShards';
+import { resolveStateDir } from '../services/stateDir';
 import type { RgbImage } from '../lib/image/types';
 import { decodeShard } from '../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
@@ -55,8 +62,13 @@ interface JobResult {
 /** Swapped-background repetitions per condition (the report uses 5; 3 is enough to compare). */
 const REPETITIONS = 3;
 
-async function splitOf(items: readonly SyntheticItem[], name: string, cache: DecodedCache): Promise<SplitData> {
-  const shards = await encodeSyntheticSplit(items);
+async function splitOf(
+  items: readonly SyntheticItem[],
+  name: string,
+  cache: DecodedCache,
+  format: PreparedFormat,
+): Promise<SplitData> {
+  const shards = await encodeSyntheticSplit(items, format);
   return new SplitData(
     shards.flatMap((s, k) => decodeShard(s, `${name}#${k}`)),
     name,
@@ -64,16 +76,17 @@ async function splitOf(items: readonly SyntheticItem[], name: string, cache: Dec
   );
 }
 
-async function pool(dir: string, shortSide: number): Promise<RgbImage[]> {
-  if (!fs.existsSync(dir))
-    throw new Error(`backgrounds folder ${dir} not found (set BGBIAS_DATA_DIR to the paper data folder)`);
-  const files = fs
-    .readdirSync(dir)
-    .filter((f) => /\.(jpe?g|png)$/i.test(f))
-    .sort();
-  return Promise.all(
-    files.map(async (f) => resizeShorterSide(await decodeRgb(fs.readFileSync(path.join(dir, f)), f), shortSide, 3)),
-  );
+/** The two background pools' files, verified against their sha256 sums (the product's own route). */
+function backgroundFiles(config: ExperimentConfig): Promise<BackgroundPools> {
+  return fetchBackgrounds({
+    source: paperDataSource(config, 'backgrounds').source,
+    files: readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS),
+    destDir: path.join(resolveStateDir(), 'cache', 'downloads', 'unsplash_backgrounds'),
+  });
+}
+
+async function pool(files: readonly string[], shortSide: number): Promise<RgbImage[]> {
+  return Promise.all(files.map(async (f) => resizeShorterSide(await decodeRgb(fs.readFileSync(f), f), shortSide, 3)));
 }
 
 /** One (loss, seed): both modes trained as the trainCell activity does, best checkpoint tested. */
@@ -82,14 +95,14 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
   const data = generateSyntheticDataset(config.data.synthetic);
   const cache = new DecodedCache();
   const [train, val, test] = await Promise.all([
-    splitOf(data.splits.train, 'train', cache),
-    splitOf(data.splits.val, 'val', cache),
-    splitOf(data.splits.test, 'test', cache),
+    splitOf(data.splits.train, 'train', cache, config.data.preparedFormat),
+    splitOf(data.splits.val, 'val', cache, config.data.preparedFormat),
+    splitOf(data.splits.test, 'test', cache, config.data.preparedFormat),
   ]);
-  const dataDir = path.resolve(process.env.BGBIAS_DATA_DIR ?? path.join(__dirname, '..', '..', 'shared', 'data'));
+  const files = await backgroundFiles(config);
   const size = config.data.synthetic.size;
-  const valPool = await pool(path.join(dataDir, 'unsplash_backgrounds', 'val'), config.transform.resizeShort);
-  const testPool = await pool(path.join(dataDir, 'unsplash_backgrounds', 'test'), config.transform.resizeShort);
+  const valPool = await pool(files.val, config.transform.resizeShort);
+  const testPool = await pool(files.test, config.transform.resizeShort);
   // Generated settings of the train classes: the same kind of background as the clean test images,
   // but carrying no information about the test classes.
   const rng = Rng.fromSeed('smoke-effect/settings');
@@ -186,6 +199,7 @@ async function main(): Promise<void> {
   const seeds = flag('seeds', '1,2,3').split(',').map(Number);
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds must be integers, got ${flag('seeds', '')}`);
   const jobs = positiveIntFlag('jobs', os.availableParallelism());
+  await backgroundFiles(config); // downloaded once here (when there is no local copy), not by every job
   const queue = losses.flatMap((loss) => seeds.map((seed) => ({ loss, seed })));
   console.log(
     `smoke effect: ${queue.length} (loss, seed) jobs, ${jobs} at a time; overrides ${overrides.join(' ') || '(none)'}`,

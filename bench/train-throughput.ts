@@ -49,7 +49,9 @@ interface Result {
 
 function createModel(model: ModelName): EmbeddingModel {
   if (model === 'bninception') return createBnInception({ seed: 'bench', inputSize: INPUT.bninception });
-  return createSmallCnn({ seed: 'bench', inputSize: INPUT.small });
+  // 'strided': the variant bench/torch_train_throughput.py builds in PyTorch (the smoke preset's
+  // 'blurred' adds a depthwise 3x3 blur before each block, which the PyTorch side does not have).
+  return createSmallCnn({ seed: 'bench', inputSize: INPUT.small, downsampling: 'strided' });
 }
 
 /** Worker: times `steps` training steps of one model on the tensorflow backend; prints one JSON line. */

@@ -26,7 +26,8 @@ export const SyntheticSchema = z.strictObject({
 
 export const DataSchema = z.strictObject({
   /** Folder with a local copy of the paper repository's data (unsplash_backgrounds/, gt_masks/); when
-   * set, files are read from it (and still verified) instead of downloaded. */
+   * set, files are read from it (and still verified) instead of downloaded. Without it, a worker's
+   * BGBIAS_PAPER_DATA_DIR names the copy, else the files are downloaded (activities/paperData.ts). */
   localDataDir: z.string().min(1).optional(),
   /** Prefix of the paper repository's raw files (backgrounds and hand-labelled masks). */
   paperRepoUrl: z.url(),
@@ -34,6 +35,12 @@ export const DataSchema = z.strictObject({
   mirrors: z.record(z.string(), z.array(z.url())),
   /** Short side of the prepared images (docs/protocol.md section 4: 256). */
   preparedShortSide: positiveInt,
+  /**
+   * How prepared images are stored in the shards: JPEG q95 with 4:2:0 or 4:4:4 chroma, or lossless
+   * PNG. The reference decodes the original at every access; docs/prepared-images.md measures how far
+   * each format's tensors are from its tensors (PNG: identical) and what each costs in space.
+   */
+  preparedFormat: z.enum(['jpeg-420', 'jpeg-444', 'png']),
   /** What an unreadable image does: fail the stage naming it, or skip it and count it. */
   unreadableImages: z.enum(['fail', 'skip']),
   masks: z.strictObject({
@@ -49,6 +56,12 @@ export const SmallCnnModelSchema = z.strictObject({
   embeddingSize: positiveInt,
   /** Channels of the first block (later blocks double it). */
   width: positiveInt,
+  /**
+   * 'blurred' puts a fixed binomial blur before each stride-2 conv, which removes the strides' dot
+   * grid from the input gradients (attention maps; docs/attention-grid.md); 'strided' is the plain
+   * stride-2 conv. Experiments stored before this setting existed were 'strided'.
+   */
+  downsampling: z.enum(['strided', 'blurred']).default('strided'),
 });
 
 /** The paper's BN-Inception with an embedding layer (docs/protocol.md section 6). */

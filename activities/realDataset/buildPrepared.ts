@@ -23,16 +23,13 @@ import { stageDigest } from '../../lib/store/digest';
 import { badInput, cachedStage, logInfo, type Stores } from '../context';
 import type { DatasetArchives, DatasetRef, SplitRef } from '../types';
 import { summaryRow } from './maskQualityRows';
+import { MASK_VERSION, preparedStageInputs, SHARD_SIZE } from './preparedInputs';
 import { datasetSource } from './sources';
 import { computeStoredMasks } from './storedMasks';
 import { ensureLocalCopy, ensureStored } from './storedFiles';
 import { withTicker } from './ticker';
 
 const STAGE_VERSION = 1;
-/** Bump when the mask computation changes (it is part of the masks' store address). */
-const MASK_VERSION = 1;
-const SHARD_SIZE = 256;
-const JPEG_QUALITY = 95;
 const MASK_PART_SIZE = 500;
 const MASK_BATCH = 8;
 
@@ -55,17 +52,8 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
     const source = datasetSource(dataset);
     const store = await stores.get(config.storage.bucket);
     const archives = [...input.archives].sort((a, b) => (a.name < b.name ? -1 : 1));
-    const masks = { model: 'u2net', md5: config.data.masks.u2netMd5, version: MASK_VERSION };
-    const inputs = {
-      dataset,
-      archives: archives.map((a) => ({ name: a.name, md5: a.md5 })),
-      expected: source.expected,
-      shortSide: config.data.preparedShortSide,
-      unreadable: config.data.unreadableImages,
-      masks,
-      shardSize: SHARD_SIZE,
-      jpegQuality: JPEG_QUALITY,
-    };
+    const inputs = preparedStageInputs(config, dataset, archives, source.expected);
+    const masks = inputs.masks;
     const stage = await cachedStage(
       store,
       config.experiment,
@@ -160,7 +148,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
             outDir,
             shardSize: SHARD_SIZE,
             shortSide: config.data.preparedShortSide,
-            jpegQuality: JPEG_QUALITY,
+            format: config.data.preparedFormat,
             unreadable: config.data.unreadableImages,
             onProgress: (p) => ticker.update({ dataset, phase: `shards ${p.split}`, done: p.done, total: p.total }),
           });

@@ -13,7 +13,7 @@ import { readSha256SumsFile } from '../../lib/data/download/checksumList';
 import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
 import type { MaskQualityResult, Summary as LibSummary } from '../../lib/data/maskQuality/maskQuality';
 import { readManifest } from '../../lib/store/stageOutput';
-import { paperDataSource } from '../backgrounds';
+import { paperDataSource } from '../paperData';
 import { badInput, cachedStage, heartbeat, type Stores } from '../context';
 import type { DatasetRef, MaskQualityRow, Summary } from '../types';
 
@@ -43,7 +43,7 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
       async (writer) => {
         const dir = join(cacheDir, 'downloads', 'gt_masks', dataset);
         await fetchGtMasks({
-          source: paperDataSource(config, config.data.localDataDir ? 'gt_masks' : 'notebooks/gt_masks'),
+          source: paperDataSource(config, 'gtMasks').source,
           destDir: dir,
           files,
           onProgress: (done, total, file) => heartbeat({ dataset, phase: 'gt masks', done, total, file }),

@@ -1,11 +1,20 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import { IN_LOCAL_COPY, IN_REPOSITORY, PAPER_DATA_ENV } from '../../contracts/paperData';
+import { PAPER_REPO_RAW } from '../../configs/paper/addresses';
+import { GT_MASKS_SHA256SUMS } from '../../configs/paper/backgrounds';
+import { fetchGtMasks } from '../../lib/data/backgrounds';
+import { readSha256SumsFile } from '../../lib/data/download/checksumList';
 import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
+import { resolveStateDir } from '../../services/stateDir';
 import type { MaskQualityResult, Summary } from '../../lib/data/maskQuality/maskQuality';
 
 /**
- * `bgbias mask-quality DIR [--json]`: the paper's mask-quality table (IoU and overlap of the
+ * `bgbias mask-quality [DIR] [--json]`: the paper's mask-quality table (IoU and overlap of the
  * automatic masks against hand-labelled ones) for a folder in the gt_masks layout
- * (<dataset>/<idx>_mask.png + <idx>_mask_pred.png). Runs locally; needs no services.
+ * (<dataset>/<idx>_mask.png + <idx>_mask_pred.png). Without DIR: the paper's 60 published masks,
+ * from the local copy named by BGBIAS_PAPER_DATA_DIR, else downloaded from the paper repository
+ * (verified) into the state folder's cache. Runs locally; needs no services.
  */
 export function registerMaskQuality(program: Command): void {
   program
@@ -13,11 +22,27 @@ export function registerMaskQuality(program: Command): void {
     .description(
       "IoU and overlap of automatic masks against hand-labelled masks (folder layout of the paper's gt_masks)",
     )
-    .argument('<dir>', 'folder with <dataset>/<idx>_mask.png and <idx>_mask_pred.png')
+    .argument(
+      '[dir]',
+      `folder with <dataset>/<idx>_mask.png and <idx>_mask_pred.png (default: the paper's published masks, from $${PAPER_DATA_ENV}/gt_masks or downloaded)`,
+    )
     .option('--json', 'print the full result (summaries and per-image scores) as JSON')
-    .action(async (dir: string, opts: { json?: boolean }) => {
-      await runMaskQuality(dir, opts);
+    .action(async (dir: string | undefined, opts: { json?: boolean }) => {
+      await runMaskQuality(dir ?? (await publishedMasks()), opts);
     });
+}
+
+/** The paper's published gt_masks folder: the local copy, or a verified download. */
+async function publishedMasks(env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  const local = env[PAPER_DATA_ENV];
+  if (local) return path.resolve(local, IN_LOCAL_COPY.gtMasks);
+  const destDir = path.join(resolveStateDir(), 'cache', 'downloads', 'gt_masks');
+  await fetchGtMasks({
+    source: `${PAPER_REPO_RAW}/${IN_REPOSITORY.gtMasks}/`,
+    destDir,
+    files: readSha256SumsFile(GT_MASKS_SHA256SUMS),
+  });
+  return destDir;
 }
 
 export async function runMaskQuality(

@@ -5,7 +5,10 @@
  * The resize is docs/protocol.md section 4's first transform step, torchvision Resize(256) on PIL images
  * (bilinear, antialiased), done here with PIL's exact arithmetic for image and mask alike. Workers
  * that apply Resize(256) again get the identity (same size), so the prepared data differs from the
- * reference's pipeline only by the JPEG re-encoding of the image (quality 95; the mask is lossless PNG).
+ * reference's pipeline (which decodes the original file at every access) only by the decoder of the
+ * original (libvips' libjpeg-turbo, not PIL's) and by how the resized image is stored
+ * (`format`: JPEG q95 4:2:0 or 4:4:4, or lossless PNG; lib/data/preparedImage.ts); the mask is always
+ * lossless PNG. docs/prepared-images.md measures both deviations.
  * Files are written into `outDir`; the caller uploads them to the store.
  */
 import { createHash } from 'node:crypto';
@@ -18,6 +21,8 @@ import { maskPathFor, UnreadablePolicy } from './masks/computeMasks';
 import { pilResize } from '../image/pilResize';
 import { resizedSize } from '../image/resizedSize';
 import { readGray, readRgb } from '../image/decode';
+import { encodePreparedImage, type PreparedFormat } from './preparedImage';
+import type { GrayImage, RgbImage } from '../image/types';
 
 export interface PrepareOptions {
   index: DatasetIndex;
@@ -30,7 +35,8 @@ export interface PrepareOptions {
   outDir: string;
   shardSize?: number;
   shortSide?: number;
-  jpegQuality?: number;
+  /** How the resized image is stored (lib/data/preparedImage.ts; docs/prepared-images.md). */
+  format: PreparedFormat;
   unreadable?: UnreadablePolicy;
   onProgress?: (p: { split: SplitName; done: number; total: number }) => void;
 }
@@ -47,6 +53,7 @@ export interface PreparedIndex {
   dataset: string;
   numTrainClasses: number;
   shortSide: number;
+  format: PreparedFormat;
   maskSource: 'u2net' | 'official';
   shards: PreparedShard[];
   counts: Record<SplitName, number>;
@@ -58,11 +65,35 @@ export interface PreparedDataset extends PreparedIndex {
   indexFile: string;
 }
 
+/**
+ * One decoded image and its mask -> the stored pair: both resized to `shortSide` (PIL-exact
+ * bilinear), the image encoded as `format`, the mask as 8-bit greyscale PNG. Exported for the
+ * deviation measurement (scripts/fidelity/preparedDeviation.ts), which must run this exact code.
+ */
+export async function encodePreparedPair(
+  img: RgbImage,
+  mask: GrayImage,
+  shortSide: number,
+  format: PreparedFormat,
+): Promise<{ image: Buffer; mask: Buffer }> {
+  const { width: w, height: h } = resizedSize(img.width, img.height, shortSide);
+  const rImg = pilResize(img, 3, w, h, 'bilinear');
+  const rMask = pilResize(mask, 1, w, h, 'bilinear');
+  const image = await encodePreparedImage({ width: w, height: h, data: rImg }, format);
+  const maskPng = await sharp(Buffer.from(rMask.buffer, rMask.byteOffset, rMask.length), {
+    raw: { width: w, height: h, channels: 1 },
+  })
+    .toColourspace('b-w')
+    .png()
+    .toBuffer();
+  return { image, mask: maskPng };
+}
+
 async function prepareItem(
   item: IndexItem,
   opts: PrepareOptions,
   shortSide: number,
-  quality: number,
+  format: PreparedFormat,
 ): Promise<ShardItem> {
   const imagePath = join(opts.root, item.path);
   let maskPath: string;
@@ -85,21 +116,8 @@ async function prepareItem(
       `mask ${maskPath} is ${mask.width}x${mask.height} but image ${imagePath} is ${img.width}x${img.height}`,
     );
   }
-  const { width: w, height: h } = resizedSize(img.width, img.height, shortSide);
-  const rImg = pilResize(img, 3, w, h, 'bilinear');
-  const rMask = pilResize(mask, 1, w, h, 'bilinear');
-  const image = await sharp(Buffer.from(rImg.buffer, rImg.byteOffset, rImg.length), {
-    raw: { width: w, height: h, channels: 3 },
-  })
-    .jpeg({ quality })
-    .toBuffer();
-  const maskPng = await sharp(Buffer.from(rMask.buffer, rMask.byteOffset, rMask.length), {
-    raw: { width: w, height: h, channels: 1 },
-  })
-    .toColourspace('b-w')
-    .png()
-    .toBuffer();
-  return { id: item.path, label: item.label, image, mask: maskPng };
+  const pair = await encodePreparedPair(img, mask, shortSide, format);
+  return { id: item.path, label: item.label, image: pair.image, mask: pair.mask };
 }
 
 async function writeShard(outDir: string, split: SplitName, n: number, items: ShardItem[]): Promise<PreparedShard> {
@@ -120,7 +138,7 @@ async function writeShard(outDir: string, split: SplitName, n: number, items: Sh
 export async function prepareDataset(opts: PrepareOptions): Promise<PreparedDataset> {
   const shardSize = opts.shardSize ?? 256;
   const shortSide = opts.shortSide ?? 256;
-  const quality = opts.jpegQuality ?? 95;
+  const format = opts.format;
   await fsp.mkdir(opts.outDir, { recursive: true });
   const shards: PreparedShard[] = [];
   const skipped: { path: string; reason: string }[] = [];
@@ -131,7 +149,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PreparedData
     let n = 0;
     for (let i = 0; i < items.length; i++) {
       try {
-        pending.push(await prepareItem(items[i], opts, shortSide, quality));
+        pending.push(await prepareItem(items[i], opts, shortSide, format));
         counts[split]++;
       } catch (e) {
         if (opts.unreadable !== 'skip')
@@ -150,6 +168,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PreparedData
     dataset: opts.index.dataset,
     numTrainClasses: opts.index.numTrainClasses,
     shortSide,
+    format,
     maskSource: opts.useOfficialMasks ? 'official' : 'u2net',
     shards,
     counts,

@@ -28,7 +28,11 @@ export interface HttpFileServer {
   close(): Promise<void>;
 }
 
-export async function startHttpFileServer(root?: string): Promise<HttpFileServer> {
+/**
+ * `root`: one folder served at '/', or folders by URL path prefix ({'/a/b/': '/data/x'} serves
+ * /data/x/f at /a/b/f), so a test can mirror a public address layout from a local copy.
+ */
+export async function startHttpFileServer(root?: string | Record<string, string>): Promise<HttpFileServer> {
   const cuts = new Map<string, { bytes: number; times: number }>();
   const fails = new Map<string, { status: number; times: number }>();
   const memory = new Map<string, Buffer>();
@@ -38,9 +42,12 @@ export async function startHttpFileServer(root?: string): Promise<HttpFileServer
   async function load(path: string): Promise<Buffer | undefined> {
     if (memory.has(path)) return memory.get(path);
     if (!root) return undefined;
-    const rel = normalize(decodeURIComponent(path)).replace(/^([/\\])+/, '');
+    const routes = typeof root === 'string' ? { '/': root } : root;
+    const prefix = Object.keys(routes).find((p) => path.startsWith(p));
+    if (prefix === undefined) return undefined;
+    const rel = normalize(decodeURIComponent(path.slice(prefix.length))).replace(/^([/\\])+/, '');
     if (rel.split(sep).includes('..')) return undefined;
-    return fsp.readFile(join(root, rel)).catch(() => undefined);
+    return fsp.readFile(join(routes[prefix], rel)).catch(() => undefined);
   }
 
   function take<T extends { times: number }>(m: Map<string, T>, path: string): T | undefined {

@@ -1,8 +1,14 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 
-/** ../shared/data next to the repository (the paper repository's published data), or $BGBIAS_SHARED_DATA. */
-export const SHARED_DATA = process.env.BGBIAS_SHARED_DATA ?? resolve(__dirname, '..', '..', '..', 'shared', 'data');
+/**
+ * The local copy of the paper repository's published data (unsplash_backgrounds/, gt_masks/) that
+ * tests read: $BGBIAS_PAPER_DATA_DIR (the same variable the product's workers use, set by
+ * scripts/test.sh and .ci/run), else ../shared/data beside the repository.
+ */
+export const SHARED_DATA = resolve(
+  process.env.BGBIAS_PAPER_DATA_DIR || resolve(__dirname, '..', '..', '..', 'shared', 'data'),
+);
 export const SHARED_DATA_MISSING: string | false = existsSync(SHARED_DATA)
   ? false
-  : `shared data not found at ${SHARED_DATA} (set BGBIAS_SHARED_DATA)`;
+  : `the paper's data not found at ${SHARED_DATA} (set BGBIAS_PAPER_DATA_DIR to a local copy)`;

@@ -1,6 +1,8 @@
 /**
  * The whole DAG on real services: a tiny smoke experiment end to end, its cached rerun, `analyze`
- * alone, an invalid input, and what the workflow histories contain.
+ * alone, an invalid input, and what the workflow histories contain. The paper's backgrounds take the
+ * download route (no local copy): from a local HTTP server with the public address's layout, serving
+ * the local copy's files (or, where this machine has none, from the public address itself).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,13 +21,25 @@ import type { AnalyzeResult } from '../../workflows/analyze';
 import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import { startPaperRepoServer, type PaperRepoServer } from '../helpers/paperRepoServer';
+import { SHARED_DATA_MISSING } from '../helpers/sharedData';
+import { PAPER_DATA_ENV } from '../../activities/paperData';
+import { UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../../configs/paper/backgrounds';
+import { readSha256SumsFile } from '../../lib/data/download/checksumList';
+
+const UNSPLASH_BACKGROUNDS = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS);
+
+// No local copy for the workers of this process: they must download (activities/paperData.ts).
+delete process.env[PAPER_DATA_ENV];
 
 let services: TestServices;
 let workers: { stop(): Promise<void> };
 let temporal: ConnectedClient;
 let client: Client;
+let paperRepo: PaperRepoServer | undefined;
 
 before(async () => {
+  if (!SHARED_DATA_MISSING) paperRepo = await startPaperRepoServer();
   services = await startTestServices();
   workers = startInProcessWorkers(services.endpoints);
   temporal = await connectClient(services.endpoints);
@@ -36,7 +50,15 @@ after(async () => {
   await temporal?.close();
   await workers?.stop();
   await services?.stop();
+  await paperRepo?.server.close();
 });
+
+/** GET requests the stand-in paper repository answered for background files. */
+function backgroundRequests(): string[] {
+  return (paperRepo?.server.requests ?? [])
+    .filter((r) => r.path.startsWith(paperRepo!.backgroundsPath) && r.status === 200)
+    .map((r) => r.path.slice(paperRepo!.backgroundsPath.length));
+}
 
 async function reproduce(experiment: string, input: unknown) {
   const handle = await client.workflow.start('reproducePaper', {
@@ -58,7 +80,11 @@ test(
   'reproducePaper runs the tiny grid end to end, then reruns entirely from cache, then analyze recomputes alone',
   { timeout: 600_000 },
   async () => {
-    const input = { preset: 'smoke', overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'] }) };
+    const paperRepoUrl = paperRepo ? { 'data.paperRepoUrl': paperRepo.paperRepoUrl } : {};
+    const input = {
+      preset: 'smoke',
+      overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'], ...paperRepoUrl }),
+    };
     await initBackend();
     const tensorsBefore = tf.memory().numTensors;
     const first = await reproduce('e2e', input);
@@ -86,6 +112,12 @@ test(
       assert.ok(c.attention && c.attention.n === 4);
     }
     const trainKeys = (await store.list('e2e/train/')).length;
+    // The download route: every background fetched once over HTTP, by its public path.
+    if (paperRepo)
+      assert.deepEqual(
+        backgroundRequests().sort(),
+        UNSPLASH_BACKGROUNDS.map((f) => f.path),
+      );
 
     // Same command again: every stage answers from its manifest.
     const second = await reproduce('e2e', input);
@@ -100,6 +132,7 @@ test(
     );
     assert.equal(second.progress.analysis.cached, 2);
     assert.ok(second.result.cells.every((c) => c.trainCached && c.evaluationCached));
+    if (paperRepo) assert.equal(backgroundRequests().length, UNSPLASH_BACKGROUNDS.length, 'cached: no new downloads');
 
     // analyze alone, for the experiment id only: recomputes attribution and report, trains nothing.
     const handle = await client.workflow.start('analyze', {

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingModel } from '../../ml/models/types';
+import { l2Normalize } from '../../ml/ops/l2Normalize';
 import type { InputConvention } from '../inputConvention';
 import { checkBatch, type AuditModel } from './auditModel';
 
@@ -114,7 +115,7 @@ export async function loadTfjsModel(path: string, conv: InputConvention): Promis
       const out = forward(x as tf.Tensor4D);
       const flat = out.reshape([images.shape[0], -1]) as tf.Tensor2D;
       if (!conv.l2Normalize) return flat;
-      return flat.div(tf.maximum(tf.norm(flat, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+      return l2Normalize(flat); // finite gradient at a zero row (attribution through the model)
     });
 
   let embeddingSize: number;

@@ -1,7 +1,8 @@
-/** Synthetic items -> prepared-dataset shards (lib/data/shardFormat.ts): JPEG q95 images, greyscale PNG masks. */
+/** Synthetic items -> prepared-dataset shards (lib/data/shardFormat.ts): images stored as `format`, greyscale PNG masks. */
 import sharp from 'sharp';
 import { encodeShard, type ShardItem } from '../shardFormat';
 import type { GrayImage, RgbImage } from '../../image/types';
+import { encodePreparedImage, type PreparedFormat } from '../preparedImage';
 
 export const MAX_ITEMS_PER_SHARD = 256;
 
@@ -12,7 +13,7 @@ export interface EncodableItem {
   mask: GrayImage;
 }
 
-async function encodeItem(it: EncodableItem): Promise<ShardItem> {
+async function encodeItem(it: EncodableItem, format: PreparedFormat): Promise<ShardItem> {
   const { image, mask } = it;
   if (image.data.length !== image.width * image.height * 3)
     throw new Error(`item ${it.id}: image data length ${image.data.length} != ${image.width}x${image.height}x3`);
@@ -22,11 +23,8 @@ async function encodeItem(it: EncodableItem): Promise<ShardItem> {
         `${image.width}x${image.height}`,
     );
   }
-  // 4:4:4 keeps full-resolution colour: at 72 px the objects' colour edges are only a few pixels wide
   const [img, msk] = await Promise.all([
-    sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
-      .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
-      .toBuffer(),
+    encodePreparedImage(image, format),
     sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
       .toColourspace('b-w')
       .png()
@@ -38,6 +36,7 @@ async function encodeItem(it: EncodableItem): Promise<ShardItem> {
 /** Encodes a split into shards of at most `perShard` (<= 256) items, in item order. */
 export async function encodeSyntheticSplit(
   items: readonly EncodableItem[],
+  format: PreparedFormat,
   perShard = MAX_ITEMS_PER_SHARD,
 ): Promise<Buffer[]> {
   if (!Number.isInteger(perShard) || perShard < 1 || perShard > MAX_ITEMS_PER_SHARD) {
@@ -49,7 +48,7 @@ export async function encodeSyntheticSplit(
     const encoded: ShardItem[] = [];
     // a few at a time: libvips uses its own threads, and other engineers share the 2 cores
     for (let k = 0; k < chunk.length; k += 8)
-      encoded.push(...(await Promise.all(chunk.slice(k, k + 8).map(encodeItem))));
+      encoded.push(...(await Promise.all(chunk.slice(k, k + 8).map((it) => encodeItem(it, format)))));
     shards.push(encodeShard(encoded));
   }
   return shards;

@@ -18,6 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingModel } from '../models/types';
+import { l2Normalize } from '../ops/l2Normalize';
 import type { Rng } from '../../util/rng';
 import { mapQuantile } from './quantile';
 
@@ -41,11 +42,9 @@ export interface SmoothGradOptions {
 
 /** PML-style distance between L2-normalised rows of `e` [B,D] and the reference [D]: [B]. */
 function pmlDistance(e: tf.Tensor2D, reference: tf.Tensor1D, distance: AttributionDistance): tf.Tensor1D {
-  // torch.nn.functional.normalize: x / max(|x|, 1e-12)
-  const normalise = <T extends tf.Tensor>(x: T): T =>
-    tf.div(x, tf.maximum(tf.norm(x, 'euclidean', -1, true), 1e-12)) as T;
-  const en = normalise(e);
-  const rn = normalise(reference.reshape([1, -1]) as tf.Tensor2D);
+  // torch.nn.functional.normalize: x / max(|x|, 1e-12), with a finite gradient at 0
+  const en = l2Normalize(e);
+  const rn = l2Normalize(reference.reshape([1, -1]) as tf.Tensor2D);
   if (distance === 'cosine') return tf.sum(tf.mul(en, rn), 1) as tf.Tensor1D;
   return tf.sqrt(tf.sum(tf.square(tf.sub(en, rn)), 1)) as tf.Tensor1D;
 }

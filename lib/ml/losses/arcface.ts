@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parseLossParams, type ArcFaceParams } from '../../../contracts/lossParams';
 import { ClassWeightLoss, meanCrossEntropy, type ClassWeightContext } from './classWeights';
 import { maskWithoutGradient } from './detach';
-import { l2Normalize } from './l2Normalize';
+import { l2Normalize } from '../ops/l2Normalize';
 
 /**
  * PML 1.x ArcFaceLoss (a LargeMarginSoftmaxLoss with CosineSimilarity and MeanReducer):

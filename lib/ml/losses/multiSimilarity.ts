@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { MultiSimilarityParams } from '../../../contracts/lossParams';
 import { pairMasks } from './labelMasks';
-import { l2Normalize } from './l2Normalize';
+import { l2Normalize } from '../ops/l2Normalize';
 import { PairBasedLoss } from './pairBasedLoss';
 
 /** Stands in for PML's masked_fill with finfo.min: exp() of it is 0, and it never makes inf - inf. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { parseLossParams, type NormalizedSoftmaxParams } from '../../../contracts/lossParams';
 import { ClassWeightLoss, meanCrossEntropy, type ClassWeightContext } from './classWeights';
-import { l2Normalize } from './l2Normalize';
+import { l2Normalize } from '../ops/l2Normalize';
 
 /**
  * PML 1.x NormalizedSoftmaxLoss (DotProductSimilarity, which normalises the embeddings by default;

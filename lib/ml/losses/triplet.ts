@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TripletParams } from '../../../contracts/lossParams';
 import { meanOfPositive, pairMasks } from './labelMasks';
-import { l2Normalize } from './l2Normalize';
+import { l2Normalize } from '../ops/l2Normalize';
 import { pairwiseEuclidean } from './pairwiseEuclidean';
 import { PairBasedLoss } from './pairBasedLoss';
 

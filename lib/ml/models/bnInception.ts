@@ -14,6 +14,7 @@
  * 'embedder.weight', ...) and stored in tfjs layouts: conv OIHW -> HWIO, Linear [out, in] -> [in, out].
  */
 import * as tf from '@tensorflow/tfjs';
+import { l2Normalize } from '../ops/l2Normalize';
 import { Rng } from '../../util/rng';
 import { conv2dBiasRelu, torchConvPadding } from './layers/convBiasRelu';
 import { samePadding, type ConvPadding } from './layers/convOps';
@@ -38,7 +39,6 @@ export interface BnInceptionOptions {
 }
 
 const BN_EPS = 1e-5;
-const NORM_EPS = 1e-12;
 
 interface ConvSpec {
   name: string;
@@ -306,8 +306,7 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
       return tf.tidy(() => {
         const e = features(images).matMul(v('embedder.weight')).add(v('embedder.bias'));
         // F.normalize(p=2, dim=1): x / max(||x||, eps)
-        const norm = tf.maximum(tf.norm(e, 'euclidean', 1, true), NORM_EPS);
-        return e.div(norm) as tf.Tensor2D;
+        return l2Normalize(e as tf.Tensor2D);
       });
     },
     trainableVariables: () => trainable.slice(),

@@ -20,6 +20,10 @@ import { decodeShard } from '../../../lib/data/shardFormat';
 import { hashFile } from '../../../lib/data/download/checksum';
 import { downloadFile } from '../../../lib/data/download/downloadFile';
 import { readGray, readRgb } from '../../../lib/image/decode';
+import { PREPARED_FORMATS } from '../../../lib/data/preparedImage';
+import { decodeRgb } from '../../../lib/data/decodeShards';
+import { pilResize } from '../../../lib/image/pilResize';
+import { resizedSize } from '../../../lib/image/resizedSize';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
 const expected = JSON.parse(readFileSync(join(FIX, 'mini', 'expected.json'), 'utf8'));
@@ -91,7 +95,15 @@ test('shards hold every split item (id, label) with a 256-short-side JPEG and a 
   const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
   await computeMasks({ root: acquired.root, images: allPaths(), maskDir, masker: session });
   const outDir = mkdtempSync(join(tmpdir(), 'bgshard-'));
-  const prep = await prepareDataset({ index: acquired.index, root: acquired.root, maskDir, outDir, shardSize: 3 });
+  const prep = await prepareDataset({
+    index: acquired.index,
+    root: acquired.root,
+    maskDir,
+    outDir,
+    shardSize: 3,
+    format: 'jpeg-420',
+  });
+  assert.equal(prep.format, 'jpeg-420');
   assert.deepEqual(prep.counts, {
     train: expected.cars196.splits.train.length,
     val: expected.cars196.splits.val.length,
@@ -117,6 +129,35 @@ test('shards hold every split item (id, label) with a 256-short-side JPEG and a 
   }
 });
 
+test('data.preparedFormat: png stores exactly the PIL-exact resized pixels, jpeg-444 and jpeg-420 lose more and more colour', async () => {
+  const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
+  const paths = expected.cars196.splits.test.slice(0, 4).map((i: { path: string }) => i.path);
+  await computeMasks({ root: acquired.root, images: paths, maskDir, masker: session });
+  const index = { ...acquired.index, splits: { train: [], val: [], test: acquired.index.splits.test.slice(0, 4) } };
+  const error: Record<string, number> = {};
+  for (const format of PREPARED_FORMATS) {
+    const outDir = mkdtempSync(join(tmpdir(), 'bgshard-'));
+    const prep = await prepareDataset({ index, root: acquired.root, maskDir, outDir, shortSide: 64, format });
+    const items = prep.shards.flatMap((s) => decodeShard(readFileSync(join(outDir, s.file)), s.file));
+    let sum = 0;
+    let n = 0;
+    for (const it of items) {
+      assert.equal((await sharp(it.image).metadata()).format, format === 'png' ? 'png' : 'jpeg', format);
+      // Independent expectation: the original decoded and resized by pilResize (golden-tested against PIL).
+      const original = await readRgb(join(acquired.root, it.id));
+      const size = resizedSize(original.width, original.height, 64);
+      const want = pilResize(original, 3, size.width, size.height, 'bilinear');
+      const got = await decodeRgb(it.image, it.id);
+      assert.deepEqual([got.width, got.height], [size.width, size.height]);
+      for (let i = 0; i < want.length; i++) sum += Math.abs(got.data[i] - want[i]);
+      n += want.length;
+    }
+    error[format] = sum / n;
+  }
+  assert.equal(error.png, 0, 'png is lossless');
+  assert.ok(error['jpeg-444'] > 0 && error['jpeg-420'] > error['jpeg-444'], JSON.stringify(error));
+});
+
 test('bad inputs: unreadable image fails naming its path or is skipped and counted; mask size mismatch is named', async () => {
   const maskDir = mkdtempSync(join(tmpdir(), 'bgmask-'));
   const paths = allPaths();
@@ -132,6 +173,7 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
         root: acquired.root,
         maskDir,
         outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+        format: 'png',
       }),
       new RegExp(`cannot decode image .*${victim}`),
     );
@@ -140,6 +182,7 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
       root: acquired.root,
       maskDir,
       outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+      format: 'png',
       unreadable: 'skip',
     });
     assert.deepEqual(
@@ -175,6 +218,7 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
       root: acquired.root,
       maskDir,
       outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
+      format: 'png',
     }),
     /mask .* is 3x2 but image .* is \d+x\d+/,
   );

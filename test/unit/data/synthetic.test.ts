@@ -237,7 +237,7 @@ test('bad configs are rejected naming the field', () => {
 test('encodeSyntheticSplit writes shards of bounded size that decode to the same items', async () => {
   const ds = generateSyntheticDataset(small);
   const items = ds.splits.train.slice(0, 7);
-  const shards = await encodeSyntheticSplit(items, 3);
+  const shards = await encodeSyntheticSplit(items, 'jpeg-444', 3);
   assert.equal(shards.length, 3);
   const decoded = shards.flatMap((s) => decodeShard(s));
   assert.deepEqual(
@@ -257,5 +257,5 @@ test('encodeSyntheticSplit writes shards of bounded size that decode to the same
     assert.equal(mask.info.channels, 1);
     assert.deepEqual(new Uint8Array(mask.data), items[k].mask.data, `${items[k].id}: PNG mask is lossless`);
   }
-  await assert.rejects(encodeSyntheticSplit(items, 257), /perShard 257/);
+  await assert.rejects(encodeSyntheticSplit(items, 'jpeg-444', 257), /perShard 257/);
 });

@@ -8,6 +8,7 @@ import { attentionScore } from '../../../lib/ml/attribution/attentionScore';
 import { mapQuantile } from '../../../lib/ml/attribution/quantile';
 import { blackReferenceEmbedding } from '../../../lib/ml/attribution/blackReference';
 import type { EmbeddingModel } from '../../../lib/ml/models/types';
+import { l2Normalize } from '../../../lib/ml/ops/l2Normalize';
 import { Rng } from '../../../lib/util/rng';
 
 // Golden values: scripts/fixtures/gen_attention.py (torch 1.13 autograd, PML 1.7.3 distances, the
@@ -62,7 +63,7 @@ function tinyNet(): EmbeddingModel {
       tf.tidy(() => {
         const h = tf.mean(tf.tanh(tf.add(tf.conv2d(x, kernel, 1, 'same'), convBias)), [1, 2]) as tf.Tensor2D;
         const e = tf.add(tf.matMul(h, fcW), fcB) as tf.Tensor2D;
-        return tf.div(e, tf.maximum(tf.norm(e, 'euclidean', 1, true), 1e-12)) as tf.Tensor2D;
+        return l2Normalize(e);
       }),
     trainableVariables: () => [],
     namedWeights: () => new Map(),

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../lib/ml/backend';
 import { createSmallCnn } from '../../../lib/ml/models/smallCnn';
+import { summedAbsGradients } from '../../../lib/ml/attribution/smoothGrad';
+import { chanceShare, periodicShare } from '../../../lib/ml/attribution/periodicity';
+import { Rng } from '../../../lib/util/rng';
 
 // Native TensorFlow when set up, else tfjs 'cpu' (tensors here are tiny either way).
 before(async () => {
@@ -91,24 +94,32 @@ test('initialisation is a function of the seed: He-normal conv spread, PyTorch L
   for (const m of [a, b, c, big]) m.dispose();
 });
 
-test('forward pass equals the PyTorch golden (4x4 stride-2 convs, symmetric padding, /128 input scale, GAP, L2)', () => {
-  const fx = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/small_cnn_forward.json'), 'utf8'));
-  const model = createSmallCnn({ seed: 0, inputSize: fx.inputSize, width: fx.width, embeddingSize: fx.embeddingSize });
-  for (const [name, v] of model.namedWeights()) {
-    const w = fx.weights[name];
-    assert.ok(w, `fixture lacks ${name}`);
-    assert.deepEqual(v.shape, w.shape, name);
-    tf.tidy(() => v.assign(tf.tensor(w.values, w.shape)));
-  }
-  const x = tf.tensor4d(fx.images.values, fx.images.shape);
-  const e = model.embed(x);
-  const got = e.dataSync();
-  fx.expected.values.forEach((want: number, i: number) => {
-    assert.ok(Math.abs(got[i] - want) < 1e-5, `element ${i}: got ${got[i]}, want ${want}`);
+for (const downsampling of ['strided', 'blurred'] as const)
+  test(`${downsampling}: forward pass equals the PyTorch golden (4x4 stride-2 convs, symmetric padding, /128 input scale, GAP, L2)`, () => {
+    const fx = JSON.parse(readFileSync(join(__dirname, '../../fixtures/ml/small_cnn_forward.json'), 'utf8'));
+    const expected = downsampling === 'strided' ? fx.expected : fx.expectedBlurred;
+    const model = createSmallCnn({
+      seed: 0,
+      inputSize: fx.inputSize,
+      width: fx.width,
+      embeddingSize: fx.embeddingSize,
+      downsampling,
+    });
+    for (const [name, v] of model.namedWeights()) {
+      const w = fx.weights[name];
+      assert.ok(w, `fixture lacks ${name}`);
+      assert.deepEqual(v.shape, w.shape, name);
+      tf.tidy(() => v.assign(tf.tensor(w.values, w.shape)));
+    }
+    const x = tf.tensor4d(fx.images.values, fx.images.shape);
+    const e = model.embed(x);
+    const got = e.dataSync();
+    expected.values.forEach((want: number, i: number) => {
+      assert.ok(Math.abs(got[i] - want) < 1e-5, `element ${i}: got ${got[i]}, want ${want}`);
+    });
+    tf.dispose([x, e]);
+    model.dispose();
   });
-  tf.dispose([x, e]);
-  model.dispose();
-});
 
 test('gradients reach every trainable variable', () => {
   const model = createSmallCnn({ seed: 5, ...TINY });
@@ -152,4 +163,46 @@ test('no tensors leak from embed', () => {
   assert.equal(tf.memory().numTensors, before);
   x.dispose();
   model.dispose();
+});
+
+test('an all-zero embedding (before normalisation) has a finite input gradient (lib/ml/ops/l2Normalize)', () => {
+  const model = createSmallCnn({ seed: 3, ...TINY });
+  for (const name of ['embedder.weight', 'embedder.bias']) {
+    const v = model.namedWeights().get(name)!;
+    v.assign(tf.zerosLike(v));
+  }
+  const x = images(2, TINY.inputSize, 5);
+  const g = tf.grad((t: tf.Tensor) => tf.sum(model.embed(t as tf.Tensor4D)))(x);
+  const values = g.dataSync();
+  assert.ok(
+    values.every((v) => Number.isFinite(v)),
+    'input gradient has NaN or infinite values',
+  );
+  tf.dispose([x, g]);
+  model.dispose();
+});
+
+test("downsampling 'blurred' removes the strides' period-2 grid from the input gradients; 'strided' has it", () => {
+  // SmoothGrad's raw map (summed |channel-mean gradient|) of random-init models on random images.
+  // A map without periodic structure has about the chance share of its variance at period 2.
+  const ratio: Record<string, number> = {};
+  for (const downsampling of ['strided', 'blurred'] as const) {
+    let sum = 0;
+    for (let s = 0; s < 4; s++) {
+      const model = createSmallCnn({ seed: s, inputSize: 32, width: 8, embeddingSize: 16, downsampling });
+      const rng = Rng.fromSeed(`grid-test/${s}`);
+      const image = tf.tensor3d(
+        Float32Array.from({ length: 32 * 32 * 3 }, () => 50 * rng.normal()),
+        [32, 32, 3],
+      );
+      const reference = tf.tensor1d(Float32Array.from({ length: 16 }, () => rng.normal()));
+      const g = summedAbsGradients(model, image, reference, 'cosine', rng, { copies: 4, noiseLevel: 0.15 });
+      sum += periodicShare(g, 32, 2) / chanceShare(32, 2);
+      tf.dispose([image, reference]);
+      model.dispose();
+    }
+    ratio[downsampling] = sum / 4;
+  }
+  assert.ok(ratio.strided > 5, `strided: period-2 share ${ratio.strided.toFixed(1)}x chance, expected a grid`);
+  assert.ok(ratio.blurred < 2, `blurred: period-2 share ${ratio.blurred.toFixed(1)}x chance, expected none`);
 });

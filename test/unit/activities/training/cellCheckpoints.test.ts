@@ -67,7 +67,9 @@ async function splits() {
   const cache = new DecodedCache();
   const split = async (name: 'train' | 'val') =>
     new SplitData(
-      (await encodeSyntheticSplit(data.splits[name])).flatMap((s, k) => decodeShard(s, `${name}#${k}`)),
+      (await encodeSyntheticSplit(data.splits[name], config.data.preparedFormat)).flatMap((s, k) =>
+        decodeShard(s, `${name}#${k}`),
+      ),
       name,
       cache,
     );

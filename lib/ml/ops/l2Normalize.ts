@@ -5,10 +5,14 @@ export const NORMALIZE_EPS = 1e-12;
 
 /**
  * Rows (or columns, axis 0) scaled to unit L2 norm, as torch.nn.functional.normalize(x, p=2, dim):
- * x / max(||x||, eps). PML normalises inside every distance, so gradients w.r.t. the raw embeddings
- * pass through this projection even when the inputs are already unit length.
+ * x / max(||x||, eps). The one L2 normalisation of the project: the models' embedders (F.normalize in
+ * the reference), the losses (PML normalises inside every distance, so gradients w.r.t. the raw
+ * embeddings pass through this projection even when the inputs are already unit length) and the
+ * attribution's distance to the black-image embedding.
  *
- * A custom gradient because tf.norm's gradient is NaN at a zero row; torch's clamp gives dy / eps there.
+ * A custom gradient because tf.norm's gradient is NaN at a zero row (d sqrt(s)/ds = inf at s = 0,
+ * times 0); torch's clamp gives dy / eps there. A NaN gradient would poison every weight in one
+ * RMSprop step, or an attention map, from a single all-zero embedding (e.g. a dead ReLU trunk).
  */
 export function l2Normalize(x: tf.Tensor2D, axis: 0 | 1 = 1): tf.Tensor2D {
   const op = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
