@@ -16,6 +16,8 @@ import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { CellRecord, EpochRecord } from '../../activities/types';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
+import { SHARED_DATA } from '../helpers/sharedData';
+import { PAPER_DATA_ENV } from '../../contracts/paperData';
 
 let services: TestServices;
 let temporal: ConnectedClient;
@@ -48,6 +50,8 @@ function startWorker(name: string): { child: ChildProcess; log: string } {
       S3_ACCESS_KEY: s3.accessKey,
       S3_SECRET_KEY: s3.secretKey,
       BGBIAS_STATE_DIR: path.join(logDir, name),
+      // The smoke preset's backgrounds come from the local copy of the paper's data (no network here).
+      [PAPER_DATA_ENV]: SHARED_DATA,
     },
     stdio: ['ignore', out, out],
   });
