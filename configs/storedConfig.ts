@@ -7,9 +7,13 @@
 import { z } from 'zod';
 import { ExperimentSchema } from './schema';
 
-/** The fields each model kind has had since 2026-10 (before, every kind carried all of them). */
+/**
+ * The fields each model kind has today (before 2026-10, every kind carried all of them). A field added
+ * later must be listed too, or a file that has it would lose it on read (`downsampling`, 2026-12: files
+ * written before it existed lack it and read as the schema's default, 'strided', which they were).
+ */
 const MODEL_FIELDS: Record<string, readonly string[]> = {
-  'small-cnn': ['kind', 'embeddingSize', 'width'],
+  'small-cnn': ['kind', 'embeddingSize', 'width', 'downsampling'],
   'bn-inception': ['kind', 'embeddingSize', 'pretrained', 'pretrainedUrl', 'pretrainedSha256Prefix'],
 };
 

@@ -65,7 +65,7 @@ export function renderTables(config: ExperimentConfig): Record<string, string> {
       'transform.ratio',
       'transform.mean',
     ]),
-    evaluation: settings(config, ['evaluation.corruptedRepetitions']),
+    evaluation: settings(config, ['evaluation.swappedRepetitions']),
     model: settings(config, [
       'model.kind',
       'model.embeddingSize',

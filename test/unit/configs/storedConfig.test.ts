@@ -34,6 +34,20 @@ for (const preset of ['smoke', 'paper'] as const) {
   });
 }
 
+for (const preset of ['smoke', 'paper'] as const) {
+  test(`a ${preset} config.json written today reads back unchanged`, () => {
+    const today = resolveExperiment({ preset });
+    assert.deepEqual(StoredExperimentSchema.parse(JSON.parse(JSON.stringify(today))), today);
+  });
+}
+
+test('a small-CNN config.json written before model.downsampling existed reads as the strided model it trained', () => {
+  const { old } = olderFile('smoke');
+  delete (old.model as Record<string, unknown>).downsampling;
+  const parsed = StoredExperimentSchema.parse(old) as { model: { downsampling?: string } };
+  assert.equal(parsed.model.downsampling, 'strided');
+});
+
 test('the stored-config reader still names what is wrong in a damaged file', () => {
   const { old } = olderFile('smoke');
   (old.training as Record<string, unknown>).maxEpochs = -3;
