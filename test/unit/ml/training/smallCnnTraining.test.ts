@@ -4,6 +4,8 @@
  * buildCell and trainStep, i.e. the fused conv+bias+ReLU op with its explicit 4x4 stride-2
  * padding (run as SAME, convOps.canonicalPadding), global mean, embedder, L2 norm, the smoke
  * losses and RMSprop with the model and loss learning-rate groups. Every parameter is checked.
+ * The fixture is the 'strided' variant; the smoke preset's 'blurred' one adds a fixed blur without
+ * weights before each stride-2 conv, whose forward pass has its own PyTorch golden (smallCnn.test.ts).
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -43,7 +45,10 @@ const TOLERANCES: Tolerances = {
 
 async function goldenTrainingStep(lossName: LossName): Promise<void> {
   const fx = readTrainingFixture(`smallcnn_${lossName}`);
-  const config = resolveExperiment({ preset: 'smoke', overrides: { 'model.width': 8 } });
+  const config = resolveExperiment({
+    preset: 'smoke',
+    overrides: { 'model.width': 8, 'model.downsampling': 'strided' },
+  });
   const { lr, alpha, eps, weightDecay, momentum } = config.optimizer;
   assert.deepEqual({ lr, alpha, eps, weightDecay, momentum }, fx.optimizer, 'smoke optimizer settings');
   assert.deepEqual(
