@@ -1,5 +1,6 @@
 import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
+import { cellId } from '../contracts/ids';
 import { contiguousLabels } from '../lib/ml/train/trainer';
 import { transformOf } from './buildCell';
 import { scoreSplit, type Scores } from '../lib/ml/train/validate';
@@ -21,10 +22,28 @@ export interface EvaluateCellInput {
 }
 
 /**
- * Seed of swapped-background repetition r: derived from the run seed ([fix] of docs/protocol.md section 5). The
- * string keeps the reference's word ("corrupted"): renaming it would change every draw.
+ * The seed of a cell's swapped test backgrounds (evaluation.testBackgrounds, docs/protocol.md
+ * section 5); repetition r of test sample i then draws from sampleStreams' testSwapStream(seed, r, i).
+ *   'paired'     the cell's seed: every model of one seed sees the same backgrounds;
+ *   'per-model'  the seed and the cell: each model its own draws, reproducible;
+ *   'unseeded'   the OS seed recorded in evaluation.testBackgroundSeed, and the cell (each model its
+ *                own draws, like the reference's unseeded ones, and still reproducible from the record).
  */
-export const swappedTestSeed = (seed: number, r: number) => `${seed}/test-corrupted/${r}`;
+export function testSwapSeed(evaluation: ExperimentConfig['evaluation'], cell: GridCell): string | number {
+  switch (evaluation.testBackgrounds) {
+    case 'paired':
+      return cell.seed;
+    case 'per-model':
+      return `${cell.seed}/${cellId(cell)}`;
+    case 'unseeded':
+      if (evaluation.testBackgroundSeed === undefined) {
+        throw new Error(
+          "evaluation.testBackgrounds is 'unseeded' but evaluation.testBackgroundSeed is not set (resolveConfig draws it)",
+        );
+      }
+      return `os:${evaluation.testBackgroundSeed}/${cellId(cell)}`;
+  }
+}
 
 /**
  * Test of the best checkpoint: clean once, then `swappedRepetitions` times with every test image
@@ -38,7 +57,9 @@ export function evaluateCell(stores: Stores, data: DataCache) {
       cell,
       repetitions: config.evaluation.swappedRepetitions,
       transform: config.transform,
-      version: 'seeded-test-backgrounds',
+      // The draws' seed (not the setting's name): two settings that give the same seed share results.
+      swapSeed: testSwapSeed(config.evaluation, cell),
+      version: 'sample-stream-test-backgrounds',
     };
     const stage = await cachedStage(
       store,
@@ -72,7 +93,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
                 built.model,
                 test,
                 cfg,
-                { backgrounds: testBackgrounds, seed: swappedTestSeed(cell.seed, r) },
+                { backgrounds: testBackgrounds, draws: { seed: inputs.swapSeed, split: 'test', epoch: r } },
                 progress(`swapped ${r + 1}`),
               ),
             );
@@ -82,6 +103,8 @@ export function evaluateCell(stores: Stores, data: DataCache) {
             return { mean: mean(v), std: v.length > 1 ? std(v, 1) : 0, reps: v };
           };
           const metrics = {
+            // Which swapped backgrounds these numbers saw (a rerun with this seed draws the same).
+            testBackgrounds: { draws: config.evaluation.testBackgrounds, seed: inputs.swapSeed },
             clean,
             swapped: {
               mapAtR: repeated('mapAtR'),

@@ -13,7 +13,8 @@ import { epochCheckpointer } from './training/epochCheckpointer';
 import type { BackgroundsRef, DatasetRef, TrainResult } from './types';
 
 // 2: "corrupted" became "swapped" in history.json (valSwapped) and the checkpoint state (monitored).
-const STAGE_VERSION = 2;
+// 3: swapped val backgrounds drawn from lib/util/sampleStreams.ts's keys (evaluation.valBackgrounds).
+const STAGE_VERSION = 3;
 
 export interface TrainCellInput {
   config: ExperimentConfig;
@@ -36,6 +37,8 @@ export function trainInputs(config: ExperimentConfig, cell: GridCell) {
       patience: config.training.patience,
       validateBeforeTraining: config.training.validateBeforeTraining,
     },
+    // The BGAugment models' selection metric depends on how the swapped val backgrounds are drawn.
+    valBackgrounds: config.evaluation.valBackgrounds,
     lossParams: config.lossParams[cell.dataset]?.[cell.loss],
   };
 }
@@ -86,6 +89,7 @@ export function trainCell(stores: Stores, data: DataCache) {
             train,
             val,
             valBackgrounds,
+            valBackgroundDraws: config.evaluation.valBackgrounds,
             mode: cell.mode,
             transform: transformOf(config),
             seed: cell.seed,

@@ -12,7 +12,9 @@ const common = {
   losses: LOSS_NAMES,
   modes: MODES,
   storage: { bucket: 'bgbias' },
-  evaluation: { swappedRepetitions: 5 },
+  // Fresh swapped val backgrounds every epoch (the reference); every model of a seed gets the same
+  // swapped test backgrounds (paired comparison, docs/protocol.md section 5).
+  evaluation: { swappedRepetitions: 5, valBackgrounds: 'per-epoch', testBackgrounds: 'paired' },
   data: {
     paperRepoUrl: PAPER_REPO_RAW,
     mirrors: {},

@@ -118,10 +118,39 @@ export const TrainingSchema = z.strictObject({
   heartbeatSeconds: z.number().positive(),
 });
 
-export const EvaluationSchema = z.strictObject({
-  /** Swapped-background test repetitions, each with freshly seeded backgrounds (docs/protocol.md section 5). */
-  swappedRepetitions: positiveInt,
-});
+export const EvaluationSchema = z
+  .strictObject({
+    /** Swapped-background test repetitions, each with freshly seeded backgrounds (docs/protocol.md section 5). */
+    swappedRepetitions: positiveInt,
+    /**
+     * Swapped val backgrounds (the BGAugment models' selection metric): 'per-epoch' draws fresh ones
+     * at every validation, as the reference does; 'fixed' reuses the same draws every epoch (lower
+     * variance). lib/ml/train/validate.ts.
+     */
+    valBackgrounds: z.enum(['per-epoch', 'fixed']).default('per-epoch'),
+    /**
+     * Swapped test backgrounds across the models of one seed (docs/protocol.md section 5):
+     * 'paired' every model gets the same draws (a paired comparison of base and BGAugment);
+     * 'per-model' each model its own seeded draws; 'unseeded' like the reference, a fresh seed from
+     * the OS (drawn when the experiment's configuration is resolved and recorded as
+     * testBackgroundSeed, so a rerun with that seed reproduces the numbers), then per model.
+     */
+    testBackgrounds: z.enum(['paired', 'per-model', 'unseeded']).default('paired'),
+    /** 'unseeded' only: the OS seed the draws came from (set it to reproduce an earlier run). */
+    testBackgroundSeed: z
+      .string()
+      .regex(/^[0-9a-f]{8,64}$/, 'hex digits (8 to 64)')
+      .optional(),
+  })
+  .superRefine((e, ctx) => {
+    if (e.testBackgroundSeed !== undefined && e.testBackgrounds !== 'unseeded') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['testBackgroundSeed'],
+        message: `applies to testBackgrounds 'unseeded' only, not '${e.testBackgrounds}'`,
+      });
+    }
+  });
 
 export const AttributionSchema = z.strictObject({
   copies: positiveInt,

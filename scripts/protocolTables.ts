@@ -65,7 +65,11 @@ export function renderTables(config: ExperimentConfig): Record<string, string> {
       'transform.ratio',
       'transform.mean',
     ]),
-    evaluation: settings(config, ['evaluation.swappedRepetitions']),
+    evaluation: settings(config, [
+      'evaluation.swappedRepetitions',
+      'evaluation.valBackgrounds',
+      'evaluation.testBackgrounds',
+    ]),
     model: settings(config, [
       'model.kind',
       'model.embeddingSize',

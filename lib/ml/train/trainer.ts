@@ -11,7 +11,7 @@ import { monitoredMetricFor, monitoredValue, NO_BEST_EPOCH, selectBestEpoch } fr
 import { advanceEarlyStopping, EARLY_STOPPING_START } from './earlyStopping';
 import { trainStep } from './trainStep';
 import type { TrainingState } from './trainingState';
-import { validate, type ValidationScores } from './validate';
+import { validate, valSwapDraws, type ValBackgroundDraws, type ValidationScores } from './validate';
 
 export interface TrainerOptions {
   model: EmbeddingModel;
@@ -22,6 +22,8 @@ export interface TrainerOptions {
   val: SplitData;
   /** docs/protocol.md section 5: the val pool, for BGAugment and the swapped-background val metric. */
   valBackgrounds: readonly RgbImage[];
+  /** Fresh swapped val backgrounds every epoch (the reference) or the same ones (validate.ts). */
+  valBackgroundDraws: ValBackgroundDraws;
   mode: 'base' | 'bgaugment';
   transform: TransformConfig;
   seed: number;
@@ -55,9 +57,10 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   const monitored = monitoredMetricFor(o.mode);
   const labelMap = contiguousLabels(o.train.labels);
   const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
-  // The seed string keeps the reference's word ("corrupted"): renaming it would change every draw.
-  const valSeed = `${o.seed}/val-corrupted`;
   const valBackgrounds = o.valBackgrounds;
+  // The validation after epoch e draws from the key (seed, 'val', e): a resumed attempt validates
+  // epoch e on what an uninterrupted run draws there.
+  const valDraws = (epoch: number) => valSwapDraws(o.seed, epoch, o.valBackgroundDraws);
 
   let state: TrainingState = o.resume ?? {
     epoch: 0,
@@ -68,7 +71,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   };
   if (!o.resume && o.validateBeforeTraining) {
     const t0 = Date.now();
-    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valSeed, o.onValidationBatch);
+    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valDraws(0), o.onValidationBatch);
     state = {
       ...state,
       history: [{ epoch: 0, valClean: v.clean, valSwapped: v.swapped, seconds: (Date.now() - t0) / 1000 }],
@@ -108,7 +111,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       o.val,
       o.transform,
       valBackgrounds,
-      valSeed,
+      valDraws(epoch),
       o.onValidationBatch,
     );
     const { improved, ...best } = selectBestEpoch(state, epoch, monitoredValue(v, monitored));

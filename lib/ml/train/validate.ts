@@ -3,7 +3,7 @@ import type { RgbImage } from '../../image/types';
 import { retrievalMetricsAsync } from '../metrics/retrieval';
 import type { EmbeddingModel } from '../models/types';
 import type { TransformConfig } from '../transforms/pipeline';
-import { embedSplit } from './embedSplit';
+import { embedSplit, type SwapDraws } from './embedSplit';
 
 export interface Scores {
   mapAtR: number;
@@ -24,7 +24,7 @@ export async function scoreSplit(
   model: EmbeddingModel,
   split: SplitData,
   cfg: TransformConfig,
-  swapped?: { backgrounds: readonly RgbImage[]; seed: string },
+  swapped?: { backgrounds: readonly RgbImage[]; draws: SwapDraws },
   onBatch?: BatchProgress,
 ): Promise<Scores> {
   const e = await embedSplit(model, split, cfg, { swapped, onBatch });
@@ -32,17 +32,30 @@ export async function scoreSplit(
   return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
 }
 
-/** Clean and swapped-background val scores; the swapped backgrounds are the same draws every epoch. */
+/**
+ * How the swapped val backgrounds are drawn across epochs (evaluation.valBackgrounds):
+ *   'per-epoch'  fresh draws at every validation, keyed by the epoch (the reference's behaviour:
+ *                it composites anew each time it validates);
+ *   'fixed'      the same draws at every validation (epoch 0's): a lower-variance selection metric.
+ */
+export type ValBackgroundDraws = 'per-epoch' | 'fixed';
+
+/** The swapped val backgrounds' draws for the validation after `epoch` (0: before training). */
+export function valSwapDraws(seed: number | string, epoch: number, draws: ValBackgroundDraws): SwapDraws {
+  return { seed, split: 'val', epoch: draws === 'fixed' ? 0 : epoch };
+}
+
+/** Clean and swapped-background val scores; `draws` names the swapped backgrounds (valSwapDraws). */
 export async function validate(
   model: EmbeddingModel,
   val: SplitData,
   cfg: TransformConfig,
   backgrounds: readonly RgbImage[],
-  seed: string,
+  draws: SwapDraws,
   onBatch?: BatchProgress,
 ): Promise<ValidationScores> {
   return {
     clean: await scoreSplit(model, val, cfg, undefined, onBatch),
-    swapped: await scoreSplit(model, val, cfg, { backgrounds, seed }, onBatch),
+    swapped: await scoreSplit(model, val, cfg, { backgrounds, draws }, onBatch),
   };
 }

@@ -2,7 +2,7 @@
  * The training activity's resume path without servers: the real trainer with the cell's checkpoints
  * and the epoch checkpointer, stopped in epoch 3 and resumed by a freshly built cell, ends with the
  * same best weights and history as an uninterrupted run (test/integration/resume.test.ts does the
- * same with a SIGKILLed worker on real services).
+ * same with a SIGKILLed worker on real services). The swapped val backgrounds are drawn per epoch.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -112,6 +112,7 @@ async function attempt(
       train: data.train,
       val: data.val,
       valBackgrounds: data.backgrounds,
+      valBackgroundDraws: config.evaluation.valBackgrounds,
       mode: cell.mode,
       transform: transformOf(config),
       seed: cell.seed,
@@ -142,6 +143,9 @@ test(
   'stopped in epoch 3 and resumed from the checkpoint of epoch 2: the same best weights and history',
   { timeout: 120_000 },
   async () => {
+    // The smoke preset's (and the paper's) per-epoch val draws: the resumed attempt must draw epoch
+    // 3's and 4's swapped val backgrounds from their keys, not from a count of validations it ran.
+    assert.equal(config.evaluation.valBackgrounds, 'per-epoch');
     const data = await splits();
     const straightStore = new MapStore();
     const straight = (await attempt(straightStore, data))!;
