@@ -3,19 +3,20 @@ import type { ExperimentConfig } from '../configs/schema';
 import { encodeTensorFile, type TensorRecord } from '../lib/ml/checkpoint/tensorFile';
 import { smoothGradAttentionMap } from '../lib/ml/attribution/smoothGrad';
 import { attentionScore } from '../lib/ml/attribution/attentionScore';
+import { summarizeAttentionScores } from '../lib/ml/attribution/scoreSummary';
 import { blackReferenceEmbedding } from '../lib/ml/attribution/blackReference';
 import { contiguousLabels } from '../lib/ml/train/trainer';
 import { transformOf } from './buildCell';
 import { blackImageTensor } from '../lib/ml/transforms/blackImage';
 import { evalTransform } from '../lib/ml/transforms/pipeline';
 import { Rng } from '../lib/util/rng';
-import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, logInfo, type Stores } from './context';
 import type { DataCache } from './dataCache';
 import { loadTrainedCell } from './training/trainedCell';
 import type { AttributionResult, CellRecord } from './types';
 
-const STAGE_VERSION = 1;
+// 2: the attention summary names the images without a defined score (undefinedScores).
+const STAGE_VERSION = 2;
 
 export interface AttributeCellInput {
   config: ExperimentConfig;
@@ -95,13 +96,13 @@ export function attributeCell(stores: Stores, data: DataCache) {
             heartbeat({ image: i + 1, of: chosen.length });
           }
           reference.dispose();
-          const finite = scores.filter(Number.isFinite);
-          if (finite.length < scores.length)
+          const ids = chosen.map((i) => test.id(i));
+          const attention = summarizeAttentionScores(ids, scores);
+          if (attention.undefinedScores.n > 0)
             logInfo(
-              `${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty ` +
-                `or full mask) left out`,
+              `${record.cellId}: ${attention.undefinedScores.n} images without a defined attention score (empty ` +
+                `or full mask), named in the report: ${attention.undefinedScores.ids.join(', ')}`,
             );
-          const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
           const mapsKey = (
             await writer.putBuffer(
               'figure-maps.bgwt',
@@ -111,7 +112,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
               }),
             )
           ).key;
-          await writer.putJson('scores.json', { ids: chosen.map((i) => test.id(i)), scores });
+          await writer.putJson('scores.json', { ids, scores });
           return { metrics: { attention, mapsKey } };
         } finally {
           built.dispose();

@@ -2,6 +2,7 @@
  * Plain data that crosses the workflow/activity boundary. Only keys, digests and small metrics:
  * artifacts never pass through Temporal payloads (DESIGN.md).
  */
+import type { AttentionSummary } from '../lib/ml/attribution/scoreSummary';
 import type { DatasetName, GridCell, LossName, Mode } from '../contracts/grid';
 import type { EpochRecord, RetrievalScores } from '../lib/ml/train/epochRecord';
 import type { Summary } from '../lib/report/schema';
@@ -78,7 +79,7 @@ export interface EvalResult extends StageRef {
 }
 
 export interface AttributionResult extends StageRef {
-  attention: { mean: number; std: number; n: number };
+  attention: AttentionSummary;
   /** Maps of the first `figureImages` test images (float32 crop x crop each), for the figure. */
   mapsKey: string;
 }

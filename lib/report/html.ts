@@ -8,6 +8,7 @@ import { computeEffect } from './effect';
 import type { Effect, Report } from './schema';
 import { maskQualityModel, table1Model, table2Model } from './tables';
 import { formatNumber, htmlEscape as esc, renderHtmlTable } from './tableModel';
+import { undefinedScoreLines } from './undefinedScores';
 
 /** The report's one explanation of the term (tables.md and report.html show it under Table 1). */
 export const SWAPPED_LEGEND =
@@ -141,6 +142,7 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
       '<h2>Table 2: attention score (mean ± std)</h2>',
       '<p class="note">1 = all attention on the object, 0 = chance, &lt; 0 = on the background.</p>',
       renderHtmlTable(table2Model(report)),
+      ...undefinedScoreLines(report).map((line) => `<p class="note">${esc(line)}</p>`),
     );
   }
   if (figures.attentionFigurePng) {

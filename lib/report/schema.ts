@@ -26,7 +26,11 @@ export const SwappedMetricsSchema = z.strictObject({
 export const AttentionSummarySchema = z.strictObject({
   mean: z.number().max(1),
   std: z.number().min(0),
+  /** Images with a defined score: the mean's n. */
   n: z.number().int().min(1),
+  /** Images without a defined score (empty or full mask), left out of n and the mean, and named here
+   *  (lib/ml/attribution/scoreSummary.ts). Absent in reports written before 2026-12. */
+  undefinedScores: z.strictObject({ n: z.number().int().min(0), ids: z.array(z.string()) }).optional(),
 });
 
 export const ReportCellSchema = z.strictObject({

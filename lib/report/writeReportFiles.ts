@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { renderHtml, SWAPPED_LEGEND } from './html';
 import { parseReport, type Report } from './schema';
 import { renderMaskQualityTable, renderTable1, renderTable2 } from './tables';
+import { undefinedScoreLines } from './undefinedScores';
 
 export interface ReportFigureFiles {
   /** Encoded PNG of the attention figure. */
@@ -24,6 +25,7 @@ export async function writeReportFiles(
   const r = parseReport(report);
   const hasAttention = r.cells.some((c) => c.attention);
   const hasMasks = (r.maskQuality ?? []).length > 0;
+  const undefinedScores = undefinedScoreLines(r);
   const md = [
     `# ${r.experiment} (${r.preset})`,
     '',
@@ -33,6 +35,7 @@ export async function writeReportFiles(
     '',
     renderTable1(r, 'md'),
     ...(hasAttention ? ['## Table 2: attention score (mean ± std)', '', renderTable2(r, 'md')] : []),
+    ...(undefinedScores.length ? ['', ...undefinedScores.map((line) => `- ${line}`)] : []),
     ...(hasMasks ? ['## Mask quality', '', renderMaskQualityTable(r, 'md')] : []),
   ].join('\n');
   const tex = [

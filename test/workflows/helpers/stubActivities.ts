@@ -180,7 +180,12 @@ export class StubStudy {
         const key = `${record.cellId}${recomputeToken ? `/${recomputeToken}` : ''}`;
         return {
           ...this.ref(config.experiment, 'attribution', key),
-          attention: { mean: record.cell.mode === 'base' ? 0.1 : 0.4, std: 0.1, n: 5 },
+          attention: {
+            mean: record.cell.mode === 'base' ? 0.1 : 0.4,
+            std: 0.1,
+            n: 5,
+            undefinedScores: { n: 0, ids: [] },
+          },
           mapsKey: `${key}/maps.bgwt`,
         };
       },
