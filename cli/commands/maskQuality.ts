@@ -6,6 +6,8 @@ import { GT_MASKS_SHA256SUMS } from '../../configs/paper/backgrounds';
 import { fetchGtMasks } from '../../lib/data/backgrounds';
 import { readSha256SumsFile } from '../../lib/data/download/checksumList';
 import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
+import { ownMaskQualityOfFolder } from '../../lib/data/maskQuality/ownMasks';
+import { U2netSession } from '../../lib/data/masks/u2netSession';
 import { resolveStateDir } from '../../services/stateDir';
 import type { MaskQualityResult, Summary } from '../../lib/data/maskQuality/maskQuality';
 
@@ -27,7 +29,11 @@ export function registerMaskQuality(program: Command): void {
       `folder with <dataset>/<idx>_mask.png and <idx>_mask_pred.png (default: the paper's published masks, from $${PAPER_DATA_ENV}/gt_masks or downloaded)`,
     )
     .option('--json', 'print the full result (summaries and per-image scores) as JSON')
-    .action(async (dir: string | undefined, opts: { json?: boolean }) => {
+    .option(
+      '--model <u2net.onnx>',
+      "also compute this pipeline's masks with this u2net model and score them against the hand labels and the published rembg masks",
+    )
+    .action(async (dir: string | undefined, opts: { json?: boolean; model?: string }) => {
       await runMaskQuality(dir ?? (await publishedMasks()), opts);
     });
 }
@@ -45,11 +51,26 @@ async function publishedMasks(env: NodeJS.ProcessEnv = process.env): Promise<str
   return destDir;
 }
 
+/**
+ * The published rows; with `model`, also our masks' rows: `<dataset> ours` (against the hand labels)
+ * and `<dataset> ours-rembg` (against the published rembg masks).
+ */
 export async function runMaskQuality(
   dir: string,
-  opts: { json?: boolean; print?: (s: string) => void } = {},
+  opts: { json?: boolean; model?: string; print?: (s: string) => void } = {},
 ): Promise<Record<string, MaskQualityResult>> {
   const result = await maskQualityOfFolder(dir);
+  if (opts.model) {
+    const session = await U2netSession.load(opts.model);
+    try {
+      for (const [ds, q] of Object.entries(await ownMaskQualityOfFolder(dir, session))) {
+        result[`${ds} ours`] = q.vsHand;
+        result[`${ds} ours-rembg`] = q.vsPublished;
+      }
+    } finally {
+      await session.release();
+    }
+  }
   const print = opts.print ?? ((s: string) => console.log(s));
   print(opts.json ? JSON.stringify(result, null, 2) : formatMaskQuality(result));
   return result;
@@ -58,7 +79,7 @@ export async function runMaskQuality(
 const f = (v: number) => v.toFixed(4);
 const row = (ds: string, n: number, metric: string, s: Summary) =>
   [
-    ds.padEnd(8),
+    ds.padEnd(18),
     String(n).padStart(3),
     metric.padEnd(8),
     ...[s.mean, s.std, s.median, s.q25, s.q75, s.min, s.max].map(f),
@@ -66,7 +87,7 @@ const row = (ds: string, n: number, metric: string, s: Summary) =>
 
 export function formatMaskQuality(result: Record<string, MaskQualityResult>): string {
   const head = [
-    'dataset '.padEnd(8),
+    'dataset '.padEnd(18),
     '  n',
     'metric  ',
     ...['mean', 'std', 'median', 'q25', 'q75', 'min', 'max'].map((h) => h.padStart(6)),
