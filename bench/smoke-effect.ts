@@ -154,7 +154,12 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
       for (const [name, backgrounds] of Object.entries(pools) as Array<[Exclude<Condition, 'clean'>, RgbImage[]]>) {
         let sum = 0;
         for (let k = 0; k < REPETITIONS; k++)
-          sum += (await scoreSplit(built.model, test, cfg, { backgrounds, draws: { seed: 'smoke-effect', split: 'test', epoch: k } })).mapAtR;
+          sum += (
+            await scoreSplit(built.model, test, cfg, {
+              backgrounds,
+              draws: { seed: 'smoke-effect', split: 'test', epoch: k },
+            })
+          ).mapAtR;
         r[name] = sum / REPETITIONS;
       }
       result[mode] = r;

@@ -14,7 +14,7 @@
  * mask, so with the mask aligned the composite's green is at most m(1-m)*255 <= 64 (+ rounding);
  * a misaligned mask lets full green (255) through.
  */
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DecodedItem } from '../../../../lib/data/decodeShards';
 import type { RgbImage } from '../../../../lib/image/types';
