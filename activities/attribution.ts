@@ -77,6 +77,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
           const scores: number[] = [];
           const figure = new Map<string, TensorRecord>();
           const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
+          const t0 = Date.now();
           for (const [i, idx] of chosen.entries()) {
             const item = await test.get(idx);
             const t = evalTransform(item.image, item.mask, cfg);
@@ -95,6 +96,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
             heartbeat({ image: i + 1, of: chosen.length });
           }
           reference.dispose();
+          const timing = { seconds: (Date.now() - t0) / 1000, images: chosen.length };
           const finite = scores.filter(Number.isFinite);
           if (finite.length < scores.length)
             logInfo(
@@ -112,19 +114,20 @@ export function attributeCell(stores: Stores, data: DataCache) {
             )
           ).key;
           await writer.putJson('scores.json', { ids: chosen.map((i) => test.id(i)), scores });
-          return { metrics: { attention, mapsKey } };
+          return { metrics: { attention, mapsKey, timing } };
         } finally {
           built.dispose();
         }
       },
     );
-    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey'>;
+    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey' | 'timing'>;
     return {
       prefix: stage.prefix,
       digest: stage.digest,
       cached: stage.cached,
       attention: m.attention,
       mapsKey: m.mapsKey,
+      ...(m.timing ? { timing: m.timing } : {}),
     };
   };
 }
