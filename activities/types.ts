@@ -48,6 +48,9 @@ export interface BackgroundsRef extends StageRef {
 /** Distribution summary as the report carries it (lib/report/schema.ts). */
 export type { Summary };
 
+/** A rehearsal's estimate of its full run (report.json, the progress query, the CLI). */
+export type { CostEstimate } from '../lib/report/costEstimate';
+
 export interface MaskQualityRow {
   dataset: string;
   source: string;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { renderHtml, SWAPPED_LEGEND } from './html';
 import { parseReport, type Report } from './schema';
 import { renderMaskQualityTable, renderTable1, renderTable2 } from './tables';
+import { formatCostEstimate } from './costEstimate';
 
 export interface ReportFigureFiles {
   /** Encoded PNG of the attention figure. */
@@ -34,6 +35,9 @@ export async function writeReportFiles(
     renderTable1(r, 'md'),
     ...(hasAttention ? ['## Table 2: attention score (mean ± std)', '', renderTable2(r, 'md')] : []),
     ...(hasMasks ? ['## Mask quality', '', renderMaskQualityTable(r, 'md')] : []),
+    ...(r.costEstimate
+      ? ['## Cost estimate of the full run', '', '```', ...formatCostEstimate(r.costEstimate), '```', '']
+      : []),
   ].join('\n');
   const tex = [
     '% Table 1: MAP@R x 100',
