@@ -78,6 +78,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
           const scores: number[] = [];
           const figure = new Map<string, TensorRecord>();
           const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
+          const t0 = Date.now();
           for (const [i, idx] of chosen.entries()) {
             const item = await test.get(idx);
             const t = evalTransform(item.image, item.mask, cfg);
@@ -96,6 +97,7 @@ export function attributeCell(stores: Stores, data: DataCache) {
             heartbeat({ image: i + 1, of: chosen.length });
           }
           reference.dispose();
+          const timing = { seconds: (Date.now() - t0) / 1000, images: chosen.length };
           const ids = chosen.map((i) => test.id(i));
           const attention = summarizeAttentionScores(ids, scores);
           if (attention.undefinedScores.n > 0)
@@ -113,19 +115,20 @@ export function attributeCell(stores: Stores, data: DataCache) {
             )
           ).key;
           await writer.putJson('scores.json', { ids, scores });
-          return { metrics: { attention, mapsKey } };
+          return { metrics: { attention, mapsKey, timing } };
         } finally {
           built.dispose();
         }
       },
     );
-    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey'>;
+    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey' | 'timing'>;
     return {
       prefix: stage.prefix,
       digest: stage.digest,
       cached: stage.cached,
       attention: m.attention,
       mapsKey: m.mapsKey,
+      ...(m.timing ? { timing: m.timing } : {}),
     };
   };
 }

@@ -85,6 +85,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
           const cfg = transformOf(config);
           const progress = (phase: string) => (done: number, total: number) =>
             heartbeat({ phase, images: `${done}/${total}` });
+          const t0 = Date.now();
           const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
           const reps: Scores[] = [];
           for (let r = 0; r < config.evaluation.swappedRepetitions; r++) {
@@ -102,6 +103,11 @@ export function evaluateCell(stores: Stores, data: DataCache) {
             const v = reps.map((s) => s[k]);
             return { mean: mean(v), std: v.length > 1 ? std(v, 1) : 0, reps: v };
           };
+          const timing = {
+            seconds: (Date.now() - t0) / 1000,
+            images: test.length,
+            passes: 1 + config.evaluation.swappedRepetitions,
+          };
           const metrics = {
             // Which swapped backgrounds these numbers saw (a rerun with this seed draws the same).
             testBackgrounds: { draws: config.evaluation.testBackgrounds, seed: inputs.swapSeed },
@@ -113,13 +119,20 @@ export function evaluateCell(stores: Stores, data: DataCache) {
             },
           };
           await writer.putJson('metrics.json', metrics);
-          return { metrics };
+          return { metrics: { ...metrics, timing } };
         } finally {
           built.dispose();
         }
       },
     );
-    const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'swapped'>;
-    return { prefix: stage.prefix, digest: stage.digest, cached: stage.cached, clean: m.clean, swapped: m.swapped };
+    const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'swapped' | 'timing'>;
+    return {
+      prefix: stage.prefix,
+      digest: stage.digest,
+      cached: stage.cached,
+      clean: m.clean,
+      swapped: m.swapped,
+      ...(m.timing ? { timing: m.timing } : {}),
+    };
   };
 }

@@ -11,7 +11,9 @@ import {
   type Report,
   type ReportCell,
 } from '../lib/report';
+import type { CostEstimate } from '../lib/report/costEstimate';
 import { cellKey, readCellRecord } from './cells';
+import { rehearsalCostEstimate } from './costEstimate';
 import { cachedStage, type Stores } from './context';
 import type { AttributionResult, CellRecord } from './types';
 
@@ -31,7 +33,7 @@ export function writeReport(stores: Stores) {
   return async (
     config: ExperimentConfig,
     attributions: ReportInput[],
-  ): Promise<{ prefix: string; cached: boolean; files: string[] }> => {
+  ): Promise<{ prefix: string; cached: boolean; files: string[]; costEstimate?: CostEstimate }> => {
     const store = await stores.get(config.storage.bucket);
     const records = new Map<string, CellRecord>();
     for (const a of attributions)
@@ -70,6 +72,11 @@ export function writeReport(stores: Stores) {
           overlap: m.overlap,
         }));
         const backend = all.find((r) => r.train.backend)?.train.backend;
+        const costEstimate = rehearsalCostEstimate(
+          config,
+          all,
+          attributions.map((a) => a.attribution),
+        );
         const report: Report = {
           experiment: config.experiment,
           preset: config.preset,
@@ -82,6 +89,7 @@ export function writeReport(stores: Stores) {
           },
           cells,
           ...(maskQuality.length ? { maskQuality } : {}),
+          ...(costEstimate ? { costEstimate } : {}),
           // The effect compares the two modes; a grid with one mode has none.
           ...(new Set(cells.map((c) => c.mode)).size === 2 ? { effect: computeEffect(cells) } : {}),
         };
@@ -90,13 +98,19 @@ export function writeReport(stores: Stores) {
         try {
           const names = await writeReportFiles(dir, report, { attentionFigurePng: figure });
           for (const name of names) await writer.putFile(name, path.join(dir, name));
-          return { metrics: { files: names, effect: report.effect } };
+          return { metrics: { files: names, effect: report.effect, ...(costEstimate ? { costEstimate } : {}) } };
         } finally {
           fs.rmSync(dir, { recursive: true, force: true });
         }
       },
     );
-    return { prefix: stage.prefix, cached: stage.cached, files: stage.manifest.metrics.files as string[] };
+    const costEstimate = stage.manifest.metrics.costEstimate as CostEstimate | undefined;
+    return {
+      prefix: stage.prefix,
+      cached: stage.cached,
+      files: stage.manifest.metrics.files as string[],
+      ...(costEstimate ? { costEstimate } : {}),
+    };
   };
 }
 

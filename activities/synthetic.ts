@@ -6,7 +6,8 @@ import {
   SYNTHETIC_SPLITS,
 } from '../lib/data/synthetic';
 import { cachedStage, heartbeat, type Stores } from './context';
-import type { DatasetRef, SplitRef } from './types';
+import { cutSplit } from '../lib/data/cutSplit';
+import type { DatasetRef, SplitRef, SplitSize } from './types';
 
 const STAGE_VERSION = 1;
 
@@ -16,7 +17,14 @@ export function generateSyntheticDataset_(stores: Stores) {
     const store = await stores.get(config.storage.bucket);
     const s = config.data.synthetic;
     // The generator's version is an input: changed generator code must not reuse an old dataset.
-    const inputs = { ...s, generator: SYNTHETIC_GENERATOR_VERSION, format: config.data.preparedFormat };
+    const cut = config.rehearsal?.cut;
+    const inputs = {
+      ...s,
+      generator: SYNTHETIC_GENERATOR_VERSION,
+      format: config.data.preparedFormat,
+      // A rehearsal's slice (configs/rehearsal.ts); absent for full runs, whose digests stay as they were.
+      ...(cut ? { cut } : {}),
+    };
     const { manifest, cached, prefix, digest } = await cachedStage(
       store,
       config.experiment,
@@ -32,18 +40,28 @@ export function generateSyntheticDataset_(stores: Stores) {
           imagesPerClass: s.imagesPerClass,
         });
         const splits: Record<string, SplitRef> = {};
+        const full: Record<string, SplitSize> = {};
         for (const split of SYNTHETIC_SPLITS) {
           heartbeat({ split });
-          const items = data.splits[split];
+          const all = data.splits[split];
+          full[split] = { count: all.length, numClasses: new Set(all.map((it) => it.label)).size };
+          const items = cut ? cutSplit(all, cut[split]) : all;
           const shards = await encodeSyntheticSplit(items, config.data.preparedFormat);
           const shardKeys: string[] = [];
           for (const [i, buf] of shards.entries())
             shardKeys.push((await writer.putBuffer(`${split}/shard-${String(i).padStart(4, '0')}.bgsh`, buf)).key);
           splits[split] = { shardKeys, count: items.length, numClasses: new Set(items.map((it) => it.label)).size };
         }
-        return { metrics: { splits } };
+        return { metrics: { splits, full } };
       },
     );
-    return { prefix, digest, cached, dataset: 'synthetic', splits: manifest.metrics.splits as DatasetRef['splits'] };
+    return {
+      prefix,
+      digest,
+      cached,
+      dataset: 'synthetic',
+      splits: manifest.metrics.splits as DatasetRef['splits'],
+      full: manifest.metrics.full as DatasetRef['full'],
+    };
   };
 }

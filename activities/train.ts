@@ -10,7 +10,7 @@ import { loadPretrained } from './pretrained';
 import { activitySinks } from './training/activitySinks';
 import { CellCheckpoints } from './training/cellCheckpoints';
 import { epochCheckpointer } from './training/epochCheckpointer';
-import type { BackgroundsRef, DatasetRef, TrainResult } from './types';
+import type { BackgroundsRef, DatasetRef, EpochRecord, TrainResult } from './types';
 
 // 2: "corrupted" became "swapped" in history.json (valSwapped) and the checkpoint state (monitored).
 // 3: swapped val backgrounds drawn from lib/util/sampleStreams.ts's keys (evaluation.valBackgrounds).
@@ -41,6 +41,15 @@ export function trainInputs(config: ExperimentConfig, cell: GridCell) {
     valBackgrounds: config.evaluation.valBackgrounds,
     lossParams: config.lossParams[cell.dataset]?.[cell.loss],
   };
+}
+
+/** The newest epoch with training steps: its time per step and its validation time. */
+function lastEpochTiming(history: readonly EpochRecord[], valImages: number): TrainResult['timing'] {
+  const last = [...history]
+    .reverse()
+    .find((h) => h.steps && h.trainSeconds !== undefined && h.valSeconds !== undefined);
+  if (!last) return undefined;
+  return { epoch: last.epoch, stepSeconds: last.trainSeconds! / last.steps!, valSeconds: last.valSeconds!, valImages };
 }
 
 /**
@@ -123,6 +132,7 @@ export function trainCell(stores: Stores, data: DataCache) {
             bestWeightsKey: bestFile.key,
             historyKey: historyFile.key,
             trainSeconds: state.history.reduce((t, h) => t + h.seconds, 0),
+            timing: lastEpochTiming(state.history, val.length),
             resumedFromEpoch,
           };
           return { metrics };

@@ -30,6 +30,15 @@ export interface DatasetRef extends StageRef {
   dataset: DatasetName;
   splits: { train: SplitRef; val: SplitRef; test: SplitRef };
   maskQuality?: MaskQualityRow[];
+  /** The whole dataset's split sizes, before a rehearsal's cut (absent in older records). */
+  full?: { train: SplitSize; val: SplitSize; test: SplitSize };
+  /** Time the u2net masks took where this stage computed them (not when restored from the store). */
+  maskTiming?: { images: number; seconds: number };
+}
+
+export interface SplitSize {
+  count: number;
+  numClasses: number;
 }
 
 export interface BackgroundsRef extends StageRef {
@@ -39,6 +48,9 @@ export interface BackgroundsRef extends StageRef {
 
 /** Distribution summary as the report carries it (lib/report/schema.ts). */
 export type { Summary };
+
+/** A rehearsal's estimate of its full run (report.json, the progress query, the CLI). */
+export type { CostEstimate } from '../lib/report/costEstimate';
 
 export interface MaskQualityRow {
   dataset: string;
@@ -70,18 +82,30 @@ export interface TrainResult extends StageRef {
   historyKey: string;
   /** Seconds spent in epochs (training + validation), all attempts. */
   trainSeconds: number;
+  /** The last epoch's measured times (the first carries one-off warm-up), for the cost estimate. */
+  timing?: StageTiming['train'];
+}
+
+/** Measured times the cost estimate (lib/report/costEstimate.ts) scales to a full run. */
+export interface StageTiming {
+  train: { epoch: number; stepSeconds: number; valSeconds: number; valImages: number };
+  /** One clean pass plus one per swapped repetition over `images` test images. */
+  test: { seconds: number; images: number; passes: number };
+  attribution: { seconds: number; images: number };
 }
 
 export interface EvalResult extends StageRef {
   clean: RetrievalScores;
   /** Over `evaluation.swappedRepetitions` swapped-background tests. */
   swapped: { mapAtR: RepeatedScore; precisionAt1: RepeatedScore; rPrecision: RepeatedScore };
+  timing?: StageTiming['test'];
 }
 
 export interface AttributionResult extends StageRef {
   attention: AttentionSummary;
   /** Maps of the first `figureImages` test images (float32 crop x crop each), for the figure. */
   mapsKey: string;
+  timing?: StageTiming['attribution'];
 }
 
 /** What a finished grid cell leaves in the store so `analyze` finds it without the parent workflow. */

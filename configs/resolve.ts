@@ -1,12 +1,16 @@
 import { z } from 'zod';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { PRESETS, type PresetName } from './presets';
+import { rehearsalConfig } from './rehearsal';
 
 /** What a user hands the workflow (`temporal workflow start --input`) or the CLI builds. */
 export const ExperimentInputSchema = z.strictObject({
   preset: z.enum(Object.keys(PRESETS) as [PresetName, ...PresetName[]]).default('smoke'),
   /** `{"training.maxEpochs": 5, "losses": ["arcface"]}`: dotted paths into the preset. */
   overrides: z.record(z.string(), z.unknown()).default({}),
+  /** Run a rehearsal of the configuration (configs/rehearsal.ts): overrides describe the full run,
+   * except `rehearsal.*` ones, which adjust the rehearsal itself (e.g. rehearsal.typicalEpochs). */
+  rehearse: z.boolean().default(false),
 });
 export type ExperimentInput = z.input<typeof ExperimentInputSchema>;
 
@@ -29,10 +33,24 @@ function formatIssues(error: z.ZodError, prefix = ''): string[] {
 export function resolveExperiment(input: unknown): ExperimentConfig {
   const parsedInput = ExperimentInputSchema.safeParse(input ?? {});
   if (!parsedInput.success) throw new InvalidConfigError(formatIssues(parsedInput.error));
-  const { preset, overrides } = parsedInput.data;
-  const config = PRESETS[preset]();
+  const { preset, overrides, rehearse } = parsedInput.data;
+  const isRehearsalSetting = (path: string) => path === 'rehearsal' || path.startsWith('rehearsal.');
+  const config = applyOverrides(
+    PRESETS[preset](),
+    Object.entries(overrides).filter(([path]) => !rehearse || !isRehearsalSetting(path)),
+  );
+  if (!rehearse) return config;
+  const rehearsal = applyOverrides(
+    structuredClone(rehearsalConfig(config)) as unknown as Record<string, unknown>,
+    Object.entries(overrides).filter(([path]) => isRehearsalSetting(path)),
+  );
+  return rehearsal;
+}
+
+/** Overrides on a plain configuration, then the schema: InvalidConfigError naming every bad field. */
+function applyOverrides(config: Record<string, unknown>, overrides: [string, unknown][]): ExperimentConfig {
   const problems: string[] = [];
-  for (const [path, value] of Object.entries(overrides)) {
+  for (const [path, value] of overrides) {
     const problem = setPath(config, path, value);
     if (problem) problems.push(problem);
   }

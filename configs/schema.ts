@@ -164,6 +164,29 @@ export const AttributionSchema = z.strictObject({
   figureDataset: DatasetName,
 });
 
+/** One split's rehearsal cut: its first `classes` classes (by label), at most `imagesPerClass` images each. */
+export const SplitCutSchema = z.strictObject({ classes: positiveInt, imagesPerClass: positiveInt });
+
+/**
+ * Set by `--rehearse` (configs/rehearsal.ts): this configuration is a small rehearsal of another.
+ * `cut` shrinks every split (an input of the dataset stages' digests); `full` keeps what the
+ * rehearsal shrank, so the cost estimate can scale the measured times to the full run.
+ */
+export const RehearsalSchema = z.strictObject({
+  cut: z.strictObject({ train: SplitCutSchema, val: SplitCutSchema, test: SplitCutSchema }),
+  full: z.strictObject({
+    experiment: z.string().min(1),
+    iterationsPerEpoch: positiveInt,
+    maxEpochs: positiveInt,
+    patience: positiveInt,
+    swappedRepetitions: positiveInt,
+    /** attribution.maxImages of the full run; omitted: every test image. */
+    attributionImages: positiveInt.optional(),
+  }),
+  /** The epoch count the "typical" estimate assumes (configs/rehearsal.ts says why its default). */
+  typicalEpochs: positiveInt,
+});
+
 export const ExperimentSchema = z
   .strictObject({
     /** Names the run; keys in the store start with it. */
@@ -191,6 +214,8 @@ export const ExperimentSchema = z
     storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
     /** Grid cells trained at the same time (each takes one GPU-worker slot). */
     concurrency: z.strictObject({ cells: positiveInt }),
+    /** Present when this is a rehearsal (`bgbias run --rehearse`) of the configuration in `rehearsal.full`. */
+    rehearsal: RehearsalSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
     for (const [i, d] of cfg.datasets.entries()) {
@@ -219,3 +244,5 @@ export const ExperimentSchema = z
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
 export type ModelConfig = z.infer<typeof ModelSchema>;
+export type RehearsalConfig = z.infer<typeof RehearsalSchema>;
+export type SplitCut = z.infer<typeof SplitCutSchema>;

@@ -1,5 +1,5 @@
 import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
-import type { AttributionResult } from '../activities/types';
+import type { AttributionResult, CostEstimate } from '../activities/types';
 import { cpu, gpu } from './activityProxies';
 import { analysisProgressSignal } from './progress';
 import { ProgressTracker } from './progressTracker';
@@ -19,6 +19,8 @@ export interface AnalyzeResult {
   attributions: Array<{ cellId: string; result: AttributionResult }>;
   reportPrefix: string;
   reportCached: boolean;
+  /** A rehearsal's estimate of its full run. */
+  costEstimate?: CostEstimate;
 }
 
 /**
@@ -55,5 +57,11 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
     attributions.map((a) => ({ cellId: a.cellId, attribution: a.result })),
   );
   progress.reported(report);
-  return { experiment: input.experiment, attributions, reportPrefix: report.prefix, reportCached: report.cached };
+  return {
+    experiment: input.experiment,
+    attributions,
+    reportPrefix: report.prefix,
+    reportCached: report.cached,
+    ...(report.costEstimate ? { costEstimate: report.costEstimate } : {}),
+  };
 }

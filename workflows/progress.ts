@@ -1,5 +1,5 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { RetrievalScores } from '../activities/types';
+import type { CostEstimate, RetrievalScores } from '../activities/types';
 import {
   ANALYSIS_PROGRESS_SIGNAL,
   CELL_PROGRESS_SIGNAL,
@@ -39,6 +39,8 @@ export interface Progress {
   cells: CellProgress[];
   analysis: { state: StageState; done: number; total: number; cached: number };
   reportPrefix?: string;
+  /** A rehearsal's estimate of its full run, once the report is written. */
+  costEstimate?: CostEstimate;
   error?: string;
 }
 

@@ -4,7 +4,7 @@
  * (and hears the per-epoch and per-model signals of its children); analyze tracks its own run.
  */
 import { setHandler } from '@temporalio/workflow';
-import type { AttributionResult, BackgroundsRef, CellRecord, DatasetRef } from '../activities/types';
+import type { AttributionResult, BackgroundsRef, CellRecord, CostEstimate, DatasetRef } from '../activities/types';
 import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import { cellId } from '../contracts/ids';
@@ -159,14 +159,15 @@ export class ProgressTracker {
   }
 
   /** The report exists: the run is done. */
-  reported(report: { prefix: string; cached: boolean }): void {
+  reported(report: { prefix: string; cached: boolean; costEstimate?: CostEstimate }): void {
     this.progress.stages.report = finishedState(report.cached);
     this.progress.reportPrefix = report.prefix;
+    if (report.costEstimate) this.progress.costEstimate = report.costEstimate;
     this.progress.stage = 'done';
   }
 
   /** The whole study is done (its report came from the analyze child). */
-  studyDone(report: { prefix: string; cached: boolean }): void {
+  studyDone(report: { prefix: string; cached: boolean; costEstimate?: CostEstimate }): void {
     this.progress.analysis.state = 'done';
     this.progress.stages.analyze = 'done';
     this.reported(report);

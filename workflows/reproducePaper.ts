@@ -2,7 +2,7 @@ import { workflowInfo } from '@temporalio/workflow';
 import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import { analyzeId, cellId, cellWorkflowId, prepareId } from '../contracts/ids';
-import type { BackgroundsRef, CellRecord, DatasetRef, RetrievalScores } from '../activities/types';
+import type { BackgroundsRef, CellRecord, CostEstimate, DatasetRef, RetrievalScores } from '../activities/types';
 import { cpu } from './activityProxies';
 import { analyze, type AnalyzeResult } from './analyze';
 import { gridCells } from './gridCells';
@@ -25,6 +25,8 @@ export interface ReproducePaperResult {
   }>;
   reportPrefix: string;
   reportCached: boolean;
+  /** A rehearsal's estimate of its full run (`--rehearse`). */
+  costEstimate?: CostEstimate;
 }
 
 interface PreparedData {
@@ -45,7 +47,11 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
     const data = await prepare(config, progress);
     const records = await trainGrid(config, data, progress);
     const analysis = await analyzeAndReport(config, records.length, progress);
-    progress.studyDone({ prefix: analysis.reportPrefix, cached: analysis.reportCached });
+    progress.studyDone({
+      prefix: analysis.reportPrefix,
+      cached: analysis.reportCached,
+      costEstimate: analysis.costEstimate,
+    });
     return {
       experiment: config.experiment,
       cells: records.map((r) => ({
@@ -58,6 +64,7 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
       })),
       reportPrefix: analysis.reportPrefix,
       reportCached: analysis.reportCached,
+      ...(analysis.costEstimate ? { costEstimate: analysis.costEstimate } : {}),
     };
   } catch (err) {
     progress.failed(err);

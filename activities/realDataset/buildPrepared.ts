@@ -26,6 +26,7 @@ import { summaryRow } from './maskQualityRows';
 import { MASK_VERSION, preparedStageInputs, SHARD_SIZE } from './preparedInputs';
 import { datasetSource } from './sources';
 import { computeStoredMasks } from './storedMasks';
+import { cutIndex, splitSizes } from './rehearsalCut';
 import { ensureLocalCopy, ensureStored } from './storedFiles';
 import { withTicker } from './ticker';
 
@@ -90,7 +91,10 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
             // Wrong counts or a class in two splits: the archives are not the dataset; no retry helps.
             throw /does not match the protocol|occurs in both/.test(e.message) ? badInput(e.message) : e;
           });
-          const items = SPLIT_NAMES.flatMap((s) => acquired.index.splits[s]);
+          // A rehearsal keeps a deterministic slice of each split (configs/rehearsal.ts); the counts
+          // above were checked on the whole dataset, whose sizes the cost estimate scales to.
+          const index = config.rehearsal ? cutIndex(acquired.index, config.rehearsal.cut) : acquired.index;
+          const items = SPLIT_NAMES.flatMap((s) => index.splits[s]);
           // 3. u2net masks of every image, resumable (local cache + parts in the store).
           const modelRef = await ensureStored(
             store,
@@ -106,11 +110,13 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
           const maskDigest = stageDigest(
             `masks-${dataset}`,
             MASK_VERSION,
-            { archives: inputs.archives, masks, partSize: MASK_PART_SIZE },
+            // The cut changes which images each part holds, so it is part of the parts' address.
+            { archives: inputs.archives, masks, partSize: MASK_PART_SIZE, ...(inputs.cut ? { cut: inputs.cut } : {}) },
             [],
           );
           const maskDir = join(cacheDir, 'masks', maskDigest);
           let session: U2netSession | undefined;
+          const maskStart = Date.now();
           const maskResult = await computeStoredMasks({
             store,
             prefix: `masks/${dataset}/${maskDigest}`,
@@ -134,6 +140,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
                 restored: p.restored,
               }),
           }).finally(() => session?.release());
+          const maskSeconds = (Date.now() - maskStart) / 1000;
           logInfo(
             `${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, ` +
               `already local ${maskResult.existing}`,
@@ -142,7 +149,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
           const outDir = join(work, 'shards');
           await fsp.rm(outDir, { recursive: true, force: true });
           const prepared = await prepareDataset({
-            index: acquired.index,
+            index,
             root: acquired.root,
             maskDir,
             outDir,
@@ -154,9 +161,9 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
           });
           // 5. Official segmentations (CUB) against our masks, while images and masks are at hand.
           let official;
-          if (acquired.index.splits.test.some((i) => i.officialMask)) {
+          if (index.splits.test.some((i) => i.officialMask)) {
             ticker.update({ dataset, phase: 'official mask quality' });
-            const q = await maskQualityAgainstOfficial(testOnly(acquired.index), acquired.root, maskDir);
+            const q = await maskQualityAgainstOfficial(testOnly(index), acquired.root, maskDir);
             official = summaryRow(dataset, 'official', q);
             await writer.putJson('official_mask_quality.json', q.perImage);
           }
@@ -169,7 +176,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
               ticker.update({ dataset, phase: 'upload shards', file: s.file });
               shardKeys.push((await writer.putFile(`shards/${s.file}`, join(outDir, s.file))).key);
             }
-            const kept = acquired.index.splits[split].filter((i) => !skippedPaths.has(i.path));
+            const kept = index.splits[split].filter((i) => !skippedPaths.has(i.path));
             splits[split] = {
               shardKeys,
               count: prepared.counts[split],
@@ -182,7 +189,10 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
             metrics: {
               dataset,
               splits,
-              numTrainClasses: acquired.index.numTrainClasses,
+              numTrainClasses: index.numTrainClasses,
+              full: splitSizes(acquired.index),
+              // Only a measurement when masks were computed here (restored ones cost nothing).
+              ...(maskResult.computed > 0 ? { maskTiming: { images: maskResult.computed, seconds: maskSeconds } } : {}),
               maskSource: 'u2net',
               skipped: prepared.skipped,
               masks: {
@@ -202,6 +212,8 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
       cached: stage.cached,
       dataset,
       splits: stage.manifest.metrics.splits as DatasetRef['splits'],
+      full: stage.manifest.metrics.full as DatasetRef['full'],
+      maskTiming: stage.manifest.metrics.maskTiming as DatasetRef['maskTiming'],
     };
   };
 }

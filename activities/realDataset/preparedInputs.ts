@@ -25,5 +25,7 @@ export function preparedStageInputs(
     masks: { model: 'u2net', md5: config.data.masks.u2netMd5, version: MASK_VERSION },
     shardSize: SHARD_SIZE,
     format: config.data.preparedFormat,
+    // Only a rehearsal has a cut: full runs keep the digests they had before the setting existed.
+    ...(config.rehearsal ? { cut: config.rehearsal.cut } : {}),
   };
 }

@@ -16,12 +16,15 @@ import { startWorkerProcess } from '../workerProcess';
 import { downloadReport } from '../downloadReport';
 import { watchWorkflow } from '../watchWorkflow';
 import { summarise } from '../progressView';
+import { formatCostEstimate } from '../../lib/report/costEstimate';
 
 export interface RunOptions {
   preset: 'smoke' | 'paper';
   overrides: string[];
   out?: string;
   workers: boolean;
+  /** A rehearsal of the configuration (configs/rehearsal.ts) ending with the full run's cost estimate. */
+  rehearse?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -38,16 +41,25 @@ export function registerRun(program: Command): void {
     )
     .option('--out <dir>', 'where report.json, tables and report.html go (default out/<experiment>)')
     .option('--no-workers', 'do not start a local worker (use workers running elsewhere)')
+    .option(
+      '--rehearse',
+      "every stage on a small slice, as experiment <experiment>-rehearsal, ending with the full run's cost estimate",
+    )
     .argument('[overrides...]', 'settings as key.path=value, e.g. training.maxEpochs=5 losses=arcface,triplet')
-    .action(async (overrides: string[], opts: { preset: 'smoke' | 'paper'; out?: string; workers: boolean }) => {
-      await runCommand({ preset: opts.preset, overrides, out: opts.out, workers: opts.workers });
-    });
+    .action(
+      async (
+        overrides: string[],
+        opts: { preset: 'smoke' | 'paper'; out?: string; workers: boolean; rehearse?: boolean },
+      ) => {
+        await runCommand({ ...opts, overrides });
+      },
+    );
 }
 
 export async function runCommand(o: RunOptions): Promise<void> {
   const t0 = Date.now();
   // Validate here first: a bad setting is reported before anything starts.
-  const input = { preset: o.preset, overrides: parseOverrideArgs(o.overrides) };
+  const input = { preset: o.preset, overrides: parseOverrideArgs(o.overrides), rehearse: o.rehearse ?? false };
   const config = resolveExperiment(input);
   const stateDir = resolveStateDir();
   const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
@@ -98,6 +110,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
     const files = await downloadReport(endpoints.s3, config.storage.bucket, result.reportPrefix, outDir);
     console.log(`\n${files.table1}\n`);
     console.log(`report: ${files.dir} (${files.names.join(', ')})`);
+    if (result.costEstimate) console.log(`\n${formatCostEstimate(result.costEstimate).join('\n')}\n`);
     console.log(`finished in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   } finally {
     await worker?.stop();

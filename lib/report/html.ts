@@ -3,6 +3,7 @@
  * attention figure next to it): the effect summary, Table 1 with a clean-vs-swapped bar chart,
  * Table 2, the attention figure, mask quality, per-cell details, backend and timings.
  */
+import { formatCostEstimate } from './costEstimate';
 import { renderBarChartSvg } from './barChart';
 import { computeEffect } from './effect';
 import type { Effect, Report } from './schema';
@@ -154,6 +155,12 @@ export function renderHtml(report: Report, figures: ReportFigures = {}): string 
   }
   if (report.maskQuality && report.maskQuality.length > 0) {
     sections.push('<h2>Mask quality (against hand-labelled masks)</h2>', renderHtmlTable(maskQualityModel(report)));
+  }
+  if (report.costEstimate) {
+    sections.push(
+      '<h2>Cost estimate of the full run</h2>',
+      `<pre class="estimate">${esc(formatCostEstimate(report.costEstimate).join('\n'))}</pre>`,
+    );
   }
   sections.push('<h2>All cells (metrics x 100)</h2>', cellsTable(report));
   sections.push(

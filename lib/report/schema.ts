@@ -3,6 +3,7 @@
  * check read. Metric values are fractions (0..1); only the renderers scale MAP@R to x100.
  */
 import { z } from 'zod';
+import { CostEstimateSchema } from './costEstimate';
 
 const fraction = z.number().min(0).max(1);
 
@@ -93,6 +94,8 @@ export const ReportSchema = z.strictObject({
   cells: z.array(ReportCellSchema),
   maskQuality: z.array(MaskQualitySchema).optional(),
   effect: EffectSchema.optional(),
+  /** A rehearsal's estimate of its full run (lib/report/costEstimate.ts). */
+  costEstimate: CostEstimateSchema.optional(),
 });
 
 export type Report = z.infer<typeof ReportSchema>;

@@ -9,6 +9,7 @@ import { renderHtml, SWAPPED_LEGEND } from './html';
 import { parseReport, type Report } from './schema';
 import { renderMaskQualityTable, renderTable1, renderTable2 } from './tables';
 import { undefinedScoreLines } from './undefinedScores';
+import { formatCostEstimate } from './costEstimate';
 
 export interface ReportFigureFiles {
   /** Encoded PNG of the attention figure. */
@@ -37,6 +38,9 @@ export async function writeReportFiles(
     ...(hasAttention ? ['## Table 2: attention score (mean ± std)', '', renderTable2(r, 'md')] : []),
     ...(undefinedScores.length ? ['', ...undefinedScores.map((line) => `- ${line}`)] : []),
     ...(hasMasks ? ['## Mask quality', '', renderMaskQualityTable(r, 'md')] : []),
+    ...(r.costEstimate
+      ? ['## Cost estimate of the full run', '', '```', ...formatCostEstimate(r.costEstimate), '```', '']
+      : []),
   ].join('\n');
   const tex = [
     '% Table 1: MAP@R x 100',

@@ -93,10 +93,21 @@ export class ArtifactStore {
 
   async putBuffer(key: string, buf: Buffer): Promise<void> {
     assertValidKey(key);
-    try {
-      await this.client.putObject(this.bucket, key, buf, buf.length);
-    } catch (err) {
-      throw this.fail('put', key, err);
+    // A put can fail with EPIPE or ECONNRESET before the server has the object: seen on BN-Inception
+    // checkpoint uploads (45 MB) in the rehearsal test on the loaded 2-core machine, 2026-12-01 (every
+    // attempt of one cell in one run, one epoch in another), with nothing in MinIO's log. The likely
+    // cause: a pooled keep-alive socket the server closed while synchronous tfjs ops blocked the event
+    // loop, reused before its FIN was read. The bytes are in memory and a PUT of the same bytes is
+    // idempotent, so it is sent again (a reused socket that failed is not pooled again).
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.putObject(this.bucket, key, buf, buf.length);
+        return;
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (attempt < 3 && (code === 'EPIPE' || code === 'ECONNRESET')) continue;
+        throw this.fail('put', key, err);
+      }
     }
   }
 

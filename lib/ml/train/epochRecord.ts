@@ -12,4 +12,8 @@ export interface EpochRecord {
   valClean: RetrievalScores;
   valSwapped: RetrievalScores;
   seconds: number;
+  /** The parts of `seconds` (absent in older histories): the training steps, and the validation. */
+  trainSeconds?: number;
+  steps?: number;
+  valSeconds?: number;
 }

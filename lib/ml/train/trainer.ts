@@ -74,7 +74,15 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
     const v = await validate(o.model, o.val, o.transform, valBackgrounds, valDraws(0), o.onValidationBatch);
     state = {
       ...state,
-      history: [{ epoch: 0, valClean: v.clean, valSwapped: v.swapped, seconds: (Date.now() - t0) / 1000 }],
+      history: [
+        {
+          epoch: 0,
+          valClean: v.clean,
+          valSwapped: v.swapped,
+          seconds: (Date.now() - t0) / 1000,
+          valSeconds: (Date.now() - t0) / 1000,
+        },
+      ],
     };
   }
 
@@ -106,6 +114,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       steps++;
       o.onStep?.(epoch, steps, lossValue);
     }
+    const tVal = Date.now();
     const v: ValidationScores = await validate(
       o.model,
       o.val,
@@ -128,6 +137,9 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
           valClean: v.clean,
           valSwapped: v.swapped,
           seconds: (Date.now() - t0) / 1000,
+          trainSeconds: (tVal - t0) / 1000,
+          steps,
+          valSeconds: (Date.now() - tVal) / 1000,
         },
       ],
     };
