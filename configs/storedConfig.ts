@@ -38,6 +38,11 @@ export function upgradeStoredConfig(raw: unknown): unknown {
     const { corruptedRepetitions, ...rest } = evaluation;
     out.evaluation = { ...rest, swappedRepetitions: corruptedRepetitions };
   }
+  // 2026-12: evaluation.valBackgrounds added, default 'per-epoch'. Experiments stored before it drew
+  // their swapped validation backgrounds once per run, so they read as 'fixed', what they trained with.
+  if (isRecord(out.evaluation) && !('valBackgrounds' in out.evaluation)) {
+    out.evaluation = { ...out.evaluation, valBackgrounds: 'fixed' };
+  }
   return out;
 }
 
