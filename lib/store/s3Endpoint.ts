@@ -1,4 +1,6 @@
 // How to reach an S3-compatible server (MinIO, AWS S3, any S3-compatible store) and how to name it in messages.
+import http from 'node:http';
+import https from 'node:https';
 import * as Minio from 'minio';
 
 export interface S3Endpoint {
@@ -32,6 +34,11 @@ export function createMinioClient(s3: S3Endpoint): Minio.Client {
     // Fixed 64 MiB parts. Without it a stream of unknown size is sent as parts of 576 MiB (5 TiB /
     // 10,000), each held in memory; 64 MiB x 10,000 parts still allows 640 GiB objects.
     partSize: MULTIPART_PART_SIZE,
+    // A new connection per request. With pooled keep-alive sockets, a socket the server closed while
+    // synchronous tfjs work blocked the event loop was reused before its FIN was read, and the request
+    // failed with EPIPE/ECONNRESET (every checkpoint write of a smoke run from its 28th minute on, on
+    // the loaded 2-core machine, 2026-12-01). An artifact request costs far more than a connect.
+    transportAgent: s3.useSSL ? new https.Agent({ keepAlive: false }) : new http.Agent({ keepAlive: false }),
   });
 }
 
