@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DATASET_NAMES, LOSS_NAMES, MODES } from '../contracts/grid';
 import { LossParamsSchema } from '../contracts/lossParams';
+import { SAMPLER_M } from './paper/hyperparameters';
 
 /**
  * The one schema of an experiment. Presets (configs/presets.ts) fill every field; users override any
@@ -232,6 +233,19 @@ export const ExperimentSchema = z
         path: ['transform', 'crop'],
         message: `crop ${cfg.transform.crop} exceeds resizeShort ${cfg.transform.resizeShort}`,
       });
+    }
+    // The M-per-class sampler fills a batch with batchSize/m classes of m images each (m follows the
+    // loss: docs/protocol.md section 7); a remainder would otherwise fail every training attempt later.
+    for (const [i, loss] of cfg.losses.entries()) {
+      const m = SAMPLER_M[loss];
+      if (cfg.sampler.batchSize % m !== 0)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['sampler', 'batchSize'],
+          message:
+            `${cfg.sampler.batchSize} is not a multiple of m = ${m}, the images per class that loss ${loss} ` +
+            `(losses.${i}) samples`,
+        });
     }
     if (!cfg.datasets.includes(cfg.attribution.figureDataset)) {
       ctx.addIssue({

@@ -74,3 +74,20 @@ test('every bad field is named, all at once', () => {
   );
   assert.throws(() => parseOverrideArgs(['novalue']), /expected key.path=value/);
 });
+
+test('sampler.batchSize must be a multiple of the loss m: named with the values and the loss', () => {
+  // m = 4 for the pair losses, 1 for the classifier losses (configs/paper/hyperparameters.ts).
+  const attempt = (batchSize: number, losses: string[]) =>
+    resolveExperiment({ preset: 'smoke', overrides: { 'sampler.batchSize': batchSize, losses } });
+  assert.equal(attempt(36, ['contrastive', 'arcface']).sampler.batchSize, 36);
+  assert.equal(attempt(30, ['arcface', 'normalized_softmax']).sampler.batchSize, 30);
+  assert.throws(
+    () => attempt(30, ['arcface', 'triplet']),
+    (e: unknown) =>
+      e instanceof InvalidConfigError &&
+      e.issues.length === 1 &&
+      /^sampler\.batchSize: 30 is not a multiple of m = 4, the images per class that loss triplet \(losses\.1\)/.test(
+        e.issues[0],
+      ),
+  );
+});
