@@ -65,8 +65,11 @@ export async function cachedStage(
   produce: (writer: StageWriter) => Promise<ProduceResult>,
 ): Promise<{ manifest: Manifest; cached: boolean; prefix: string; digest: string }> {
   const digest = stageDigest(stage, version, inputs, upstream);
-  const result = await runCached(store, { experiment, stage, digest }, produce);
+  // A stage whose manifest or files fail verification is recomputed (and says so); never used.
+  const result = await runCached(store, { experiment, stage, digest }, produce, (err) =>
+    logInfo(`${stage}: stored result not used, recomputing: ${err.message}`),
+  );
   const prefix = `${experiment}/${stage}/${digest}`;
-  logInfo(`${stage} ${result.cached ? 'cached' : 'done'}: ${prefix}`);
+  logInfo(`${stage} ${result.cached ? 'cached' : result.corrupt ? 'recomputed' : 'done'}: ${prefix}`);
   return { ...result, prefix, digest };
 }

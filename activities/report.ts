@@ -12,10 +12,13 @@ import {
   type ReportCell,
 } from '../lib/report';
 import type { CostEstimate } from '../lib/report/costEstimate';
+import { readManifest, readVerifiedStageFile } from '../lib/store/stageOutput';
+import { IntegrityError } from '../lib/store/integrity';
 import { cellKey, readCellRecord } from './cells';
+import { configDigest } from './config';
 import { rehearsalCostEstimate } from './costEstimate';
-import { cachedStage, type Stores } from './context';
-import type { AttributionResult, CellRecord } from './types';
+import { badInput, cachedStage, type Stores } from './context';
+import type { AttributionResult, CellRecord, EvalResult, TrainResult } from './types';
 
 // 2: report.json's cells carry "swapped" (was "corrupted").
 const STAGE_VERSION = 2;
@@ -36,8 +39,17 @@ export function writeReport(stores: Stores) {
   ): Promise<{ prefix: string; cached: boolean; files: string[]; costEstimate?: CostEstimate }> => {
     const store = await stores.get(config.storage.bucket);
     const records = new Map<string, CellRecord>();
-    for (const a of attributions)
-      records.set(a.cellId, await readCellRecord(store, cellKey(config.experiment, a.cellId)));
+    const digest = configDigest(config);
+    for (const a of attributions) {
+      const record = await readCellRecord(store, cellKey(config.experiment, a.cellId));
+      // Never mix: every cell of a report comes from this configuration (activities/cells.ts).
+      if (record.configDigest !== undefined && record.configDigest !== digest)
+        throw badInput(
+          `report of ${config.experiment}: cell ${a.cellId} was trained with other settings (config digest ` +
+            `${record.configDigest}, this experiment's is ${digest})`,
+        );
+      records.set(a.cellId, await withVerifiedResults(store, record));
+    }
     const upstream = attributions.flatMap((a) => [records.get(a.cellId)!.evaluation.digest, a.attribution.digest]);
     const stage = await cachedStage(
       store,
@@ -114,6 +126,32 @@ export function writeReport(stores: Stores) {
   };
 }
 
+/**
+ * The record with its training and test results read from their stages' verified manifests (content
+ * hash checked), not from the record's copies: the report shows only numbers that verify.
+ */
+async function withVerifiedResults(store: Awaited<ReturnType<Stores['get']>>, record: CellRecord): Promise<CellRecord> {
+  const manifestOf = async (prefix: string) => {
+    const m = await readManifest(store, prefix);
+    if (!m)
+      throw new IntegrityError(`s3://${store.bucket}/${prefix}/_manifest.json`, 'presence', 'the manifest', 'none');
+    return m.metrics;
+  };
+  const train = (await manifestOf(record.train.prefix)) as Partial<TrainResult>;
+  const evaluation = (await manifestOf(record.evaluation.prefix)) as Partial<EvalResult>;
+  return {
+    ...record,
+    train: {
+      ...record.train,
+      bestEpoch: train.bestEpoch!,
+      epochsTrained: train.epochsTrained!,
+      trainSeconds: train.trainSeconds!,
+      backend: train.backend,
+    },
+    evaluation: { ...record.evaluation, clean: evaluation.clean!, swapped: evaluation.swapped! },
+  };
+}
+
 /** The paper's qualitative figure: the same test images under the base and the BGAugment model. */
 async function attentionFigure(
   store: Awaited<ReturnType<Stores['get']>>,
@@ -128,8 +166,8 @@ async function attentionFigure(
   const aug = find('bgaugment');
   if (!base || !aug) return undefined;
   const [b, g] = await Promise.all([
-    store.getBuffer(base.attribution.mapsKey),
-    store.getBuffer(aug.attribution.mapsKey),
+    readVerifiedStageFile(store, base.attribution.mapsKey),
+    readVerifiedStageFile(store, aug.attribution.mapsKey),
   ]);
   const bm = decodeTensorFile(b, base.attribution.mapsKey).tensors;
   const gm = decodeTensorFile(g, aug.attribution.mapsKey).tensors;

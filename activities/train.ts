@@ -85,6 +85,7 @@ export function trainCell(stores: Stores, data: DataCache) {
             writer.keyOf('checkpoint/latest.bgwt'),
             writer.keyOf('checkpoint/best.bgwt'),
             built,
+            (line) => logInfo(`${id}: ${line}`),
           );
           const resume = await checkpoints.restoreLatest();
           if (resume) {

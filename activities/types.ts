@@ -116,6 +116,8 @@ export interface CellRecord {
   backgrounds: BackgroundsRef;
   train: TrainResult;
   evaluation: EvalResult;
+  /** Digest of the settings that produced it (activities/config.ts configDigest); absent before 2026-12. */
+  configDigest?: string;
 }
 
 /** Heartbeat details of a running training (visible in the Temporal UI). */

@@ -85,3 +85,8 @@ export function stageDigest(stage: string, version: number, inputs: unknown, ups
   });
   return sha256Hex(canonicalJson({ stage, version, inputs, upstream }));
 }
+
+/** sha256 of a value's canonical JSON: the same data always gives the same digest. */
+export function contentDigest(value: unknown): string {
+  return sha256Hex(canonicalJson(value));
+}

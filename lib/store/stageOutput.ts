@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import type { ArtifactStore } from './artifactStore';
+import { checkBytes, checkContentHash, IntegrityError, verifyStoredObject, withContentHash } from './integrity';
 
 export const MANIFEST_NAME = '_manifest.json';
 
@@ -24,6 +25,12 @@ export const manifestSchema = z.object({
   /** milliseconds per named phase */
   timings: z.record(z.string(), z.number()),
   createdAt: z.string(),
+  /** sha256 of the manifest's canonical JSON without this field (lib/store/integrity.ts): covers the
+   * metrics, which no file does. Manifests written before 2026-12 lack it and count as unverified. */
+  contentSha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
 });
 export type Manifest = z.infer<typeof manifestSchema>;
 export type ManifestFile = z.infer<typeof manifestFileSchema>;
@@ -50,17 +57,72 @@ export function stagePrefix(ref: StageRef): string {
   return `${ref.experiment}/${ref.stage}/${ref.digest}`;
 }
 
-/** The manifest under a stage prefix, or undefined when the stage never completed there. */
+/**
+ * The manifest under a stage prefix, or undefined when the stage never completed there. Checked on
+ * read: its schema, its content hash (metrics included) and its digest against the prefix; a
+ * manifest that fails, or carries no content hash (written before bgbias verified manifests), is an
+ * IntegrityError naming the object. Its files are checked by verifyStageFiles.
+ */
 export async function readManifest(store: ArtifactStore, prefix: string): Promise<Manifest | undefined> {
   const key = `${prefix}/${MANIFEST_NAME}`;
   if (!(await store.exists(key))) return undefined;
-  const manifest = await store.getJson(key, manifestSchema);
+  const object = `s3://${store.bucket}/${key}`;
+  const raw = await store.getJson(key);
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    throw new IntegrityError(object, 'manifest', 'a JSON object', JSON.stringify(raw).slice(0, 40));
+  if (checkContentHash(raw as Record<string, unknown>, object) === 'unhashed')
+    throw new IntegrityError(
+      object,
+      'content hash',
+      'a contentSha256 field',
+      'none',
+      'written before bgbias verified manifests, so its metrics cannot be trusted; the stage is recomputed',
+    );
+  const parsed = manifestSchema.safeParse(raw);
+  if (!parsed.success)
+    throw new IntegrityError(
+      object,
+      'schema',
+      'a stage manifest',
+      parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '),
+    );
+  const manifest = parsed.data;
   const digest = prefix.split('/').pop();
   if (manifest.digest !== digest)
-    throw new Error(
-      `s3://${store.bucket}/${key}: manifest digest ${manifest.digest} does not match its prefix digest ${digest}`,
+    throw new IntegrityError(
+      object,
+      'digest',
+      String(digest),
+      manifest.digest,
+      `manifest digest ${manifest.digest} does not match its prefix digest ${digest}`,
     );
+  for (const f of manifest.files)
+    if (!f.key.startsWith(`${prefix}/`)) throw new IntegrityError(object, 'file key', `under ${prefix}/`, f.key);
   return manifest;
+}
+
+/** Every file a manifest lists, streamed through sha256 and checked against it (IntegrityError). */
+export async function verifyStageFiles(store: ArtifactStore, manifest: Manifest): Promise<void> {
+  for (const f of manifest.files) {
+    if (!(await store.exists(f.key)))
+      throw new IntegrityError(`s3://${store.bucket}/${f.key}`, 'presence', 'the file', 'no such object');
+    await verifyStoredObject(store, f.key, f);
+  }
+}
+
+/**
+ * One file of a completed stage, read and checked against the sha256 its (verified) manifest lists:
+ * the file's key must sit directly under the stage prefix (`<experiment>/<stage>/<digest>/<name>`).
+ */
+export async function readVerifiedStageFile(store: ArtifactStore, key: string): Promise<Buffer> {
+  const object = `s3://${store.bucket}/${key}`;
+  const prefix = key.split('/').slice(0, 3).join('/');
+  const manifest = await readManifest(store, prefix);
+  const entry = manifest?.files.find((f) => f.key === key);
+  if (!entry) throw new IntegrityError(object, 'manifest entry', `a file of ${prefix}/${MANIFEST_NAME}`, 'not listed');
+  const buf = await store.getBuffer(key);
+  checkBytes(buf, object, entry);
+  return buf;
 }
 
 /** Hashes and counts bytes as they flow through. */
@@ -154,14 +216,18 @@ export class StageWriter {
   /** Writes _manifest.json (the last write of the stage); afterwards the writer accepts nothing. */
   async commit(metrics: Record<string, unknown>, timings: Record<string, number>): Promise<Manifest> {
     if (this.manifest) throw new Error(`${this.prefix} is already committed`);
-    const manifest = manifestSchema.parse({
-      digest: this.ref.digest,
-      stage: this.ref.stage,
-      files: this.written(),
-      metrics,
-      timings,
-      createdAt: new Date().toISOString(),
-    });
+    // Through JSON before hashing: the hash covers exactly the stored text (undefined metrics vanish).
+    const content = JSON.parse(
+      JSON.stringify({
+        digest: this.ref.digest,
+        stage: this.ref.stage,
+        files: this.written(),
+        metrics,
+        timings,
+        createdAt: new Date().toISOString(),
+      }),
+    ) as Record<string, unknown>;
+    const manifest = manifestSchema.parse(withContentHash(content));
     await this.store.putJson(`${this.prefix}/${MANIFEST_NAME}`, manifest);
     this.manifest = manifest;
     return manifest;
@@ -182,25 +248,37 @@ export interface ProduceResult {
 }
 
 /**
- * Returns the stage's manifest without calling produce when the stage already completed;
- * otherwise runs produce with a writer and commits (manifest last). If produce throws, no manifest
- * is written and the next call runs produce again.
+ * Returns the stage's manifest without calling produce when the stage already completed and its
+ * manifest and files verify; otherwise runs produce with a writer and commits (manifest last). A
+ * stage that fails verification counts as not cached: `onCorrupt` hears why, and produce overwrites
+ * it. If produce throws, no manifest is written and the next call runs produce again.
  */
 export async function runCached(
   store: ArtifactStore,
   ref: StageRef,
   produce: (writer: StageWriter) => Promise<ProduceResult>,
-): Promise<{ manifest: Manifest; cached: boolean }> {
+  onCorrupt?: (err: IntegrityError) => void,
+): Promise<{ manifest: Manifest; cached: boolean; corrupt?: IntegrityError }> {
   const prefix = stagePrefix(ref);
-  const existing = await readManifest(store, prefix);
-  if (existing) return { manifest: existing, cached: true };
+  let corrupt: IntegrityError | undefined;
+  try {
+    const existing = await readManifest(store, prefix);
+    if (existing) {
+      await verifyStageFiles(store, existing);
+      return { manifest: existing, cached: true };
+    }
+  } catch (err) {
+    if (!(err instanceof IntegrityError)) throw err;
+    corrupt = err;
+    onCorrupt?.(err);
+  }
   const writer = new StageWriter(store, ref);
   const started = Date.now();
   const result = await produce(writer);
-  if (writer.committed) return { manifest: writer.committed, cached: false }; // produce committed itself
+  if (writer.committed) return { manifest: writer.committed, cached: false, corrupt }; // produce committed itself
   if (!result || typeof result !== 'object' || typeof result.metrics !== 'object' || result.metrics === null) {
     throw new Error(`stage ${prefix}: produce must resolve to { metrics, timings? }`);
   }
   const manifest = await writer.commit(result.metrics, { ...result.timings, totalMs: Date.now() - started });
-  return { manifest, cached: false };
+  return { manifest, cached: false, corrupt };
 }

@@ -184,7 +184,8 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
     assert.equal(await checkpoints.restoreLatest(), undefined);
     await checkpoints.save(state, true);
     await checkpoints.save({ ...state, epoch: 2, badEpochs: 1 }, false);
-    assert.deepEqual(store.puts, ['best', 'latest', 'latest']);
+    // Each file's digest is written after it.
+    assert.deepEqual(store.puts, ['best', 'best.sha256', 'latest', 'latest.sha256', 'latest', 'latest.sha256']);
     assert.deepEqual(await checkpoints.restoreLatest(), { ...state, epoch: 2, badEpochs: 1 });
 
     // A write of the checkpoint that fails leaves the best weights of that epoch, never the reverse.
@@ -193,7 +194,71 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
       new CellCheckpoints(failing, 'latest', 'best', built).save(state, true),
       /cannot write latest/,
     );
-    assert.deepEqual([...failing.objects.keys()], ['best']);
+    assert.deepEqual([...failing.objects.keys()], ['best', 'best.sha256']);
+  } finally {
+    built.dispose();
+  }
+});
+
+test('a checkpoint that does not match its digest file, or has none, is ignored: a fresh start', async () => {
+  const built = await buildCell(config, cell, 8);
+  try {
+    const state: TrainingState = {
+      epoch: 2,
+      bestEpoch: 2,
+      bestMetric: 0.5,
+      badEpochs: 0,
+      stopped: false,
+      monitored: 'swapped',
+      history: [],
+    };
+    const lines: string[] = [];
+    const fresh = async (store: MapStore) => {
+      const other = await buildCell(config, { ...cell, seed: 99 }, 8);
+      try {
+        const before = await other.model.trainableVariables()[0].data();
+        const restored = await new CellCheckpoints(store, 'latest', 'best', other, (l) =>
+          lines.push(l),
+        ).restoreLatest();
+        const after = await other.model.trainableVariables()[0].data();
+        return { restored, untouched: Buffer.from(before.buffer).equals(Buffer.from(after.buffer)) };
+      } finally {
+        other.dispose();
+      }
+    };
+    const saved = new MapStore();
+    await new CellCheckpoints(saved, 'latest', 'best', built).save(state, true);
+    const good = await fresh(saved);
+    assert.deepEqual(good.restored, state);
+    assert.equal(good.untouched, false, 'a verified checkpoint is restored into the model');
+
+    // The sign bits of the checkpoint's last 1000 float32 values flipped (little-endian: each last byte).
+    const flipped = new MapStore();
+    for (const [k, v] of saved.objects) flipped.objects.set(k, Buffer.from(v));
+    const latest = flipped.objects.get('latest')!;
+    for (let i = latest.length - 1; i >= latest.length - 4000; i -= 4) latest[i] ^= 0x80;
+    assert.deepEqual(await fresh(flipped), { restored: undefined, untouched: true });
+    assert.match(
+      lines.at(-1)!,
+      /latest not used: corrupt object latest: file sha256 mismatch \(expected [0-9a-f]{64}, actual [0-9a-f]{64}\)/,
+    );
+
+    // A checkpoint without its digest (written before digests, or torn before the digest landed).
+    const torn = new MapStore();
+    for (const [k, v] of saved.objects) if (k !== 'latest.sha256') torn.objects.set(k, v);
+    assert.deepEqual(await fresh(torn), { restored: undefined, untouched: true });
+    assert.match(lines.at(-1)!, /latest not used: its digest file latest\.sha256 is missing/);
+
+    // The best weights damaged: the checkpoint would resume without them, so it is not used.
+    const badBest = new MapStore();
+    for (const [k, v] of saved.objects) badBest.objects.set(k, Buffer.from(v));
+    badBest.objects.get('best')![100] ^= 0xff;
+    assert.deepEqual(await fresh(badBest), { restored: undefined, untouched: true });
+    assert.match(lines.at(-1)!, /best weights do not verify/);
+    await assert.rejects(
+      new CellCheckpoints(badBest, 'latest', 'best', built).bestWeights(),
+      /corrupt object best: file sha256 mismatch/,
+    );
   } finally {
     built.dispose();
   }
