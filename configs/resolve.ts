@@ -11,6 +11,9 @@ export const ExperimentInputSchema = z.strictObject({
   /** Run a rehearsal of the configuration (configs/rehearsal.ts): overrides describe the full run,
    * except `rehearsal.*` ones, which adjust the rehearsal itself (e.g. rehearsal.typicalEpochs). */
   rehearse: z.boolean().default(false),
+  /** Start the experiment afresh when its name holds other settings; the old results are archived
+   * under `<experiment>/archive/<their config digest>/` (activities/config.ts), never deleted. */
+  replace: z.boolean().default(false),
 });
 export type ExperimentInput = z.input<typeof ExperimentInputSchema>;
 

@@ -21,6 +21,8 @@ export interface AnalyzeResult {
   reportCached: boolean;
   /** A rehearsal's estimate of its full run. */
   costEstimate?: CostEstimate;
+  /** Cell records under the experiment's cells/ of other settings: never in this report. */
+  skipped?: string[];
 }
 
 /**
@@ -29,7 +31,7 @@ export interface AnalyzeResult {
  */
 export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
   const progress = ProgressTracker.forAnalysis(input.experiment);
-  const { config, cells } = await cpu.listTrainedCells(input.experiment, input.bucket ?? 'bgbias');
+  const { config, cells, skipped } = await cpu.listTrainedCells(input.experiment, input.bucket ?? 'bgbias');
   if (cells.length === 0) {
     throw ApplicationFailure.nonRetryable(
       `experiment ${input.experiment}: no trained models in the store (nothing to analyze)`,
@@ -63,5 +65,6 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
     reportPrefix: report.prefix,
     reportCached: report.cached,
     ...(report.costEstimate ? { costEstimate: report.costEstimate } : {}),
+    ...(skipped?.length ? { skipped } : {}),
   };
 }

@@ -76,7 +76,9 @@ export async function reproducePaper(input: unknown): Promise<ReproducePaperResu
 async function configure(input: unknown, progress: ProgressTracker): Promise<ExperimentConfig> {
   const config = await cpu.resolveConfig(input);
   progress.configured(config);
-  await cpu.saveExperiment(config);
+  // An experiment name holding other settings is refused there, unless the input says `replace`.
+  const replace = (input as { replace?: unknown } | null)?.replace === true;
+  await cpu.saveExperiment(config, { replace });
   progress.configSaved();
   return config;
 }

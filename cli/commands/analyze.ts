@@ -46,6 +46,10 @@ export function registerAnalyze(program: Command): void {
         console.log(`started ${handle.workflowId}`);
         const { result, progress } = await watchWorkflow<AnalyzeResult>(handle, worker);
         if (progress) console.log(summarise(progress));
+        if (result.skipped?.length)
+          console.log(
+            `note: ${result.skipped.length} cell records of other settings left out: ${result.skipped.join(', ')}`,
+          );
         const files = await downloadReport(
           endpoints.s3,
           opts.bucket,

@@ -17,6 +17,7 @@ import { downloadReport } from '../downloadReport';
 import { watchWorkflow } from '../watchWorkflow';
 import { summarise } from '../progressView';
 import { formatCostEstimate } from '../../lib/report/costEstimate';
+import { refuseOtherStoredSettings, startOrJoin } from '../experimentGuard';
 
 export interface RunOptions {
   preset: 'smoke' | 'paper';
@@ -25,6 +26,8 @@ export interface RunOptions {
   workers: boolean;
   /** A rehearsal of the configuration (configs/rehearsal.ts) ending with the full run's cost estimate. */
   rehearse?: boolean;
+  /** Start afresh when the experiment name holds other settings (the old results are archived). */
+  replace?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -45,11 +48,16 @@ export function registerRun(program: Command): void {
       '--rehearse',
       "every stage on a small slice, as experiment <experiment>-rehearsal, ending with the full run's cost estimate",
     )
+    .option(
+      '--replace',
+      'when the experiment name holds results of other settings, keep them under <experiment>/archive/<digest>/ ' +
+        'and start afresh (without it such a run is refused)',
+    )
     .argument('[overrides...]', 'settings as key.path=value, e.g. training.maxEpochs=5 losses=arcface,triplet')
     .action(
       async (
         overrides: string[],
-        opts: { preset: 'smoke' | 'paper'; out?: string; workers: boolean; rehearse?: boolean },
+        opts: { preset: 'smoke' | 'paper'; out?: string; workers: boolean; rehearse?: boolean; replace?: boolean },
       ) => {
         await runCommand({ ...opts, overrides });
       },
@@ -59,10 +67,17 @@ export function registerRun(program: Command): void {
 export async function runCommand(o: RunOptions): Promise<void> {
   const t0 = Date.now();
   // Validate here first: a bad setting is reported before anything starts.
-  const input = { preset: o.preset, overrides: parseOverrideArgs(o.overrides), rehearse: o.rehearse ?? false };
+  const input = {
+    preset: o.preset,
+    overrides: parseOverrideArgs(o.overrides),
+    rehearse: o.rehearse ?? false,
+    replace: o.replace === true,
+  };
   const config = resolveExperiment(input);
   const stateDir = resolveStateDir();
   const endpoints = await ensureServices({ searchAttributes: BGBIAS_SEARCH_ATTRIBUTES, log: (l) => console.log(l) });
+  // Before any worker starts: an experiment name holding other settings is refused, with the differences.
+  await refuseOtherStoredSettings(endpoints.s3, config, input.replace);
   if (endpoints.temporal.uiUrl)
     console.log(`Temporal UI: ${endpoints.temporal.uiUrl}/namespaces/${endpoints.temporal.namespace}/workflows`);
   // With GPUs and tfjs-node-gpu: one training process per GPU (+ one cpu-queue process); without:
@@ -90,20 +105,23 @@ export async function runCommand(o: RunOptions): Promise<void> {
   const { client, close } = await connectClient(endpoints);
   try {
     const workflowId = reproduceId(config.experiment);
-    const handle = await client.workflow.start('reproducePaper', {
-      taskQueue: TASK_QUEUES.cpu,
-      workflowId,
-      args: [input],
-      // A run already in progress is joined, not duplicated; a finished one runs again (cached stages return at once).
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-      typedSearchAttributes: [
-        { key: EXPERIMENT, value: config.experiment },
-        { key: PRESET, value: config.preset },
-        { key: STAGE, value: 'config' },
-      ],
-    });
-    console.log(`started ${workflowId} (run ${handle.firstExecutionRunId})`);
+    // A run already in progress is joined when it has the same settings, refused otherwise; a finished
+    // one runs again (cached stages return at once).
+    const { handle, joined } = await startOrJoin(client, config, () =>
+      client.workflow.start('reproducePaper', {
+        taskQueue: TASK_QUEUES.cpu,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+        typedSearchAttributes: [
+          { key: EXPERIMENT, value: config.experiment },
+          { key: PRESET, value: config.preset },
+          { key: STAGE, value: 'config' },
+        ],
+      }),
+    );
+    console.log(joined ? `joined the running ${workflowId} (same settings)` : `started ${workflowId}`);
     const { result, progress } = await watchWorkflow(handle, worker);
     if (progress) console.log(summarise(progress));
     const outDir = path.resolve(o.out ?? path.join('out', config.experiment));
