@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactStore } from '../lib/store/artifactStore';
+import { checkBytes, IntegrityError } from '../lib/store/integrity';
+import { MANIFEST_NAME, readManifest, type Manifest } from '../lib/store/stageOutput';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
 import { decodeShard } from '../lib/data/shardFormat';
@@ -15,6 +17,8 @@ import type { SplitRef } from './types';
 export class DataCache {
   private readonly memory = new Map<string, Promise<unknown>>();
   private readonly decoded = new DecodedCache();
+  /** Verified manifests by stage prefix: a split's shards share one. */
+  private readonly manifests = new Map<string, Promise<Manifest | undefined>>();
 
   constructor(
     private readonly cacheDir: string,
@@ -25,13 +29,52 @@ export class DataCache {
     return this.cacheDir;
   }
 
+  /**
+   * The local copy of a stage file, downloaded once and checked against the sha256 its stage's
+   * (verified) manifest lists before it is kept: a damaged object is an IntegrityError naming it,
+   * and nothing is left on disk.
+   */
   async localFile(store: ArtifactStore, key: string): Promise<string> {
     const file = path.join(this.cacheDir, store.bucket, ...key.split('/'));
     if (!fs.existsSync(file)) {
+      const entry = await this.manifestEntry(store, key);
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      await store.download(key, file);
+      const unverified = `${file}.unverified`;
+      try {
+        await store.download(key, unverified);
+        checkBytes(fs.readFileSync(unverified), `s3://${store.bucket}/${key}`, entry);
+        fs.renameSync(unverified, file);
+      } catch (err) {
+        // The stage may have been recomputed since its manifest was read here: read it again next time.
+        this.manifests.delete(`${store.bucket}:${stagePrefixOf(key)}`);
+        throw err;
+      } finally {
+        fs.rmSync(unverified, { force: true });
+      }
     }
     return file;
+  }
+
+  private async manifestEntry(store: ArtifactStore, key: string): Promise<{ sha256: string; size: number }> {
+    const prefix = stagePrefixOf(key);
+    const name = `${store.bucket}:${prefix}`;
+    let manifest = this.manifests.get(name);
+    if (!manifest) {
+      manifest = readManifest(store, prefix);
+      manifest.catch(() => this.manifests.delete(name));
+      this.manifests.set(name, manifest);
+      // Bounded: a long-lived worker meets many stages over its life.
+      while (this.manifests.size > 32) this.manifests.delete(this.manifests.keys().next().value as string);
+    }
+    const entry = (await manifest)?.files.find((f) => f.key === key);
+    if (!entry)
+      throw new IntegrityError(
+        `s3://${store.bucket}/${key}`,
+        'manifest entry',
+        `a file of ${prefix}/${MANIFEST_NAME}`,
+        'not listed there',
+      );
+    return entry;
   }
 
   /** A split's encoded items (decoded on use through the shared, bounded decoded-image cache). */
@@ -69,3 +112,6 @@ export class DataCache {
     return p;
   }
 }
+
+/** `<experiment>/<stage>/<digest>` of a stage file's key. */
+const stagePrefixOf = (key: string) => key.split('/').slice(0, 3).join('/');

@@ -307,21 +307,80 @@ test('writer and protocol errors are clear', async () => {
   );
 });
 
-test("a worker's data cache downloads a stored file once, into the store's layout, then serves it from disk", async () => {
+test("a worker's data cache downloads a stage file once, verified, into the store's layout, then serves it from disk", async () => {
   const cacheDir = path.join(scratch, 'worker-cache');
   const data = new DataCache(cacheDir);
   const content = Buffer.from('shard bytes '.repeat(500));
-  await store.putBuffer('cache/ab12cd34/shard-0.bin', content);
-  const first = await data.localFile(store, 'cache/ab12cd34/shard-0.bin');
-  assert.equal(first, path.join(cacheDir, BUCKET, 'cache', 'ab12cd34', 'shard-0.bin'));
+  const ref = { experiment: 'cache', stage: 'shards', digest: stageDigest('shards', 1, { n: 1 }, []) };
+  const w = new StageWriter(store, ref);
+  const { key } = await w.putBuffer('shard-0.bin', content);
+  await w.putBuffer('shard-1.bin', content);
+  await w.commit({}, {});
+  const first = await data.localFile(store, key);
+  assert.equal(first, path.join(cacheDir, BUCKET, ...key.split('/')));
   assert.deepEqual(fs.readFileSync(first), content);
   assert.deepEqual(fs.readdirSync(path.dirname(first)), ['shard-0.bin'], 'no .part file left behind');
   // Keys carry content digests, so a cached copy is never stale: the second call must not ask the
   // store at all (here the object is gone, and the call still succeeds from disk).
-  await store.remove('cache/ab12cd34/shard-0.bin');
-  assert.equal(await data.localFile(store, 'cache/ab12cd34/shard-0.bin'), first);
+  await store.remove(key);
+  assert.equal(await data.localFile(store, key), first);
   assert.deepEqual(fs.readFileSync(first), content);
-  // A key that is in neither place is the store's error, naming the key.
-  await assert.rejects(data.localFile(store, 'cache/ab12cd34/missing.bin'), /cache\/ab12cd34\/missing\.bin/);
-  assert.equal(fs.existsSync(path.join(cacheDir, BUCKET, 'cache', 'ab12cd34', 'missing.bin')), false);
+  // A damaged object is refused, naming it, and nothing of it stays on disk.
+  const other = w.keyOf('shard-1.bin');
+  await store.putBuffer(other, Buffer.from('shard bytes '.repeat(499) + 'shard bytez '));
+  await assert.rejects(
+    data.localFile(store, other),
+    /corrupt object s3:\/\/[a-z0-9.-]+\/cache\/shards\/[0-9a-f]{64}\/shard-1\.bin: file sha256 mismatch/,
+  );
+  assert.deepEqual(fs.readdirSync(path.dirname(first)), ['shard-0.bin']);
+  // A key its stage's manifest does not list is not read at all.
+  await assert.rejects(data.localFile(store, w.keyOf('missing.bin')), /missing\.bin: manifest entry mismatch/);
+  assert.equal(fs.existsSync(path.join(path.dirname(first), 'missing.bin')), false);
+});
+
+test('a cached stage that fails verification is recomputed, with the object and digests named', async () => {
+  const ref = { experiment: 'verify', stage: 'train', digest: stageDigest('train', 1, { v: 1 }, []) };
+  const prefix = stagePrefix(ref);
+  let calls = 0;
+  const produce = async (w: StageWriter) => {
+    calls++;
+    await w.putBuffer('weights.bin', Buffer.from('good weights'));
+    return { metrics: { mapAtR: 0.75 } };
+  };
+  const heard: string[] = [];
+  const run = () => runCached(store, ref, produce, (e) => heard.push(e.message));
+  const first = await run();
+  assert.match(first.manifest.contentSha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.equal((await run()).cached, true);
+  assert.equal(calls, 1);
+
+  // A file that changed: recomputed, and the message names it with both digests.
+  await store.putBuffer(`${prefix}/weights.bin`, Buffer.from('evil weights'));
+  const again = await run();
+  assert.equal(again.cached, false);
+  assert.equal(calls, 2);
+  assert.equal(
+    heard.at(-1),
+    `corrupt object s3://${BUCKET}/${prefix}/weights.bin: file sha256 mismatch (expected ${sha(Buffer.from('good weights'))}, ` +
+      `actual ${sha(Buffer.from('evil weights'))})`,
+  );
+  assert.equal((await store.getBuffer(`${prefix}/weights.bin`)).toString(), 'good weights');
+
+  // A metric edited in the manifest: its content hash disagrees.
+  const key = `${prefix}/${MANIFEST_NAME}`;
+  const edited = await store.getJson<{ metrics: { mapAtR: number } }>(key);
+  edited.metrics.mapAtR = 0.5;
+  await store.putJson(key, edited);
+  await assert.rejects(readManifest(store, prefix), /content hash mismatch/);
+  assert.equal((await run()).cached, false);
+  assert.match(heard.at(-1)!, new RegExp(`^corrupt object s3://${BUCKET}/${key}: content hash mismatch`));
+  assert.equal((await readManifest(store, prefix))!.metrics.mapAtR, 0.75);
+
+  // A manifest from before content hashes: not trusted, recomputed once.
+  const { contentSha256: _drop, ...legacy } = (await store.getJson(key)) as Record<string, unknown>;
+  await store.putJson(key, legacy);
+  assert.equal((await run()).cached, false);
+  assert.match(heard.at(-1)!, /content hash mismatch \(expected a contentSha256 field, actual none\): written before/);
+  assert.equal((await run()).cached, true);
+  assert.equal(calls, 4);
 });
