@@ -2,9 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseReport, renderTable1 } from '../lib/report';
 import { ArtifactStore } from '../lib/store/artifactStore';
+import { checkBytes, IntegrityError } from '../lib/store/integrity';
 import type { S3Endpoint } from '../lib/store/s3Endpoint';
+import { MANIFEST_NAME, readManifest } from '../lib/store/stageOutput';
 
-/** Copies a report stage's files from the store into `dir`; returns Table 1 for the terminal. */
+/**
+ * Copies a report stage's files from the store into `dir`, each checked against the sha256 of the
+ * stage's verified manifest (a damaged file is an IntegrityError naming it); returns Table 1 for the
+ * terminal. report.json is read through its schema.
+ */
 export async function downloadReport(
   s3: S3Endpoint,
   bucket: string,
@@ -12,13 +18,17 @@ export async function downloadReport(
   dir: string,
 ): Promise<{ dir: string; names: string[]; table1: string }> {
   const store = await ArtifactStore.open(s3, bucket);
-  const keys = (await store.list(`${prefix}/`)).filter((k) => !k.endsWith('/_manifest.json'));
+  const manifest = await readManifest(store, prefix);
+  if (!manifest)
+    throw new IntegrityError(`s3://${bucket}/${prefix}/${MANIFEST_NAME}`, 'presence', 'the manifest', 'none');
   fs.mkdirSync(dir, { recursive: true });
   const names: string[] = [];
-  for (const key of keys) {
-    const name = key.slice(prefix.length + 1);
-    await store.download(key, path.join(dir, name));
-    names.push(name);
+  for (const f of manifest.files) {
+    const buf = await store.getBuffer(f.key);
+    checkBytes(buf, `s3://${bucket}/${f.key}`, f);
+    fs.mkdirSync(path.dirname(path.join(dir, f.name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, f.name), buf);
+    names.push(f.name);
   }
   const report = parseReport(JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')));
   return { dir, names, table1: renderTable1(report, 'text') };

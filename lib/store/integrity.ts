@@ -55,10 +55,11 @@ export function checkContentHash(record: Record<string, unknown>, object: string
 
 /** Checks bytes against a recorded sha256 (and size, when known). */
 export function checkBytes(buf: Buffer, object: string, expected: { sha256: string; size?: number }): void {
-  if (expected.size !== undefined && buf.length !== expected.size)
-    throw new IntegrityError(object, 'size', `${expected.size} bytes`, `${buf.length} bytes`);
+  // The digest first: the error then always carries the expected and actual digest.
   const actual = createHash('sha256').update(buf).digest('hex');
   if (actual !== expected.sha256) throw new IntegrityError(object, 'file sha256', expected.sha256, actual);
+  if (expected.size !== undefined && buf.length !== expected.size)
+    throw new IntegrityError(object, 'size', `${expected.size} bytes`, `${buf.length} bytes`);
 }
 
 /** Streams a stored object through sha256 (nothing kept in memory or on disk) and checks it. */

@@ -7,9 +7,13 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { WorkflowFailedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { refuseOtherStoredSettings, startOrJoin } from '../../cli/experimentGuard';
+import { downloadReport } from '../../cli/downloadReport';
 import { ExperimentConflictError } from '../../configs/experimentIdentity';
 import { resolveExperiment } from '../../configs/resolve';
 import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
@@ -228,5 +232,20 @@ test(
       report.cells.map((c) => `${c.loss}/${c.mode}`),
       ['triplet/base'],
     );
+
+    // The CLI's copy of the report is checked too: an edited report.json is refused, naming it.
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-report-'));
+    try {
+      const files = await downloadReport(services.endpoints.s3, 'bgbias', analysis.reportPrefix, out);
+      assert.ok(files.names.includes('report.json'));
+      const edited = { ...report, cells: report.cells.map((c) => ({ ...c, clean: { ...c.clean, mapAtR: 0.5 } })) };
+      await store.putJson(`${analysis.reportPrefix}/report.json`, edited);
+      await assert.rejects(
+        downloadReport(services.endpoints.s3, 'bgbias', analysis.reportPrefix, out),
+        new RegExp(`corrupt object s3://bgbias/${analysis.reportPrefix}/report\\.json: file sha256 mismatch`),
+      );
+    } finally {
+      fs.rmSync(out, { recursive: true, force: true });
+    }
   },
 );
