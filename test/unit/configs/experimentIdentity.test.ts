@@ -12,7 +12,8 @@ test("an old stored config.json lacking later fields has the digest of today's c
   const today = smoke({ 'model.downsampling': 'strided' });
   const old = JSON.parse(JSON.stringify(today));
   delete old.model.downsampling; // did not exist before 2026-12
-  old.evaluation = { corruptedRepetitions: today.evaluation.swappedRepetitions }; // its old name
+  const { swappedRepetitions, ...evaluation } = old.evaluation;
+  old.evaluation = { ...evaluation, corruptedRepetitions: swappedRepetitions }; // its old name
   assert.deepEqual(settingsDifferences(old, today), []);
   assert.equal(configDigest(old), configDigest(today));
   // The defaulted field is not part of the identity at its default, and is at any other value.
