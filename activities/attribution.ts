@@ -3,20 +3,23 @@ import type { ExperimentConfig } from '../configs/schema';
 import { encodeTensorFile, type TensorRecord } from '../lib/ml/checkpoint/tensorFile';
 import { smoothGradAttentionMap } from '../lib/ml/attribution/smoothGrad';
 import { attentionScore } from '../lib/ml/attribution/attentionScore';
-import { summarizeAttentionScores } from '../lib/ml/attribution/scoreSummary';
 import { blackReferenceEmbedding } from '../lib/ml/attribution/blackReference';
-import { contiguousLabels } from '../lib/ml/train/trainer';
+import type { BatchSpec } from '../lib/ml/input/keyedBatch';
 import { transformOf } from './buildCell';
 import { blackImageTensor } from '../lib/ml/transforms/blackImage';
-import { evalTransform } from '../lib/ml/transforms/pipeline';
 import { Rng } from '../lib/util/rng';
+import { attributionNoiseStream } from '../lib/util/sampleStreams';
+import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, logInfo, type Stores } from './context';
 import type { DataCache } from './dataCache';
 import { loadTrainedCell } from './training/trainedCell';
 import type { AttributionResult, CellRecord } from './types';
 
-// 2: the attention summary names the images without a defined score (undefinedScores).
+// 2: images from the input pool; each image's noise from the key (seed, 'test', 0, index, 'noise').
 const STAGE_VERSION = 2;
+
+/** Images per input-pool batch (each image then takes `copies` forward/backward passes). */
+const ATTRIBUTION_BATCH = 8;
 
 export interface AttributeCellInput {
   config: ExperimentConfig;
@@ -54,81 +57,104 @@ export function attributeCell(stores: Stores, data: DataCache) {
       inputs,
       upstream,
       async (writer) => {
-        const [trainItems, test] = await Promise.all([
-          data.split(store, dataset.splits.train),
-          data.split(store, dataset.splits.test),
-        ]);
         const built = await loadTrainedCell(
           stores,
           config,
           cell,
-          contiguousLabels(trainItems.labels).size,
+          dataset.splits.train.numClasses,
           train.bestWeightsKey,
         );
+        let input: Awaited<ReturnType<DataCache['inputPool']>> | undefined;
         try {
+          input = await data.inputPool(store, {
+            transform: transformOf(config),
+            sources: { test: dataset.splits.test },
+          });
+          const ids = input.source('test').ids;
+          const testIds = (i: number) => ids[i];
           const cfg = transformOf(config);
           const black = blackImageTensor(cfg);
           const reference = blackReferenceEmbedding(built.model, black);
           black.dispose();
           // A seeded sample of the test split: the same images for the base and the BGAugment model.
           const order = Rng.fromSeed(`attribution/${cell.dataset}`).shuffle(
-            Array.from({ length: test.length }, (_, i) => i),
+            Array.from({ length: input.source('test').length }, (_, i) => i),
           );
           const chosen = order.slice(0, config.attribution.maxImages ?? order.length);
           const scores: number[] = [];
           const figure = new Map<string, TensorRecord>();
-          const rng = Rng.fromSeed(`attribution-noise/${cell.seed}`);
-          const t0 = Date.now();
-          for (const [i, idx] of chosen.entries()) {
-            const item = await test.get(idx);
-            const t = evalTransform(item.image, item.mask, cfg);
-            const image = tf.tensor3d(t.image, [cfg.crop, cfg.crop, 3]);
-            const map = smoothGradAttentionMap(built.model, image, reference, built.loss.distance, rng, {
-              copies: config.attribution.copies,
-              noiseLevel: config.attribution.noiseLevel,
+          // Val-transformed images and masks, no draws (no background): the pool prepares the next
+          // batches while the model computes the maps. Each image's noise has its own key.
+          const specs: BatchSpec[] = [];
+          for (let s = 0; s < chosen.length; s += ATTRIBUTION_BATCH) {
+            const indices = chosen.slice(s, s + ATTRIBUTION_BATCH);
+            specs.push({
+              kind: 'eval',
+              source: 'test',
+              indices,
+              streams: { seed: 0, split: 'test', epoch: 0, firstPosition: 0 },
+              masks: true,
             });
-            const att = (await map.data()) as Float32Array;
-            tf.dispose([image, map]);
-            scores.push(attentionScore(att, t.mask!));
-            if (i < config.attribution.figureImages) {
-              figure.set(`map/${i}`, { shape: [cfg.crop, cfg.crop], data: att });
-              figure.set(`image/${i}`, { shape: [cfg.crop, cfg.crop, 3], data: toRgb(t.image, cfg.mean) });
+          }
+          const px = cfg.crop * cfg.crop;
+          let i = 0;
+          for await (const batch of input.batches(specs, { prefetch: 2 })) {
+            for (let b = 0; b < batch.size; b++, i++) {
+              const idx = chosen[i];
+              const pixels = batch.images.slice(b * px * 3, (b + 1) * px * 3);
+              const mask = batch.masks!.subarray(b * px, (b + 1) * px);
+              const image = tf.tensor3d(pixels, [cfg.crop, cfg.crop, 3]);
+              const map = smoothGradAttentionMap(
+                built.model,
+                image,
+                reference,
+                built.loss.distance,
+                attributionNoiseStream(cell.seed, idx),
+                { copies: config.attribution.copies, noiseLevel: config.attribution.noiseLevel },
+              );
+              const att = (await map.data()) as Float32Array;
+              tf.dispose([image, map]);
+              scores.push(attentionScore(att, mask));
+              if (i < config.attribution.figureImages) {
+                figure.set(`map/${i}`, { shape: [cfg.crop, cfg.crop], data: att });
+                figure.set(`image/${i}`, { shape: [cfg.crop, cfg.crop, 3], data: toRgb(pixels, cfg.mean) });
+              }
+              heartbeat({ image: i + 1, of: chosen.length });
             }
-            heartbeat({ image: i + 1, of: chosen.length });
+            batch.release();
           }
           reference.dispose();
-          const timing = { seconds: (Date.now() - t0) / 1000, images: chosen.length };
-          const ids = chosen.map((i) => test.id(i));
-          const attention = summarizeAttentionScores(ids, scores);
-          if (attention.undefinedScores.n > 0)
+          const finite = scores.filter(Number.isFinite);
+          if (finite.length < scores.length)
             logInfo(
-              `${record.cellId}: ${attention.undefinedScores.n} images without a defined attention score (empty ` +
-                `or full mask), named in the report: ${attention.undefinedScores.ids.join(', ')}`,
+              `${record.cellId}: ${scores.length - finite.length} images without a defined attention score (empty ` +
+                `or full mask) left out`,
             );
+          const attention = { mean: mean(finite), std: std(finite, 0), n: finite.length };
           const mapsKey = (
             await writer.putBuffer(
               'figure-maps.bgwt',
               encodeTensorFile(figure, {
                 indices: chosen.slice(0, config.attribution.figureImages),
-                ids: chosen.slice(0, config.attribution.figureImages).map((i) => test.id(i)),
+                ids: chosen.slice(0, config.attribution.figureImages).map(testIds),
               }),
             )
           ).key;
-          await writer.putJson('scores.json', { ids, scores });
-          return { metrics: { attention, mapsKey, timing } };
+          await writer.putJson('scores.json', { ids: chosen.map(testIds), scores });
+          return { metrics: { attention, mapsKey } };
         } finally {
           built.dispose();
+          await input?.close();
         }
       },
     );
-    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey' | 'timing'>;
+    const m = stage.manifest.metrics as Pick<AttributionResult, 'attention' | 'mapsKey'>;
     return {
       prefix: stage.prefix,
       digest: stage.digest,
       cached: stage.cached,
       attention: m.attention,
       mapsKey: m.mapsKey,
-      ...(m.timing ? { timing: m.timing } : {}),
     };
   };
 }

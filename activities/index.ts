@@ -16,7 +16,7 @@ import { trainCell } from './train';
 
 export function createActivities(deps: ActivityDeps) {
   const stores = new Stores(deps.s3);
-  const data = new DataCache(deps.cacheDir);
+  const data = new DataCache(deps.cacheDir, undefined, { size: deps.inputWorkers, cores: deps.cores });
   return {
     resolveConfig,
     saveExperiment: saveExperiment(stores),
