@@ -49,6 +49,10 @@ async function main(): Promise<void> {
   const atOnce = positiveIntFlag('cells-at-once', 3);
   const started = Date.now();
   const services = await startTestServices();
+  // Ctrl-C or a timeout still stops the workers and services (the finally below).
+  const stopped = new Promise<never>((_, reject) =>
+    ['SIGINT', 'SIGTERM'].forEach((sig) => process.once(sig, () => reject(new Error(`stopped by ${sig}`)))),
+  );
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-grid-load-'));
   const workers: Array<{ name: string; child: ChildProcess; log: string; rss: number[] }> = [];
   let sampler: NodeJS.Timeout | undefined;
@@ -89,6 +93,8 @@ async function main(): Promise<void> {
       losses: [...LOSS_NAMES],
       modes: ['base', 'bgaugment'],
       seeds: seedList,
+      // ArcFace and normalized softmax draw m = 1 per class: a batch of 16 needs 16 train classes.
+      'data.synthetic.classes': { train: 16, val: 4, test: 4 },
       'training.maxEpochs': 1,
       'sampler.iterationsPerEpoch': 2,
       'evaluation.swappedRepetitions': 1,
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
       workflowId: reproduceId('load'),
       args: [{ preset: 'smoke', overrides }],
     });
-    const result = (await handle.result()) as ReproducePaperResult;
+    const result = (await Promise.race([handle.result(), stopped])) as ReproducePaperResult;
     const seconds = (Date.now() - started) / 1000;
     clearInterval(sampler);
     sampler = undefined;
