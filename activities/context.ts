@@ -8,6 +8,10 @@ export interface ActivityDeps {
   s3: S3Endpoint;
   /** Worker-local cache folder (shards, decoded data). */
   cacheDir: string;
+  /** Input pool threads per activity (default: lib/ml/input/poolSize.ts's, from `cores` and TensorFlow's threads). */
+  inputWorkers?: number;
+  /** Cores this worker process may use (a launcher's share; default: os.availableParallelism()). */
+  cores?: number;
   log?: (line: string) => void;
 }
 

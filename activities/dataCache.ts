@@ -7,7 +7,18 @@ import { decodeRgb } from '../lib/data/decodeShards';
 import { DecodedCache, SplitData } from '../lib/data/splitData';
 import { decodeShard } from '../lib/data/shardFormat';
 import type { RgbImage } from '../lib/image/types';
+import { backendInfo } from '../lib/ml/backend';
+import { InputPool } from '../lib/ml/input/inputPool';
+import { defaultPoolSize } from '../lib/ml/input/poolSize';
+import type { TransformConfig } from '../lib/ml/transforms/pipeline';
 import type { SplitRef } from './types';
+
+/** What an activity's input pool reads: splits by source name, background pools by name (their shard keys). */
+export interface InputPoolRequest {
+  transform: TransformConfig;
+  sources: Record<string, SplitRef>;
+  backgrounds?: Record<string, string>;
+}
 
 /**
  * Worker-local data: shards stream from the store into a disk cache (keys carry content digests, so
@@ -20,10 +31,25 @@ export class DataCache {
   /** Verified manifests by stage prefix: a split's shards share one. */
   private readonly manifests = new Map<string, Promise<Manifest | undefined>>();
 
+  /**
+   * @param input the input pool's size for every activity of this worker (default: poolSize.ts's
+   *   defaultPoolSize() of `cores` and TensorFlow's CPU threads); results never depend on it.
+   */
   constructor(
     private readonly cacheDir: string,
     private readonly maxEntries = 6,
+    private readonly input: { size?: number; cores?: number } = {},
   ) {}
+
+  /** Threads of the next input pool: the set size, else the cores TensorFlow leaves (0 TensorFlow threads on a GPU). */
+  get inputWorkers(): number {
+    if (this.input.size !== undefined) return this.input.size;
+    const tf = backendInfo();
+    return defaultPoolSize({
+      cores: this.input.cores,
+      tensorflowThreads: tf?.device === 'gpu' ? 0 : (tf?.threads ?? 1),
+    });
+  }
 
   get cacheDirectory(): string {
     return this.cacheDir;
@@ -88,6 +114,34 @@ export class DataCache {
         throw new Error(`split ${ref.shardKeys[0]}...: expected ${ref.count} images, shards hold ${items.length}`);
       return new SplitData(items, ref.shardKeys[0] ?? name, this.decoded);
     });
+  }
+
+  /** A split's shard files in the local cache, in split order (downloaded when missing). */
+  async shardFiles(store: ArtifactStore, ref: SplitRef): Promise<string[]> {
+    const files: string[] = [];
+    for (const key of ref.shardKeys) files.push(await this.localFile(store, key));
+    return files;
+  }
+
+  /**
+   * An input pool (lib/ml/input/inputPool.ts) over the requested splits' local shard files: the
+   * threads read items on demand, so a split is never read or decoded whole. The caller closes it.
+   */
+  async inputPool(store: ArtifactStore, r: InputPoolRequest): Promise<InputPool> {
+    const sources: Record<string, string[]> = {};
+    for (const [name, ref] of Object.entries(r.sources)) sources[name] = await this.shardFiles(store, ref);
+    const backgrounds: Record<string, RgbImage[]> = {};
+    for (const [name, key] of Object.entries(r.backgrounds ?? {}))
+      backgrounds[name] = await this.backgrounds(store, key);
+    const pool = await InputPool.start({ transform: r.transform, sources, backgrounds, size: this.inputWorkers });
+    for (const [name, ref] of Object.entries(r.sources)) {
+      const n = pool.source(name).length;
+      if (n !== ref.count) {
+        await pool.close();
+        throw new Error(`split ${ref.shardKeys[0]}...: expected ${ref.count} images, shards hold ${n}`);
+      }
+    }
+    return pool;
   }
 
   /** A background pool: one shard of pre-resized images (no masks). */

@@ -1,7 +1,6 @@
 import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import { cellId } from '../contracts/ids';
-import { contiguousLabels } from '../lib/ml/train/trainer';
 import { transformOf } from './buildCell';
 import { scoreSplit, type Scores } from '../lib/ml/train/validate';
 import { mean, std } from '../lib/util/stats';
@@ -69,32 +68,33 @@ export function evaluateCell(stores: Stores, data: DataCache) {
       inputs,
       [train.digest, dataset.digest, backgrounds.digest],
       async (writer) => {
-        const [trainItems, test, testBackgrounds] = await Promise.all([
-          data.split(store, dataset.splits.train),
-          data.split(store, dataset.splits.test),
-          data.backgrounds(store, backgrounds.pools.test.key),
-        ]);
         const built = await loadTrainedCell(
           stores,
           config,
           cell,
-          contiguousLabels(trainItems.labels).size,
+          dataset.splits.train.numClasses,
           train.bestWeightsKey,
         );
+        let input: Awaited<ReturnType<DataCache['inputPool']>> | undefined;
         try {
-          const cfg = transformOf(config);
+          // Batches from the worker's input pool, prefetched while the model embeds.
+          input = await data.inputPool(store, {
+            transform: transformOf(config),
+            sources: { test: dataset.splits.test },
+            backgrounds: { test: backgrounds.pools.test.key },
+          });
           const progress = (phase: string) => (done: number, total: number) =>
             heartbeat({ phase, images: `${done}/${total}` });
           const t0 = Date.now();
-          const clean = await scoreSplit(built.model, test, cfg, undefined, progress('clean'));
+          const clean = await scoreSplit(built.model, input, 'test', undefined, progress('clean'));
           const reps: Scores[] = [];
           for (let r = 0; r < config.evaluation.swappedRepetitions; r++) {
             reps.push(
               await scoreSplit(
                 built.model,
-                test,
-                cfg,
-                { backgrounds: testBackgrounds, draws: { seed: inputs.swapSeed, split: 'test', epoch: r } },
+                input,
+                'test',
+                { background: 'test', draws: { seed: inputs.swapSeed, split: 'test', epoch: r } },
                 progress(`swapped ${r + 1}`),
               ),
             );
@@ -105,7 +105,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
           };
           const timing = {
             seconds: (Date.now() - t0) / 1000,
-            images: test.length,
+            images: input.source('test').length,
             passes: 1 + config.evaluation.swappedRepetitions,
           };
           const metrics = {
@@ -122,6 +122,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
           return { metrics: { ...metrics, timing } };
         } finally {
           built.dispose();
+          await input?.close();
         }
       },
     );

@@ -2,7 +2,7 @@
  * Every activity, bound to a worker's dependencies (store endpoint, local cache). Workflows import
  * only the TYPE of this object (`Activities`), never this module's code.
  */
-import { attributeCell } from './attribution';
+import { attributeCell, attributeChunk } from './attribution';
 import { prepareBackgrounds } from './backgrounds';
 import { listTrainedCells, recordCell } from './cells';
 import { resolveConfig, saveExperiment } from './config';
@@ -16,7 +16,7 @@ import { trainCell } from './train';
 
 export function createActivities(deps: ActivityDeps) {
   const stores = new Stores(deps.s3);
-  const data = new DataCache(deps.cacheDir);
+  const data = new DataCache(deps.cacheDir, undefined, { size: deps.inputWorkers, cores: deps.cores });
   return {
     resolveConfig,
     saveExperiment: saveExperiment(stores),
@@ -29,6 +29,7 @@ export function createActivities(deps: ActivityDeps) {
     evaluateCell: evaluateCell(stores, data),
     recordCell: recordCell(stores),
     listTrainedCells: listTrainedCells(stores),
+    attributeChunk: attributeChunk(stores, data),
     attributeCell: attributeCell(stores, data),
     writeReport: writeReport(stores),
   };

@@ -14,7 +14,8 @@ import type { BackgroundsRef, DatasetRef, EpochRecord, TrainResult } from './typ
 
 // 2: "corrupted" became "swapped" in history.json (valSwapped) and the checkpoint state (monitored).
 // 3: swapped val backgrounds drawn from lib/util/sampleStreams.ts's keys (evaluation.valBackgrounds).
-const STAGE_VERSION = 3;
+// 4: the training batches and draws from the keys too (input pool).
+const STAGE_VERSION = 4;
 
 export interface TrainCellInput {
   config: ExperimentConfig;
@@ -72,13 +73,21 @@ export function trainCell(stores: Stores, data: DataCache) {
       trainInputs(config, cell),
       [dataset.digest, backgrounds.digest],
       async (writer) => {
-        const [train, val, valBackgrounds] = await Promise.all([
-          data.split(store, dataset.splits.train),
-          data.split(store, dataset.splits.val),
-          data.backgrounds(store, backgrounds.pools.val.key),
-        ]);
-        const pretrained = startsFromImageNet(config.model) ? await loadPretrained(config, store, data) : undefined;
-        const built = await buildCell(config, cell, contiguousLabels(train.labels).size, pretrained);
+        const batches = await data.inputPool(store, {
+          transform: transformOf(config),
+          sources: { train: dataset.splits.train, val: dataset.splits.val },
+          backgrounds: { val: backgrounds.pools.val.key },
+        });
+        logInfo(`${id}: input pool of ${batches.size} thread${batches.size === 1 ? '' : 's'}`);
+        const closeInput = () => batches.close();
+        let built: Awaited<ReturnType<typeof buildCell>>;
+        try {
+          const pretrained = startsFromImageNet(config.model) ? await loadPretrained(config, store, data) : undefined;
+          built = await buildCell(config, cell, contiguousLabels(batches.source('train').labels).size, pretrained);
+        } catch (err) {
+          await closeInput();
+          throw err;
+        }
         try {
           const checkpoints = new CellCheckpoints(
             store,
@@ -96,12 +105,9 @@ export function trainCell(stores: Stores, data: DataCache) {
             model: built.model,
             loss: built.loss,
             applyGradients: (g) => built.optimizer.step(g),
-            train,
-            val,
-            valBackgrounds,
+            input: batches,
             valBackgroundDraws: config.evaluation.valBackgrounds,
             mode: cell.mode,
-            transform: transformOf(config),
             seed: cell.seed,
             batchSize: config.sampler.batchSize,
             m: built.m,
@@ -133,12 +139,13 @@ export function trainCell(stores: Stores, data: DataCache) {
             bestWeightsKey: bestFile.key,
             historyKey: historyFile.key,
             trainSeconds: state.history.reduce((t, h) => t + h.seconds, 0),
-            timing: lastEpochTiming(state.history, val.length),
+            timing: lastEpochTiming(state.history, batches.source('val').length),
             resumedFromEpoch,
           };
           return { metrics };
         } finally {
           built.dispose();
+          await closeInput();
         }
       },
     );

@@ -44,6 +44,7 @@ import { sampleInstance } from '../lib/data/synthetic/instance';
 import { initBackend } from '../lib/ml/backend';
 import { buildCell, transformOf } from '../activities/buildCell';
 import { decodeWeights, encodeWeights } from '../lib/ml/checkpoint/weights';
+import { inlineBatchSource } from '../lib/ml/input/batchSource';
 import { contiguousLabels, trainModel } from '../lib/ml/train/trainer';
 import { scoreSplit } from '../lib/ml/train/validate';
 import { resizeShorterSide } from '../lib/ml/transforms/pipeline';
@@ -121,6 +122,11 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
   };
   const cfg = transformOf(config);
   const numClasses = contiguousLabels(train.labels).size;
+  const input = inlineBatchSource({
+    transform: cfg,
+    sources: { train, val, test },
+    backgrounds: { val: valPool, ...pools },
+  });
   const result: Partial<JobResult> = { loss, seed };
   for (const mode of ['base', 'bgaugment'] as const) {
     const built = await buildCell(config, { dataset: 'synthetic', loss, mode, seed }, numClasses);
@@ -131,12 +137,9 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
         model: built.model,
         loss: built.loss,
         applyGradients: (g) => built.optimizer.step(g),
-        train,
-        val,
-        valBackgrounds: valPool,
+        input,
         valBackgroundDraws: config.evaluation.valBackgrounds,
         mode,
-        transform: cfg,
         seed,
         batchSize: config.sampler.batchSize,
         m: built.m,
@@ -150,13 +153,13 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
       });
       if (best) decodeWeights(best, `${loss}/${mode}/${seed} best`, built.model, built.loss);
       const r = { epochs: state.epoch, bestEpoch: state.bestEpoch, seconds: (Date.now() - t0) / 1000 } as ModeResult;
-      r.clean = (await scoreSplit(built.model, test, cfg)).mapAtR;
-      for (const [name, backgrounds] of Object.entries(pools) as Array<[Exclude<Condition, 'clean'>, RgbImage[]]>) {
+      r.clean = (await scoreSplit(built.model, input, 'test')).mapAtR;
+      for (const name of Object.keys(pools) as Array<Exclude<Condition, 'clean'>>) {
         let sum = 0;
         for (let k = 0; k < REPETITIONS; k++)
           sum += (
-            await scoreSplit(built.model, test, cfg, {
-              backgrounds,
+            await scoreSplit(built.model, input, 'test', {
+              background: name,
               draws: { seed: 'smoke-effect', split: 'test', epoch: k },
             })
           ).mapAtR;

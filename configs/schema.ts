@@ -1,3 +1,4 @@
+import { DEFAULT_ATTRIBUTION_CHUNK_IMAGES } from '../contracts/attributionChunks';
 import { z } from 'zod';
 import { DATASET_NAMES, LOSS_NAMES, MODES } from '../contracts/grid';
 import { LossParamsSchema } from '../contracts/lossParams';
@@ -160,6 +161,8 @@ export const AttributionSchema = z.strictObject({
   maxImages: positiveInt.optional(),
   /** Images in the qualitative figure (paper: 10). */
   figureImages: z.int().min(0),
+  /** Images per attribution chunk (one activity any GPU worker can take; results do not depend on it). */
+  chunkImages: positiveInt.default(DEFAULT_ATTRIBUTION_CHUNK_IMAGES),
   /** Which loss the figure shows (paper: CUB200 normalized softmax). */
   figureLoss: LossName,
   figureDataset: DatasetName,

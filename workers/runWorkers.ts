@@ -25,6 +25,8 @@ export interface RunWorkersOptions {
   gpuSlots?: number;
   /** TensorFlow intra-op threads (default: every core; see cli/workerPlan.ts). */
   threads?: number;
+  /** Input pool threads per training/evaluation/attribution (default: lib/ml/input/poolSize.ts's). */
+  inputWorkers?: number;
   log?: (line: string) => void;
 }
 
@@ -67,7 +69,14 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   const log = o.log ?? ((l: string) => console.log(l));
   installRuntimeOnce();
   const connection = await connectWorkerConnection(o.endpoints.temporal);
-  const activities = createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, log });
+  // The launcher's --threads is this process's share of the cores (cli/workerPlan.ts).
+  const activities = createActivities({
+    s3: o.endpoints.s3,
+    cacheDir: o.cacheDir,
+    inputWorkers: o.inputWorkers,
+    cores: o.threads,
+    log,
+  });
   const workers: Worker[] = [];
   try {
     if (o.queues.includes('gpu')) {

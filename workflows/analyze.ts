@@ -1,6 +1,8 @@
 import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
+import { attributeModel } from './attributeModel';
+import { runChild } from './runChild';
 import type { AttributionResult, CostEstimate } from '../activities/types';
-import { cpu, gpu } from './activityProxies';
+import { cpu } from './activityProxies';
 import { analysisProgressSignal } from './progress';
 import { ProgressTracker } from './progressTracker';
 
@@ -40,14 +42,18 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
   }
   progress.modelsFound(config.preset, cells);
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
-  const g = gpu(config.training.heartbeatSeconds);
   // A forced analysis writes new results beside the old ones (nothing stored is lost).
   const recomputeToken = input.force ? workflowInfo().runId : undefined;
   const attributions: AnalyzeResult['attributions'] = [];
-  // One model at a time: attribution is GPU work and the GPU worker takes one activity at a time anyway.
+  // One model at a time, its chunks spread over the GPU workers (a child workflow per model).
   for (const record of cells) {
     progress.cellStarted(record.cellId);
-    const result = await g.attributeCell({ config, record, recomputeToken });
+    const result = await runChild(
+      attributeModel,
+      `${workflowInfo().workflowId}/attribution/${record.cellId}`,
+      'analyze',
+      [{ config, record, recomputeToken }],
+    );
     const state = progress.modelAttributed(record.cellId, result);
     attributions.push({ cellId: record.cellId, result });
     await parent?.signal(analysisProgressSignal, { cellId: record.cellId, state, attention: result.attention.mean });

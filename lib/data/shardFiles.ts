@@ -21,7 +21,7 @@ interface ItemLocation {
 
 export class ShardFiles {
   readonly labels: Int32Array;
-  private readonly ids: string[] = [];
+  private readonly ids_: string[] = [];
   private readonly where: ItemLocation[] = [];
   /** Open descriptors by file index, least recently used first (bounded: SOP has hundreds of shards). */
   private readonly fds = new Map<number, number>();
@@ -36,7 +36,7 @@ export class ShardFiles {
       const head = readAt(fd, 0, SHARD_PREFIX_BYTES + shardHeaderLength(prefix, file), file);
       const { entries, payloadStart } = parseShardLayout(head, size, file);
       for (const e of entries) {
-        this.ids.push(e.id);
+        this.ids_.push(e.id);
         labels.push(e.label);
         this.where.push({
           file: f,
@@ -52,14 +52,19 @@ export class ShardFiles {
     return this.where.length;
   }
 
+  /** Every item's id, in split order (from the headers). */
+  get ids(): readonly string[] {
+    return this.ids_;
+  }
+
   id(i: number): string {
-    return this.ids[this.check(i)];
+    return this.ids_[this.check(i)];
   }
 
   /** Shard file and id of item i, for messages. */
   describe(i: number): string {
     const w = this.where[i];
-    return w ? `item ${i} (${this.ids[i]} in ${this.files[w.file]})` : `item ${i}`;
+    return w ? `item ${i} (${this.ids_[i]} in ${this.files[w.file]})` : `item ${i}`;
   }
 
   /** Item i decoded (RGB image and soft mask of the same size), errors naming the item and its file. */
@@ -81,7 +86,7 @@ export class ShardFiles {
     const w = this.where[this.check(i)];
     const what = this.describe(i);
     const image = await decodeRgb(readAt(this.fd(w.file), w.image[0], w.image[1], this.files[w.file]), what);
-    return { id: this.ids[i], label: this.labels[i], image };
+    return { id: this.ids_[i], label: this.labels[i], image };
   }
 
   close(): void {

@@ -83,7 +83,8 @@ test(
     const paperRepoUrl = paperRepo ? { 'data.paperRepoUrl': paperRepo.paperRepoUrl } : {};
     const input = {
       preset: 'smoke',
-      overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'], ...paperRepoUrl }),
+      // Attribution in chunks of one image (4 per model): the figure's 2 images span two chunks.
+      overrides: tinyOverrides('e2e', { modes: ['base', 'bgaugment'], 'attribution.chunkImages': 1, ...paperRepoUrl }),
     };
     await initBackend();
     const tensorsBefore = tf.memory().numTensors;
@@ -146,6 +147,9 @@ test(
     const p = await handle.query<Progress>('progress');
     assert.equal(p.analysis.done, 2);
     assert.equal((await store.list('e2e/train/')).length, trainKeys, 'analyze must not train');
+    // Each model's 4 attributed images in 4 chunk stages, twice (the forced analysis recomputes them).
+    const chunkStages = new Set((await store.list('e2e/attribution-chunk/')).map((k) => k.split('/')[2]));
+    assert.equal(chunkStages.size, 2 * 4 * 2);
     // Deterministic attribution: the recomputed scores equal the first ones.
     const again = parseReport(await store.getJson(`${analysis.reportPrefix}/report.json`));
     assert.deepEqual(

@@ -79,7 +79,7 @@ const before_ = (events: string[], a: string, b: string) => {
 
 test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cells at a time', async () => {
   study.scenarios.set('dag', { trainMs: 300 });
-  const handle = await start('dag', paperInput('dag', 3));
+  const handle = await start('dag', paperInput('dag', 3, { 'attribution.chunkImages': 4 }));
   const result = await handle.result();
   const mine = study.events.slice(study.events.indexOf('saveExperiment dag') - 1);
 
@@ -114,13 +114,22 @@ test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cell
   }
   // At most concurrency.cells cells between training start and record, and the grid used them all.
   assert.equal(study.maxInFlight.get('dag'), 3);
-  // Analysis only after the whole grid: the models come from the records, one after the other, then the report.
+  // Analysis only after the whole grid: the models come from the records, one after the other, each
+  // one's test split (10 images) in chunks of 4 (any order among themselves), combined, then the report.
   const listed = mine.indexOf('listTrainedCells dag');
   assert.ok(mine.slice(0, listed).filter((e) => e.startsWith('recordCell')).length === PAPER_GRID.length);
-  assert.deepEqual(mine.slice(listed + 1), [
-    ...PAPER_GRID.map((id) => `attributeCell ${id}`),
-    `writeReport ${PAPER_GRID.join(',')}`,
-  ]);
+  const analysis = mine.slice(listed + 1);
+  const expected: string[] = [];
+  let at = 0;
+  for (const id of PAPER_GRID) {
+    assert.deepEqual(
+      analysis.slice(at, at + 3).sort(),
+      ['0-4', '4-8', '8-10'].map((r) => `attributeChunk ${id} ${r}`),
+    );
+    expected.push(...analysis.slice(at, at + 3), `attributeCell ${id} 0-4,4-8,8-10`);
+    at += 4;
+  }
+  assert.deepEqual(analysis, [...expected, `writeReport ${PAPER_GRID.join(',')}`]);
 
   assert.equal(result.experiment, 'dag');
   assert.deepEqual(
@@ -170,7 +179,7 @@ test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cell
 test('the same study again: every stage reported cached, except a cell whose test had to run again', async () => {
   // dag's first run stored everything; drop one cell's test result, as if it had never been stored.
   study.forget('dag', 'evaluate', 'sop/triplet/base/s1');
-  const handle = await start('dag', paperInput('dag', 3));
+  const handle = await start('dag', paperInput('dag', 3, { 'attribution.chunkImages': 4 }));
   const result: ReproducePaperResult = await handle.result();
   const p: Progress = await handle.query('progress');
   assert.deepEqual(p.datasets, { cub200: 'cached', sop: 'cached' });

@@ -30,6 +30,7 @@ import { Worker } from 'node:worker_threads';
 import type { RgbImage } from '../../image/types';
 import { ShardFiles } from '../../data/shardFiles';
 import type { TransformConfig } from '../transforms/pipeline';
+import type { BatchSource, SourceInfo } from './batchSource';
 import { checkBatchSpec, type BatchSpec, type PreparedBatch } from './keyedBatch';
 import type { FromWorker, ToWorker, WorkerInit } from './inputWorker';
 import { defaultPoolSize } from './poolSize';
@@ -53,10 +54,7 @@ export interface PoolBatch extends PreparedBatch {
 }
 
 /** What the main thread knows of a source: item count and labels (from the shard headers). */
-export interface SourceInfo {
-  length: number;
-  labels: Int32Array;
-}
+export type { SourceInfo };
 
 interface Job {
   id: number;
@@ -73,7 +71,7 @@ interface Slot {
 /** Jobs a worker holds at once: one being prepared, one waiting in its port (no gap between batches). */
 const JOBS_PER_WORKER = 2;
 
-export class InputPool {
+export class InputPool implements BatchSource {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private readonly free = new Map<number, ArrayBuffer[]>();
@@ -99,7 +97,7 @@ export class InputPool {
     const pool = new InputPool(size, o.transform, 4 * size + 4, Object.keys(o.backgrounds ?? {}));
     for (const [name, files] of Object.entries(o.sources)) {
       const s = new ShardFiles(files); // headers only, and the main thread's own check of the files
-      pool.info.set(name, { length: s.length, labels: s.labels });
+      pool.info.set(name, { length: s.length, labels: s.labels, ids: s.ids });
       s.close();
     }
     const pools: Record<string, SharedImages> = {};

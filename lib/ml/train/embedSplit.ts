@@ -1,9 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { SplitData } from '../../data/splitData';
-import type { RgbImage } from '../../image/types';
-import { transformBatch } from '../input/keyedBatch';
+import type { BatchSource } from '../input/batchSource';
+import type { BatchSpec } from '../input/keyedBatch';
 import type { EmbeddingModel } from '../models/types';
-import type { TransformConfig } from '../transforms/pipeline';
 import { batchTensor } from './batches';
 
 export interface SplitEmbeddings {
@@ -15,7 +13,8 @@ export interface SplitEmbeddings {
 /**
  * Which swapped backgrounds a split gets: sample i of the split takes lib/util/sampleStreams.ts's
  * stream (seed, split, epoch, i, 'background') (valSwapStream / testSwapStream), so a draw depends on
- * nothing but its key: not on the batch size, nor on which samples were embedded before it.
+ * nothing but its key: not on the batch size, nor on which samples were embedded before it, nor on
+ * which input thread prepared it.
  */
 export interface SwapDraws {
   seed: number | string;
@@ -25,46 +24,60 @@ export interface SwapDraws {
   epoch: number;
 }
 
+/** Swapped backgrounds of an embedded split: the background pool's name in the batch source, and the draws. */
+export interface Swapped {
+  background: string;
+  draws: SwapDraws;
+}
+
+/** The eval specs of a whole source: consecutive index ranges, each sample's stream position its index. */
+export function evalSpecs(source: string, length: number, batchSize: number, swapped?: Swapped): BatchSpec[] {
+  const draws = swapped?.draws ?? { seed: 0, split: source, epoch: 0 };
+  const specs: BatchSpec[] = [];
+  for (let start = 0; start < length; start += batchSize) {
+    const end = Math.min(length, start + batchSize);
+    specs.push({
+      kind: 'eval',
+      source,
+      indices: Array.from({ length: end - start }, (_, i) => start + i),
+      streams: { ...draws, firstPosition: start },
+      background: swapped?.background,
+    });
+  }
+  return specs;
+}
+
 /**
- * Embeds a whole split with the val transform, optionally with every image composited onto a
- * swapped background (docs/protocol.md section 5) drawn as `swapped.draws` says.
+ * Embeds a whole source of `input` with the val transform, optionally with every image composited
+ * onto a swapped background (docs/protocol.md section 5); the input pool prepares the next batches
+ * while the model embeds.
  */
 export async function embedSplit(
   model: EmbeddingModel,
-  split: SplitData,
-  cfg: TransformConfig,
+  input: BatchSource,
+  source: string,
   opts: {
     batchSize?: number;
-    swapped?: { backgrounds: readonly RgbImage[]; draws: SwapDraws };
+    swapped?: Swapped;
+    prefetch?: number;
     onBatch?: (done: number, total: number) => void;
   } = {},
 ): Promise<SplitEmbeddings> {
   const batchSize = opts.batchSize ?? 64;
   const dim = model.embeddingSize;
-  const embeddings = new Float32Array(split.length * dim);
-  const labels = new Int32Array(split.length);
-  const draws = opts.swapped?.draws ?? { seed: 0, split: 'eval', epoch: 0 };
-  for (let start = 0; start < split.length; start += batchSize) {
-    const end = Math.min(split.length, start + batchSize);
-    const indices = Array.from({ length: end - start }, (_, i) => start + i);
-    const items = await split.getMany(indices);
-    const batch = transformBatch(
-      {
-        kind: 'eval',
-        source: draws.split,
-        indices,
-        streams: { ...draws, firstPosition: start },
-        background: opts.swapped ? 'swap' : undefined,
-      },
-      items,
-      cfg,
-      opts.swapped?.backgrounds,
-    );
+  const { length } = input.source(source);
+  const embeddings = new Float32Array(length * dim);
+  const labels = new Int32Array(length);
+  const specs = evalSpecs(source, length, batchSize, opts.swapped);
+  let k = 0;
+  for await (const batch of input.batches(specs, { prefetch: opts.prefetch })) {
+    const start = specs[k++].streams.firstPosition;
     const out = tf.tidy(() => model.embed(batchTensor(batch)));
     embeddings.set(await out.data(), start * dim);
     out.dispose();
     labels.set(batch.labels, start);
-    opts.onBatch?.(end, split.length);
+    batch.release();
+    opts.onBatch?.(start + batch.size, length);
   }
   return { embeddings, labels, dim };
 }

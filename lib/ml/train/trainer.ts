@@ -1,12 +1,10 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { SplitData } from '../../data/splitData';
-import type { RgbImage } from '../../image/types';
-import { Rng } from '../../util/rng';
+import type { BatchSource } from '../input/batchSource';
+import type { BatchSpec } from '../input/keyedBatch';
 import type { MetricLoss } from '../losses/types';
 import type { EmbeddingModel } from '../models/types';
 import { MPerClassSampler } from '../sampler';
-import type { TransformConfig } from '../transforms/pipeline';
-import { trainBatch } from './batches';
+import { samplerStream } from '../../util/sampleStreams';
 import { monitoredMetricFor, monitoredValue, NO_BEST_EPOCH, selectBestEpoch } from './checkpointSelection';
 import { advanceEarlyStopping, EARLY_STOPPING_START } from './earlyStopping';
 import { trainStep } from './trainStep';
@@ -18,14 +16,16 @@ export interface TrainerOptions {
   loss: MetricLoss;
   /** Applies one step of gradients (TorchRMSprop with the two parameter groups). */
   applyGradients: (grads: tf.NamedTensorMap) => void;
-  train: SplitData;
-  val: SplitData;
-  /** docs/protocol.md section 5: the val pool, for BGAugment and the swapped-background val metric. */
-  valBackgrounds: readonly RgbImage[];
+  /**
+   * Batches of sources 'train' and 'val' and background pool 'val' (docs/protocol.md section 5: the
+   * val pool, for BGAugment and the swapped-background val metric): the input pool in the activities.
+   */
+  input: BatchSource;
+  /** Batches prepared ahead of the step (the input pool's bound; default: the pool's own). */
+  prefetch?: number;
   /** Fresh swapped val backgrounds every epoch (the reference) or the same ones (validate.ts). */
   valBackgroundDraws: ValBackgroundDraws;
   mode: 'base' | 'bgaugment';
-  transform: TransformConfig;
   seed: number;
   batchSize: number;
   m: number;
@@ -49,15 +49,18 @@ export interface TrainerOptions {
  * loss, RMSprop; validation (clean + swapped val MAP@R) after every epoch; the monitored metric picks
  * the best epoch (./checkpointSelection.ts) and drives early stopping (./earlyStopping.ts).
  *
- * Every epoch's random draws come from streams derived from (seed, epoch), so an attempt resumed from
- * the checkpoint of epoch e draws exactly what an uninterrupted run draws in epoch e+1.
+ * Every draw comes from lib/util/sampleStreams.ts's keys: the epoch's batches from (seed, epoch,
+ * 'sampler'), sample p of the epoch (batch b, slot i: p = b * batchSize + i) from (seed, 'train',
+ * epoch, p, 'image' / 'background'), the swapped val backgrounds from (seed, 'val', ...). Nothing
+ * depends on which thread prepared a batch or on what an earlier epoch drew, so the results are the
+ * same for every pool size, and an attempt resumed from the checkpoint of epoch e draws exactly what
+ * an uninterrupted run draws in epoch e+1.
  */
 export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
-  const root = Rng.fromSeed(`train/${o.seed}`);
   const monitored = monitoredMetricFor(o.mode);
-  const labelMap = contiguousLabels(o.train.labels);
-  const trainLabels = Array.from(o.train.labels, (l) => labelMap.get(l)!);
-  const valBackgrounds = o.valBackgrounds;
+  const sourceLabels = o.input.source('train').labels;
+  const labelMap = contiguousLabels(sourceLabels);
+  const trainLabels = Array.from(sourceLabels, (l) => labelMap.get(l)!);
   // The validation after epoch e draws from the key (seed, 'val', e): a resumed attempt validates
   // epoch e on what an uninterrupted run draws there.
   const valDraws = (epoch: number) => valSwapDraws(o.seed, epoch, o.valBackgroundDraws);
@@ -71,7 +74,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
   };
   if (!o.resume && o.validateBeforeTraining) {
     const t0 = Date.now();
-    const v = await validate(o.model, o.val, o.transform, valBackgrounds, valDraws(0), o.onValidationBatch);
+    const v = await validate(o.model, o.input, valDraws(0), o.onValidationBatch);
     state = {
       ...state,
       history: [
@@ -93,21 +96,27 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       m: o.m,
       batchSize: o.batchSize,
       lengthBeforeNewIter: o.batchSize * o.iterationsPerEpoch,
-      rng: root.derive('sampler', epoch),
+      rng: samplerStream(o.seed, epoch),
     });
-    const augmentRng = root.derive('augment', epoch);
+    const specs: BatchSpec[] = sampler
+      .batches()
+      .slice(0, o.iterationsPerEpoch)
+      .map((indices, b) => ({
+        kind: 'train',
+        source: 'train',
+        indices,
+        streams: { seed: o.seed, split: 'train', epoch, firstPosition: b * o.batchSize },
+        background: o.mode === 'bgaugment' ? 'val' : undefined,
+      }));
     let lossSum = 0;
     let steps = 0;
-    for (const indices of sampler.batches().slice(0, o.iterationsPerEpoch)) {
-      const host = trainBatch(
-        await o.train.getMany(indices),
-        o.transform,
-        augmentRng,
-        o.mode === 'bgaugment' ? valBackgrounds : undefined,
-      );
+    // The pool prepares the next batches while this thread runs the step on the current one.
+    for await (const batch of o.input.batches(specs, { prefetch: o.prefetch })) {
+      const indices = specs[steps].indices;
       // The loss sees 0..C-1 labels (the class-weight matrix has C columns).
-      host.labels = Int32Array.from(indices, (i) => trainLabels[i]);
-      const lossValue = await trainStep(o.model, o.loss, o.applyGradients, host);
+      const labels = Int32Array.from(indices, (i) => trainLabels[i]);
+      const lossValue = await trainStep(o.model, o.loss, o.applyGradients, { ...batch, labels });
+      batch.release();
       if (!Number.isFinite(lossValue))
         throw new Error(`training diverged: loss is ${lossValue} at epoch ${epoch}, step ${steps + 1}`);
       lossSum += lossValue;
@@ -115,14 +124,7 @@ export async function trainModel(o: TrainerOptions): Promise<TrainingState> {
       o.onStep?.(epoch, steps, lossValue);
     }
     const tVal = Date.now();
-    const v: ValidationScores = await validate(
-      o.model,
-      o.val,
-      o.transform,
-      valBackgrounds,
-      valDraws(epoch),
-      o.onValidationBatch,
-    );
+    const v: ValidationScores = await validate(o.model, o.input, valDraws(epoch), o.onValidationBatch);
     const { improved, ...best } = selectBestEpoch(state, epoch, monitoredValue(v, monitored));
     state = {
       epoch,

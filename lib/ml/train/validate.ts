@@ -1,9 +1,7 @@
-import type { SplitData } from '../../data/splitData';
-import type { RgbImage } from '../../image/types';
+import type { BatchSource } from '../input/batchSource';
 import { retrievalMetricsAsync } from '../metrics/retrieval';
 import type { EmbeddingModel } from '../models/types';
-import type { TransformConfig } from '../transforms/pipeline';
-import { embedSplit, type SwapDraws } from './embedSplit';
+import { embedSplit, type SwapDraws, type Swapped } from './embedSplit';
 
 export interface Scores {
   mapAtR: number;
@@ -22,12 +20,12 @@ export type BatchProgress = (done: number, total: number) => void;
 
 export async function scoreSplit(
   model: EmbeddingModel,
-  split: SplitData,
-  cfg: TransformConfig,
-  swapped?: { backgrounds: readonly RgbImage[]; draws: SwapDraws },
+  input: BatchSource,
+  source: string,
+  swapped?: Swapped,
   onBatch?: BatchProgress,
 ): Promise<Scores> {
-  const e = await embedSplit(model, split, cfg, { swapped, onBatch });
+  const e = await embedSplit(model, input, source, { swapped, onBatch });
   const m = await retrievalMetricsAsync(e.embeddings, e.dim, e.labels);
   return { mapAtR: m.mapAtR, precisionAt1: m.precisionAt1, rPrecision: m.rPrecision };
 }
@@ -48,14 +46,12 @@ export function valSwapDraws(seed: number | string, epoch: number, draws: ValBac
 /** Clean and swapped-background val scores; `draws` names the swapped backgrounds (valSwapDraws). */
 export async function validate(
   model: EmbeddingModel,
-  val: SplitData,
-  cfg: TransformConfig,
-  backgrounds: readonly RgbImage[],
+  input: BatchSource,
   draws: SwapDraws,
   onBatch?: BatchProgress,
 ): Promise<ValidationScores> {
   return {
-    clean: await scoreSplit(model, val, cfg, undefined, onBatch),
-    swapped: await scoreSplit(model, val, cfg, { backgrounds, draws }, onBatch),
+    clean: await scoreSplit(model, input, 'val', undefined, onBatch),
+    swapped: await scoreSplit(model, input, 'val', { background: 'val', draws }, onBatch),
   };
 }

@@ -175,8 +175,19 @@ export class StubStudy {
         );
         return { config, cells };
       },
-      attributeCell: async ({ config, record, recomputeToken }): Promise<AttributionResult> => {
-        log(`attributeCell ${record.cellId}`);
+      attributeChunk: async ({ config, record, recomputeToken, chunk }) => {
+        log(`attributeChunk ${record.cellId} ${chunk.start}-${chunk.end}`);
+        const key = `${record.cellId}/${chunk.start}${recomputeToken ? `/${recomputeToken}` : ''}`;
+        return {
+          ...this.ref(config.experiment, 'attribution-chunk', key),
+          chunk,
+          scoresKey: `${key}/scores.json`,
+          mapsKey: `${key}/maps.bgwt`,
+          seconds: 1,
+        };
+      },
+      attributeCell: async ({ config, record, recomputeToken, chunks }): Promise<AttributionResult> => {
+        log(`attributeCell ${record.cellId} ${(chunks ?? []).map((c) => `${c.chunk.start}-${c.chunk.end}`).join(',')}`);
         const key = `${record.cellId}${recomputeToken ? `/${recomputeToken}` : ''}`;
         return {
           ...this.ref(config.experiment, 'attribution', key),

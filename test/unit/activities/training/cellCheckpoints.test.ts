@@ -16,6 +16,7 @@ import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
 import { encodeSyntheticSplit, generateSyntheticDataset } from '../../../../lib/data/synthetic';
 import { initBackend } from '../../../../lib/ml/backend';
 import { buildCell, transformOf } from '../../../../activities/buildCell';
+import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
 import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { Rng } from '../../../../lib/util/rng';
@@ -109,12 +110,13 @@ async function attempt(
       model: built.model,
       loss: built.loss,
       applyGradients: (g) => built.optimizer.step(g),
-      train: data.train,
-      val: data.val,
-      valBackgrounds: data.backgrounds,
+      input: inlineBatchSource({
+        transform: transformOf(config),
+        sources: { train: data.train, val: data.val },
+        backgrounds: { val: data.backgrounds },
+      }),
       valBackgroundDraws: config.evaluation.valBackgrounds,
       mode: cell.mode,
-      transform: transformOf(config),
       seed: cell.seed,
       batchSize: config.sampler.batchSize,
       m: built.m,

@@ -16,6 +16,7 @@ import type { RgbImage } from '../../../../lib/image/types';
 import { initBackend } from '../../../../lib/ml/backend';
 import { retrievalMetrics } from '../../../../lib/ml/metrics/retrieval';
 import type { EmbeddingModel } from '../../../../lib/ml/models/types';
+import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
 import { scoreSplit } from '../../../../lib/ml/train/validate';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { TINY, tinyData, tinyTrain, VAL_SIZE, type TinyData } from './tinyTraining';
@@ -107,9 +108,10 @@ test('the swapped score composites every image of the split (query and gallery a
     namedWeights: () => new Map(),
     dispose: () => undefined,
   };
-  const clean = await scoreSplit(spy, data.val, cfg);
-  const swapped = await scoreSplit(spy, data.val, cfg, {
-    backgrounds: [magenta],
+  const input = inlineBatchSource({ transform: cfg, sources: { val: data.val }, backgrounds: { magenta: [magenta] } });
+  const clean = await scoreSplit(spy, input, 'val');
+  const swapped = await scoreSplit(spy, input, 'val', {
+    background: 'magenta',
     draws: { seed: 1, split: 'val', epoch: 0 },
   });
   assert.equal(inputs.length, 2, 'one batch per pass (the split is smaller than a batch)');

@@ -11,6 +11,7 @@ import type { RgbImage } from '../../../../lib/image/types';
 import { decodeShard } from '../../../../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
 import { encodeSyntheticSplit, generateSyntheticDataset } from '../../../../lib/data/synthetic';
+import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
 import { contiguousLabels, trainModel, type TrainerOptions } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { Rng } from '../../../../lib/util/rng';
@@ -81,12 +82,13 @@ export async function tinyTrain(
       model: built.model,
       loss: built.loss,
       applyGradients: (g) => built.optimizer.step(g),
-      train: data.train,
-      val: data.val,
-      valBackgrounds: data.backgrounds,
+      input: inlineBatchSource({
+        transform: transformOf(TINY),
+        sources: { train: data.train, val: data.val },
+        backgrounds: { val: data.backgrounds },
+      }),
       valBackgroundDraws: TINY.evaluation.valBackgrounds,
       mode: cell.mode,
-      transform: transformOf(TINY),
       seed: cell.seed,
       batchSize: TINY.sampler.batchSize,
       m: built.m,
