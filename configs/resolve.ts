@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../contracts/errors';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { PRESETS, type PresetName } from './presets';
 import { rehearsalConfig } from './rehearsal';
@@ -15,7 +16,7 @@ export const ExperimentInputSchema = z.strictObject({
 export type ExperimentInput = z.input<typeof ExperimentInputSchema>;
 
 /** A configuration problem; `issues` lists every bad field with its path. */
-export class InvalidConfigError extends Error {
+export class InvalidConfigError extends ValidationError {
   override readonly name = 'InvalidConfigError';
   constructor(readonly issues: string[]) {
     super(`invalid experiment configuration:\n  - ${issues.join('\n  - ')}`);
