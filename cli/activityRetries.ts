@@ -65,7 +65,7 @@ export function describeRetry(r: RetryingActivity): string {
   const error = r.lastError.replace(/\n/g, '\n    ');
   return (
     `${r.activityType} in ${r.workflowId}: attempt ${failed}${of} failed, Temporal retries it ` +
-    `(attempt ${r.attempt} next): ${r.lastErrorType ? `${r.lastErrorType}: ` : ''}${error}`
+    `(attempt ${r.attempt} next): ${r.lastErrorType && r.lastErrorType !== 'Error' ? `${r.lastErrorType}: ` : ''}${error}`
   );
 }
 
