@@ -1,36 +1,60 @@
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import { ensureServices } from '../../services/embedded';
 import { analyzeId, reproduceId } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import { connectClient } from '../temporalClient';
+import { formatServerStatus, serverStatus } from '../serverStatus';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("show an experiment's progress: stages, grid cells (epoch, metrics, cached), analysis")
+    .description(
+      "show an experiment's progress: stages, grid cells (epoch, metrics, cached), analysis; " +
+        'without a worker, what the Temporal server keeps (state, stage, runs, result or failure)',
+    )
     .requiredOption('--experiment <id>', 'experiment id')
     .option('--json', 'print the progress object as JSON')
     .action(async (opts: { experiment: string; json?: boolean }) => {
       const endpoints = await ensureServices();
       const { client, close } = await connectClient(endpoints);
       try {
-        const progress =
-          (await queryProgress(client.workflow.getHandle(reproduceId(opts.experiment)))) ??
-          (await queryProgress(client.workflow.getHandle(analyzeId(opts.experiment))));
-        if (!progress)
-          throw new Error(`no run of experiment ${opts.experiment} found on ${endpoints.temporal.address}`);
-        console.log(opts.json ? JSON.stringify(progress, null, 2) : formatProgress(progress));
+        console.log(await experimentStatus(client, opts.experiment, opts.json ?? false, endpoints.temporal.address));
       } finally {
         await close();
       }
     });
 }
 
+/**
+ * The study's run, else the analysis's: the live progress when a worker answers the query, else
+ * what the server itself keeps (cli/serverStatus.ts), which needs no worker.
+ */
+export async function experimentStatus(client: Client, experiment: string, json: boolean, address: string) {
+  for (const id of [reproduceId(experiment), analyzeId(experiment)]) {
+    const server = await serverStatus(client, id);
+    if (!server) continue;
+    const progress = await queryProgress(client.workflow.getHandle(id));
+    if (json) return JSON.stringify(progress ?? server, null, 2);
+    if (progress) return formatProgress(progress);
+    return `${formatServerStatus(server)}
+(no worker answered the progress query: this is what the Temporal server keeps)`;
+  }
+  throw new Error(
+    `no run of experiment ${experiment} found on ${address} (workflows ${reproduceId(experiment)}, ${analyzeId(experiment)})`,
+  );
+}
+
+/** A query waits for a worker to answer: one that does not come soon means none polls. */
+const QUERY_TIMEOUT_MS = 3_000;
+
 async function queryProgress(handle: { query: <T>(name: string) => Promise<T> }): Promise<Progress | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), QUERY_TIMEOUT_MS)));
   try {
-    return await handle.query<Progress>('progress');
-  } catch {
-    return undefined;
+    return await Promise.race([handle.query<Progress>('progress').catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
