@@ -1,7 +1,7 @@
 import { ApplicationFailure, getExternalWorkflowHandle, workflowInfo } from '@temporalio/workflow';
 import type { AttributionResult, CostEstimate } from '../activities/types';
 import { cpu, gpu } from './activityProxies';
-import { analysisProgressSignal } from './progress';
+import { analysisPlannedSignal, analysisProgressSignal } from './progress';
 import { ProgressTracker } from './progressTracker';
 
 export interface AnalyzeInput {
@@ -38,6 +38,7 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
   }
   progress.modelsFound(config.preset, cells);
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
+  await parent?.signal(analysisPlannedSignal, { total: cells.length });
   const g = gpu(config.training.heartbeatSeconds);
   // A forced analysis writes new results beside the old ones (nothing stored is lost).
   const recomputeToken = input.force ? workflowInfo().runId : undefined;
