@@ -128,7 +128,17 @@ test(
     await store.putJson(`${experiment}/config.json`, { ...config, model: { ...config.model, width: 16 } });
 
     const run = cli(['analyze', '--experiment', experiment, '--no-workers', '--out', path.join(scratch, 'out-shape')]);
-    const end = await run.exited;
+    // Retried (the GPU queue's 10 attempts with backoff) it would take many minutes: 2 is failure.
+    let timer: NodeJS.Timeout | undefined;
+    const end = await Promise.race([
+      run.exited,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`analyze still running after 120 s; output:\n${run.output()}`)),
+          120_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
     assert.equal(end.code, 1, end.output);
     assert.match(end.output, /\[ShapeMismatchError, not retried\]/);
     assert.match(end.output, /best\.bgwt: model\/\S+ has shape \[[\d,]+\], the model needs \[[\d,]+\]/);
