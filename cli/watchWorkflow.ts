@@ -55,7 +55,10 @@ export async function watchWorkflow<R = ReproducePaperResult>(
         await sleep(intervalMs);
         continue;
       }
-      const progress = await withTimeout(handle.query<Progress>('progress'), QUERY_TIMEOUT_MS).catch(() => undefined);
+      // A deadline on the call itself: no query is left waiting for a worker when the CLI exits.
+      const progress = await handle.client
+        .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query<Progress>('progress'))
+        .catch(() => undefined);
       if (progress) {
         lastProgress = progress;
         view.update(progress);
@@ -104,14 +107,6 @@ class OutageNotice {
     this.print(`Temporal server reachable again after ${((Date.now() - this.since) / 1000).toFixed(0)} s; watching`);
     this.since = undefined;
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -34,7 +34,7 @@ export async function experimentStatus(client: Client, experiment: string, json:
   for (const id of [reproduceId(experiment), analyzeId(experiment)]) {
     const server = await serverStatus(client, id);
     if (!server) continue;
-    const progress = await queryProgress(client.workflow.getHandle(id));
+    const progress = await queryProgress(client, id);
     if (json) return JSON.stringify(progress ?? server, null, 2);
     if (progress) return formatProgress(progress);
     return `${formatServerStatus(server)}
@@ -48,14 +48,13 @@ export async function experimentStatus(client: Client, experiment: string, json:
 /** A query waits for a worker to answer: one that does not come soon means none polls. */
 const QUERY_TIMEOUT_MS = 3_000;
 
-async function queryProgress(handle: { query: <T>(name: string) => Promise<T> }): Promise<Progress | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), QUERY_TIMEOUT_MS)));
-  try {
-    return await Promise.race([handle.query<Progress>('progress').catch(() => undefined), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+async function queryProgress(client: Client, workflowId: string): Promise<Progress | undefined> {
+  // A deadline on the call itself, so that no RPC is left waiting when the connection closes.
+  return client.workflow
+    .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+      client.workflow.getHandle(workflowId).query<Progress>('progress'),
+    )
+    .catch(() => undefined);
 }
 
 const pct = (v: number | undefined) => (v === undefined ? '-' : (100 * v).toFixed(2));

@@ -235,7 +235,9 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
       }
       lastError = e as Error;
       if (e instanceof UnreachableError && ++unreachable > unreachableRetries) {
-        throw new Error(`download of ${url} failed after ${attempt + 1} attempts: ${lastError.message}`, { cause: e });
+        throw new Error(`download of ${url} failed after ${attempt + 1} attempts; last error: ${lastError.message}`, {
+          cause: e,
+        });
       }
     }
   }
