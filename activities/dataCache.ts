@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ArtifactStore } from '../lib/store/artifactStore';
-import { checkBytes, IntegrityError } from '../lib/store/integrity';
+import { checkBytes } from '../lib/store/integrity';
+import { IntegrityError } from '../contracts/errors';
 import { MANIFEST_NAME, readManifest, type Manifest } from '../lib/store/stageOutput';
 import { decodeRgb } from '../lib/data/decodeShards';
 import { DecodedCache, SplitData } from '../lib/data/splitData';

@@ -8,6 +8,7 @@ import { listTrainedCells, recordCell } from './cells';
 import { resolveConfig, saveExperiment } from './config';
 import { Stores, type ActivityDeps } from './context';
 import { DataCache } from './dataCache';
+import { classifyErrors } from './errorMapping';
 import { evaluateCell } from './evaluate';
 import { buildPreparedDataset, downloadDatasetArchives, measureMaskQuality } from './realDataset';
 import { writeReport } from './report';
@@ -17,7 +18,8 @@ import { trainCell } from './train';
 export function createActivities(deps: ActivityDeps) {
   const stores = new Stores(deps.s3);
   const data = new DataCache(deps.cacheDir, undefined, { size: deps.inputWorkers, cores: deps.cores });
-  return {
+  // One mapping place: lib's permanent errors become non-retryable failures (errorMapping.ts).
+  return classifyErrors({
     resolveConfig,
     saveExperiment: saveExperiment(stores),
     prepareBackgrounds: prepareBackgrounds(stores, deps.cacheDir),
@@ -32,7 +34,7 @@ export function createActivities(deps: ActivityDeps) {
     attributeChunk: attributeChunk(stores, data),
     attributeCell: attributeCell(stores, data),
     writeReport: writeReport(stores),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -13,7 +13,7 @@ import {
 } from '../lib/report';
 import type { CostEstimate } from '../lib/report/costEstimate';
 import { readManifest, readVerifiedStageFile } from '../lib/store/stageOutput';
-import { IntegrityError } from '../lib/store/integrity';
+import { IntegrityError } from '../contracts/errors';
 import { cellKey, readCellRecord } from './cells';
 import { configDigest } from './config';
 import { rehearsalCostEstimate } from './costEstimate';

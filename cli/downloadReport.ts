@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseReport, renderTable1 } from '../lib/report';
 import { ArtifactStore } from '../lib/store/artifactStore';
-import { checkBytes, IntegrityError } from '../lib/store/integrity';
+import { checkBytes } from '../lib/store/integrity';
+import { IntegrityError } from '../contracts/errors';
 import type { S3Endpoint } from '../lib/store/s3Endpoint';
 import { MANIFEST_NAME, readManifest } from '../lib/store/stageOutput';
 

@@ -65,6 +65,12 @@ export class ProgressView {
     this.lastLine = line;
   }
 
+  /** A line that is not progress (a retry, an outage): above the bar, which the next update redraws. */
+  note(line: string): void {
+    this.stop();
+    console.log(line);
+  }
+
   stop(): void {
     this.bar?.stop();
     this.bar = undefined;

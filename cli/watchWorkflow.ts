@@ -1,34 +1,41 @@
 import fs from 'node:fs';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import type { ReproducePaperResult } from '../workflows/reproducePaper';
 import type { Progress } from '../workflows/progress';
+import { RetryReporter, retryingActivities } from './activityRetries';
+import { explainFailure } from './failureMessage';
 import { ProgressView } from './progressView';
 import { exitDescription, type WorkerProcess } from './workerProcess';
 
+export interface WatchOptions {
+  intervalMs?: number;
+  /** Lines that are not progress: retries, outages (default console.log, around the progress bar). */
+  print?: (line: string) => void;
+}
+
+/** A query waits for a worker; one that does not answer soon is skipped, not waited for. */
+const QUERY_TIMEOUT_MS = 5_000;
+
 /**
- * Polls the workflow's `progress` query until it ends and renders it; fails early with the worker's
- * log tail if a local worker process dies.
+ * Watches a workflow until it ends: renders its `progress` query, prints each failed activity
+ * attempt that Temporal retries (activity, attempt, last error), and rides out a Temporal server
+ * outage (says so, keeps polling, says when it is back): the workflow's state lives in the server's
+ * database, so nothing is lost while the CLI waits. Fails early with the worker's log tail if a
+ * local worker process dies, and with the failing activity's own message if the workflow fails.
  */
 export async function watchWorkflow<R = ReproducePaperResult>(
   handle: WorkflowHandle,
   worker?: WorkerProcess,
-  intervalMs = 1000,
+  options: WatchOptions = {},
 ): Promise<{ result: R; progress?: Progress }> {
+  const intervalMs = options.intervalMs ?? 1000;
   const view = new ProgressView();
-  let finished = false;
-  const result = handle.result().finally(() => {
-    finished = true;
-  });
-  result.catch(() => undefined);
+  const print = options.print ?? ((line: string) => view.note(line));
+  const retries = new RetryReporter(print);
+  const outage = new OutageNotice(print);
   let lastProgress: Progress | undefined;
   try {
-    while (!finished) {
-      try {
-        lastProgress = await handle.query<Progress>('progress');
-        view.update(lastProgress);
-      } catch {
-        // The first workflow task may not have run yet; the query answers once it has.
-      }
+    for (;;) {
       const dead = worker?.exited();
       if (dead) {
         throw new Error(
@@ -36,25 +43,73 @@ export async function watchWorkflow<R = ReproducePaperResult>(
             `${dead.logFile}:\n${tail(dead.logFile)}`,
         );
       }
-      await Promise.race([result.catch(() => undefined), new Promise((r) => setTimeout(r, intervalMs))]);
-    }
-    try {
-      lastProgress = await handle.query<Progress>('progress');
-      view.update(lastProgress);
-    } catch {
-      /* a finished workflow still answers queries; ignore if it does not */
+      let running: boolean;
+      try {
+        const desc = await handle.describe();
+        outage.reached();
+        running = desc.status.name === 'RUNNING';
+        if (running) retries.report(await retryingActivities(handle.client, handle.workflowId));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw err;
+        outage.unreachable(err);
+        await sleep(intervalMs);
+        continue;
+      }
+      // A deadline on the call itself: no query is left waiting for a worker when the CLI exits.
+      const progress = await handle.client
+        .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () => handle.query<Progress>('progress'))
+        .catch(() => undefined);
+      if (progress) {
+        lastProgress = progress;
+        view.update(progress);
+      }
+      if (!running) break;
+      await sleep(intervalMs);
     }
   } finally {
     view.stop();
   }
-  try {
-    return { result: (await result) as R, progress: lastProgress };
-  } catch (err) {
-    const cause = (err as { cause?: { message?: string; cause?: { message?: string } } }).cause;
-    const detail = cause?.cause?.message ?? cause?.message ?? lastProgress?.error;
-    throw new Error(`${handle.workflowId} failed${detail ? `: ${detail}` : ''}`, { cause: err });
+  // Closed: fetch the outcome (the history is in the server; an outage here is waited out too).
+  for (;;) {
+    try {
+      return { result: (await handle.result()) as R, progress: lastProgress };
+    } catch (err) {
+      if (!isServiceTrouble(err)) throw new Error(explainFailure(handle.workflowId, err), { cause: err });
+      outage.unreachable(err);
+      await sleep(intervalMs);
+    }
   }
 }
+
+/** A client call that did not reach the server (as opposed to a workflow outcome). */
+function isServiceTrouble(err: unknown): boolean {
+  const name = (err as { name?: string })?.name;
+  return name === 'ServiceError' || name === 'GrpcError' || typeof (err as { code?: unknown })?.code === 'number';
+}
+
+/** Says once that the server is gone and once that it is back, with how long it was away. */
+class OutageNotice {
+  private since?: number;
+  constructor(private readonly print: (line: string) => void) {}
+
+  unreachable(err: unknown): void {
+    if (this.since !== undefined) return;
+    this.since = Date.now();
+    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    this.print(
+      `Temporal server unreachable (${why}); waiting for it to come back. ` +
+        'The workflow keeps its state in the server; workers reconnect on their own.',
+    );
+  }
+
+  reached(): void {
+    if (this.since === undefined) return;
+    this.print(`Temporal server reachable again after ${((Date.now() - this.since) / 1000).toFixed(0)} s; watching`);
+    this.since = undefined;
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function tail(file: string, lines = 20): string {
   try {

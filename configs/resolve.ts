@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ValidationError } from '../contracts/errors';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { PRESETS, type PresetName } from './presets';
 import { rehearsalConfig } from './rehearsal';
@@ -18,7 +19,7 @@ export const ExperimentInputSchema = z.strictObject({
 export type ExperimentInput = z.input<typeof ExperimentInputSchema>;
 
 /** A configuration problem; `issues` lists every bad field with its path. */
-export class InvalidConfigError extends Error {
+export class InvalidConfigError extends ValidationError {
   override readonly name = 'InvalidConfigError';
   constructor(readonly issues: string[]) {
     super(`invalid experiment configuration:\n  - ${issues.join('\n  - ')}`);
@@ -37,6 +38,13 @@ export function resolveExperiment(input: unknown): ExperimentConfig {
   const parsedInput = ExperimentInputSchema.safeParse(input ?? {});
   if (!parsedInput.success) throw new InvalidConfigError(formatIssues(parsedInput.error));
   const { preset, overrides, rehearse } = parsedInput.data;
+  // The preset is chosen whole (--preset, or "preset" in the input): an override would only relabel
+  // this preset's settings as another's, and its runs would look like the other preset's.
+  if ('preset' in overrides && overrides.preset !== preset)
+    throw new InvalidConfigError([
+      `preset: cannot be overridden (given ${JSON.stringify(overrides.preset)} on top of preset ${preset}): ` +
+        `choose the preset itself (bgbias run --preset ${String(overrides.preset)}, or {"preset": ...} in the workflow input)`,
+    ]);
   const isRehearsalSetting = (path: string) => path === 'rehearsal' || path.startsWith('rehearsal.');
   const config = applyOverrides(
     PRESETS[preset](),
@@ -81,9 +89,21 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
     node = next as Record<string, unknown>;
   }
   const last = parts[parts.length - 1];
-  // `losses=arcface` on a list setting means the one-element list.
-  node[last] = Array.isArray(node[last]) && typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  node[last] = Array.isArray(node[last]) ? asList(node[last] as unknown[], value) : value;
   return undefined;
+}
+
+/**
+ * A value given for a list setting: `losses=arcface` and `seeds=7` mean the one-element list,
+ * `seeds=1,2` the list of numbers when the preset's list holds numbers (the command line splits
+ * `1,2` into the strings "1" and "2").
+ */
+function asList(current: unknown[], value: unknown): unknown {
+  const numeric = current.length > 0 && current.every((x) => typeof x === 'number');
+  const item = (x: unknown) => (numeric && typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x.trim()) ? Number(x) : x);
+  if (typeof value === 'string') return value.split(',').map((s) => item(s.trim()));
+  if (typeof value === 'number') return [value];
+  return Array.isArray(value) ? value.map(item) : value;
 }
 
 /** Parses CLI `key.path=value` words; values are JSON when they parse as JSON, else strings. */

@@ -14,6 +14,20 @@ const LossName = z.enum(LOSS_NAMES);
 const Mode = z.enum(MODES);
 
 const positiveInt = z.int().positive();
+
+/** A list whose entries each name one grid axis value: a repeat would train the same cells twice. */
+function distinct<T extends z.ZodType>(item: T) {
+  return z
+    .array(item)
+    .min(1)
+    .refine((xs) => new Set(xs).size === xs.length, {
+      error: (iss) => {
+        const xs = iss.input as unknown[];
+        const twice = [...new Set(xs.filter((x, i) => xs.indexOf(x) !== i))];
+        return `each value at most once (given twice: ${twice.map((x) => JSON.stringify(x)).join(', ')})`;
+      },
+    });
+}
 const range = z
   .tuple([z.number().positive(), z.number().positive()])
   .refine(([a, b]) => a <= b, 'lower bound above upper bound');
@@ -34,7 +48,10 @@ export const DataSchema = z.strictObject({
   /** Prefix of the paper repository's raw files (backgrounds and hand-labelled masks). */
   paperRepoUrl: z.url(),
   /** Extra addresses per archive file name, tried in order before the original ones. */
-  mirrors: z.record(z.string(), z.array(z.url())),
+  mirrors: z.record(
+    z.string(),
+    z.array(z.url({ protocol: /^https?$/, error: 'a mirror is an http:// or https:// address' })),
+  ),
   /** Short side of the prepared images (docs/protocol.md section 4: 256). */
   preparedShortSide: positiveInt,
   /**
@@ -201,10 +218,10 @@ export const ExperimentSchema = z
         'letters, digits, . _ - (at most 64), starting with a letter or digit',
       ),
     preset: z.enum(['paper', 'smoke']),
-    seeds: z.array(z.int().min(0)).min(1),
-    datasets: z.array(DatasetName).min(1),
-    losses: z.array(LossName).min(1),
-    modes: z.array(Mode).min(1),
+    seeds: distinct(z.int().min(0)),
+    datasets: distinct(DatasetName),
+    losses: distinct(LossName),
+    modes: distinct(Mode),
     data: DataSchema,
     model: ModelSchema,
     transform: TransformSchema,

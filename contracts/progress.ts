@@ -8,6 +8,8 @@
 export const PROGRESS_QUERY = 'progress';
 export const CELL_PROGRESS_SIGNAL = 'cellProgress';
 export const ANALYSIS_PROGRESS_SIGNAL = 'analysisProgress';
+/** analyze -> its parent, once it knows how many models it attributes (the progress total). */
+export const ANALYSIS_PLANNED_SIGNAL = 'analysisPlanned';
 
 export type StageState = 'pending' | 'running' | 'done' | 'cached' | 'failed';
 
@@ -23,6 +25,11 @@ export interface CellProgressSignal {
 }
 
 /** Sent by the analyze workflow after every model. */
+export interface AnalysisPlannedSignal {
+  /** The models the analysis attributes: those found in the store, not the grid of the run. */
+  total: number;
+}
+
 export interface AnalysisProgressSignal {
   cellId: string;
   state: StageState;

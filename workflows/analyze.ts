@@ -3,7 +3,7 @@ import { attributeModel } from './attributeModel';
 import { runChild } from './runChild';
 import type { AttributionResult, CostEstimate } from '../activities/types';
 import { cpu } from './activityProxies';
-import { analysisProgressSignal } from './progress';
+import { analysisPlannedSignal, analysisProgressSignal } from './progress';
 import { ProgressTracker } from './progressTracker';
 
 export interface AnalyzeInput {
@@ -42,6 +42,7 @@ export async function analyze(input: AnalyzeInput): Promise<AnalyzeResult> {
   }
   progress.modelsFound(config.preset, cells);
   const parent = input.progressWorkflowId ? getExternalWorkflowHandle(input.progressWorkflowId) : undefined;
+  await parent?.signal(analysisPlannedSignal, { total: cells.length });
   // A forced analysis writes new results beside the old ones (nothing stored is lost).
   const recomputeToken = input.force ? workflowInfo().runId : undefined;
   const attributions: AnalyzeResult['attributions'] = [];

@@ -1,9 +1,11 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { CostEstimate, RetrievalScores } from '../activities/types';
 import {
+  ANALYSIS_PLANNED_SIGNAL,
   ANALYSIS_PROGRESS_SIGNAL,
   CELL_PROGRESS_SIGNAL,
   PROGRESS_QUERY,
+  type AnalysisPlannedSignal,
   type AnalysisProgressSignal,
   type CellProgressSignal,
   type StageState,
@@ -47,3 +49,4 @@ export interface Progress {
 export const progressQuery = defineQuery<Progress>(PROGRESS_QUERY);
 export const cellProgressSignal = defineSignal<[CellProgressSignal]>(CELL_PROGRESS_SIGNAL);
 export const analysisProgressSignal = defineSignal<[AnalysisProgressSignal]>(ANALYSIS_PROGRESS_SIGNAL);
+export const analysisPlannedSignal = defineSignal<[AnalysisPlannedSignal]>(ANALYSIS_PLANNED_SIGNAL);

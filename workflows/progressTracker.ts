@@ -9,6 +9,7 @@ import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import { cellId } from '../contracts/ids';
 import {
+  analysisPlannedSignal,
   analysisProgressSignal,
   cellProgressSignal,
   progressQuery,
@@ -51,6 +52,10 @@ export class ProgressTracker {
         valSwapped: s.valSwapped,
       });
       if (s.resumedFromEpoch !== undefined) c.resumedFromEpoch = s.resumedFromEpoch;
+    });
+    // The child counts what it attributes (the models in the store), which need not be this grid.
+    setHandler(analysisPlannedSignal, (s) => {
+      t.progress.analysis.total = s.total;
     });
     setHandler(analysisProgressSignal, (s) => {
       const c = t.cells.get(s.cellId);
@@ -132,7 +137,10 @@ export class ProgressTracker {
     c.error = rootMessage(err);
   }
 
-  /** reproducePaper hands the analysis to its child; the child's signals count the models. */
+  /**
+   * reproducePaper hands the analysis to its child; until the child says how many models it
+   * attributes (analysisPlanned), the total is the grid's trained cells.
+   */
   analysisStarted(total: number): void {
     this.progress.analysis = { state: 'running', done: 0, total, cached: 0 };
   }

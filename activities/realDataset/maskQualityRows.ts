@@ -14,7 +14,7 @@ import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
 import type { MaskQualityResult, Summary as LibSummary } from '../../lib/data/maskQuality/maskQuality';
 import { readManifest } from '../../lib/store/stageOutput';
 import { paperDataSource } from '../paperData';
-import { badInput, cachedStage, heartbeat, type Stores } from '../context';
+import { badInput, cachedStage, heartbeat, logInfo, type Stores } from '../context';
 import type { DatasetRef, MaskQualityRow, Summary } from '../types';
 
 const STAGE_VERSION = 1;
@@ -48,7 +48,7 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
           files,
           onProgress: (done, total, file) => heartbeat({ dataset, phase: 'gt masks', done, total, file }),
         });
-        const published = (await maskQualityOfFolder(dir))[dataset];
+        const published = (await maskQualityOfFolder(dir, { warn: (line) => logInfo(line) }))[dataset];
         await writer.putJson('published_per_image.json', published.perImage);
         const rows = [summaryRow(dataset, 'published', published)];
         const upstream = await readManifest(store, prepared.prefix);

@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { ArtifactStore } from '../../lib/store/artifactStore';
 import { sha256Hex } from '../../lib/store/digest';
-import { checkBytes, IntegrityError } from '../../lib/store/integrity';
+import { checkBytes } from '../../lib/store/integrity';
+import { IntegrityError } from '../../contracts/errors';
 import { encodeCheckpoint, restoreCheckpoint } from '../../lib/ml/checkpoint/trainingCheckpoint';
 import { decodeTensorFile } from '../../lib/ml/checkpoint/tensorFile';
 import { encodeWeights } from '../../lib/ml/checkpoint/weights';

@@ -59,7 +59,8 @@ export async function runMaskQuality(
   dir: string,
   opts: { json?: boolean; model?: string; print?: (s: string) => void } = {},
 ): Promise<Record<string, MaskQualityResult>> {
-  const result = await maskQualityOfFolder(dir);
+  const print = opts.print ?? ((s: string) => console.log(s));
+  const result = await maskQualityOfFolder(dir, { warn: (line) => console.warn(`warning: ${line}`) });
   if (opts.model) {
     const session = await U2netSession.load(opts.model);
     try {
@@ -71,7 +72,6 @@ export async function runMaskQuality(
       await session.release();
     }
   }
-  const print = opts.print ?? ((s: string) => console.log(s));
   print(opts.json ? JSON.stringify(result, null, 2) : formatMaskQuality(result));
   return result;
 }

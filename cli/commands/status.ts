@@ -1,37 +1,60 @@
 import type { Command } from 'commander';
+import type { Client } from '@temporalio/client';
 import { ensureServices } from '../../services/embedded';
 import { analyzeId, reproduceId } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import { connectClient } from '../temporalClient';
+import { formatServerStatus, serverStatus } from '../serverStatus';
 
 export function registerStatus(program: Command): void {
   program
     .command('status')
-    .description("show an experiment's progress: stages, grid cells (epoch, metrics, cached), analysis")
+    .description(
+      "show an experiment's progress: stages, grid cells (epoch, metrics, cached), analysis; " +
+        'without a worker, what the Temporal server keeps (state, stage, runs, result or failure)',
+    )
     .requiredOption('--experiment <id>', 'experiment id')
     .option('--json', 'print the progress object as JSON')
     .action(async (opts: { experiment: string; json?: boolean }) => {
       const endpoints = await ensureServices();
       const { client, close } = await connectClient(endpoints);
       try {
-        const progress =
-          (await queryProgress(client.workflow.getHandle(reproduceId(opts.experiment)))) ??
-          (await queryProgress(client.workflow.getHandle(analyzeId(opts.experiment))));
-        if (!progress)
-          throw new Error(`no run of experiment ${opts.experiment} found on ${endpoints.temporal.address}`);
-        console.log(opts.json ? JSON.stringify(progress, null, 2) : formatProgress(progress));
+        console.log(await experimentStatus(client, opts.experiment, opts.json ?? false, endpoints.temporal.address));
       } finally {
         await close();
       }
     });
 }
 
-async function queryProgress(handle: { query: <T>(name: string) => Promise<T> }): Promise<Progress | undefined> {
-  try {
-    return await handle.query<Progress>('progress');
-  } catch {
-    return undefined;
+/**
+ * The study's run, else the analysis's: the live progress when a worker answers the query, else
+ * what the server itself keeps (cli/serverStatus.ts), which needs no worker.
+ */
+export async function experimentStatus(client: Client, experiment: string, json: boolean, address: string) {
+  for (const id of [reproduceId(experiment), analyzeId(experiment)]) {
+    const server = await serverStatus(client, id);
+    if (!server) continue;
+    const progress = await queryProgress(client, id);
+    if (json) return JSON.stringify(progress ?? server, null, 2);
+    if (progress) return formatProgress(progress);
+    return `${formatServerStatus(server)}
+(no worker answered the progress query: this is what the Temporal server keeps)`;
   }
+  throw new Error(
+    `no run of experiment ${experiment} found on ${address} (workflows ${reproduceId(experiment)}, ${analyzeId(experiment)})`,
+  );
+}
+
+/** A query waits for a worker to answer: one that does not come soon means none polls. */
+const QUERY_TIMEOUT_MS = 3_000;
+
+async function queryProgress(client: Client, workflowId: string): Promise<Progress | undefined> {
+  // A deadline on the call itself, so that no RPC is left waiting when the connection closes.
+  return client.workflow
+    .withDeadline(Date.now() + QUERY_TIMEOUT_MS, () =>
+      client.workflow.getHandle(workflowId).query<Progress>('progress'),
+    )
+    .catch(() => undefined);
 }
 
 const pct = (v: number | undefined) => (v === undefined ? '-' : (100 * v).toFixed(2));

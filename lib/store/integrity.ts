@@ -3,31 +3,10 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson, sha256Hex } from './digest';
 import type { ArtifactStore } from './artifactStore';
+import { IntegrityError } from '../../contracts/errors';
 
 /** The field of a JSON record (manifest, cell record) that carries its own content hash. */
 export const CONTENT_HASH_FIELD = 'contentSha256';
-
-/**
- * A stored object whose content is not what was written: names the object (s3://bucket/key), what
- * was checked and the expected and actual sha256. Never worth retrying: the bytes will not change.
- */
-export class IntegrityError extends Error {
-  override readonly name = 'IntegrityError';
-  constructor(
-    /** s3://bucket/key */
-    readonly object: string,
-    /** What was checked: "file sha256", "content hash", "size", "digest file". */
-    readonly check: string,
-    readonly expected: string,
-    readonly actual: string,
-    detail?: string,
-  ) {
-    super(
-      `corrupt object ${object}: ${check} mismatch (expected ${expected}, actual ${actual})` +
-        (detail ? `: ${detail}` : ''),
-    );
-  }
-}
 
 /** sha256 over the canonical JSON of a record without its content-hash field. */
 export function contentHash(record: Record<string, unknown>): string {

@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import { Readable, Transform } from 'node:stream';
 import { z } from 'zod';
 import type { ArtifactStore } from './artifactStore';
-import { checkBytes, checkContentHash, IntegrityError, verifyStoredObject, withContentHash } from './integrity';
+import { checkBytes, checkContentHash, verifyStoredObject, withContentHash } from './integrity';
+import { IntegrityError } from '../../contracts/errors';
 
 export const MANIFEST_NAME = '_manifest.json';
 

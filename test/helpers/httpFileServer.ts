@@ -18,8 +18,13 @@ export interface HttpFileServer {
   /** http://127.0.0.1:PORT (no trailing slash). */
   readonly baseUrl: string;
   readonly requests: RecordedRequest[];
-  /** The next `times` responses for `path` send only `bytes` body bytes, then drop the connection. */
-  cutShort(path: string, bytes: number, times?: number): void;
+  /**
+   * The next `times` responses for `path` send only `bytes` body bytes, then drop the connection.
+   * With `holdUntil`, the connection is dropped only once it returns true (polled every 5 ms, at
+   * most 30 s): e.g. once the client's .part file holds all `bytes`, so that what the client has
+   * kept when it resumes does not depend on how fast a loaded machine moved the bytes to disk.
+   */
+  cutShort(path: string, bytes: number, times?: number, holdUntil?: () => boolean): void;
   /** The next `times` responses for `path` are `status` with an empty body. */
   failWith(path: string, status: number, times?: number): void;
   /** Serve these bytes at `path` instead of (or in addition to) the folder's files. */
@@ -33,7 +38,7 @@ export interface HttpFileServer {
  * /data/x/f at /a/b/f), so a test can mirror a public address layout from a local copy.
  */
 export async function startHttpFileServer(root?: string | Record<string, string>): Promise<HttpFileServer> {
-  const cuts = new Map<string, { bytes: number; times: number }>();
+  const cuts = new Map<string, { bytes: number; times: number; holdUntil?: () => boolean }>();
   const fails = new Map<string, { status: number; times: number }>();
   const memory = new Map<string, Buffer>();
   const requests: RecordedRequest[] = [];
@@ -97,7 +102,14 @@ export async function startHttpFileServer(root?: string | Record<string, string>
     const cut = take(cuts, path);
     if (cut && cut.bytes < body.length) {
       // Send part of the body, then kill the socket: the client sees a truncated transfer.
-      res.write(body.subarray(0, cut.bytes), () => setTimeout(() => res.socket?.destroy(), 20));
+      const drop = () => res.socket?.destroy();
+      const hold = cut.holdUntil;
+      res.write(body.subarray(0, cut.bytes), () => {
+        if (!hold) return void setTimeout(drop, 20);
+        const deadline = Date.now() + 30_000;
+        const poll = () => (hold() || Date.now() > deadline ? drop() : setTimeout(poll, 5));
+        poll();
+      });
       return;
     }
     res.end(body);
@@ -113,7 +125,7 @@ export async function startHttpFileServer(root?: string | Record<string, string>
   return {
     baseUrl: `http://127.0.0.1:${port}`,
     requests,
-    cutShort: (path, bytes, times = 1) => cuts.set(path, { bytes, times }),
+    cutShort: (path, bytes, times = 1, holdUntil) => cuts.set(path, { bytes, times, holdUntil }),
     failWith: (path, status, times = 1) => fails.set(path, { status, times }),
     put: (path, data) => memory.set(path, data),
     get ignoreRange() {

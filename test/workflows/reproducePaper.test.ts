@@ -322,3 +322,14 @@ test('analyze alone recomputes every attribution (force) and a new report; nothi
   });
   await assert.rejects(none.result(), WorkflowFailedError);
 });
+
+test('the analysis progress total counts the models the analysis attributes, not the grid of the run', async () => {
+  // An earlier run of the experiment stored 8 cells; this run's grid has 4 (one loss), and the
+  // analysis attributes every model it finds in the store: 8.
+  await (await start('recount', paperInput('recount', 4))).result();
+  const handle = await start('recount', paperInput('recount', 4, { losses: ['triplet'] }));
+  await handle.result();
+  const p: Progress = await handle.query('progress');
+  assert.equal(p.cells.length, 4);
+  assert.deepEqual(p.analysis, { state: 'done', done: 8, total: 8, cached: 8 });
+});

@@ -30,6 +30,12 @@ export interface DownloadOptions extends ExpectedSums {
   /** First backoff delay; doubles each attempt up to maxBackoffMs (defaults 1000 / 30000). */
   backoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Further attempts when the address cannot be reached at all (no such host, connection refused:
+   * offline, a dead mirror; default 1). Few, so the next address, and the activity's failure that
+   * the terminal shows, come within seconds; Temporal's retries of the activity try again later.
+   */
+  unreachableRetries?: number;
   /** Abort an attempt when no byte arrives for this long (default 60 s). */
   idleTimeoutMs?: number;
   onProgress?: (p: DownloadProgress) => void;
@@ -57,6 +63,12 @@ export class PermanentDownloadError extends Error {
 }
 
 const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
+
+/** Socket errors that mean the server was never reached (as opposed to a transfer cut short). */
+const UNREACHABLE_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The request never reached a server. */
+class UnreachableError extends Error {}
 
 async function sizeOf(path: string): Promise<number> {
   try {
@@ -100,8 +112,9 @@ async function transferOnce(url: string, part: string, opts: DownloadOptions, re
     try {
       res = await fetch(url, { headers, signal: controller.signal, redirect: 'follow' });
     } catch (e) {
-      const reason = (e as { cause?: Error }).cause;
-      throw new Error(`request to ${url} failed: ${(e as Error).message}${reason ? ` (${reason.message})` : ''}`, {
+      const reason = (e as { cause?: Error & { code?: string } }).cause;
+      const Kind = reason?.code && UNREACHABLE_CODES.has(reason.code) ? UnreachableError : Error;
+      throw new Kind(`request to ${url} failed: ${(e as Error).message}${reason ? ` (${reason.message})` : ''}`, {
         cause: e,
       });
     }
@@ -197,6 +210,8 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
     throw new PermanentDownloadError(`unsupported address '${url}': give an http(s):// or file:// mirror`);
   }
   const retries = opts.retries ?? 5;
+  const unreachableRetries = opts.unreachableRetries ?? 1;
+  let unreachable = 0;
   const backoff = opts.backoffMs ?? 1000;
   const maxBackoff = opts.maxBackoffMs ?? 30_000;
   const resumedAt: number[] = [];
@@ -219,6 +234,11 @@ export async function downloadFile(opts: DownloadOptions): Promise<DownloadResul
         continue;
       }
       lastError = e as Error;
+      if (e instanceof UnreachableError && ++unreachable > unreachableRetries) {
+        throw new Error(`download of ${url} failed after ${attempt + 1} attempts; last error: ${lastError.message}`, {
+          cause: e,
+        });
+      }
     }
   }
   throw new Error(`download of ${url} failed after ${retries + 1} attempts; last error: ${lastError?.message}`);

@@ -64,11 +64,23 @@ export async function extractZip(archive: string, destDir: string): Promise<void
     };
     zip.on('error', fail);
     zip.on('end', () => res());
+    // Paths already written: a second entry of the same path would silently replace the first.
+    const written = new Map<string, string>();
     zip.on('entry', (entry: yauzl.Entry) => {
       const target = resolve(root, entry.fileName);
       if (target !== root && !target.startsWith(root + sep))
         return fail(new Error(`entry '${entry.fileName}' points outside the destination`));
-      if (entry.fileName.endsWith('/')) {
+      const isDir = entry.fileName.endsWith('/');
+      const earlier = isDir ? undefined : written.get(target);
+      if (earlier !== undefined)
+        return fail(
+          new Error(
+            `entry '${entry.fileName}' occurs twice` +
+              `${earlier === entry.fileName ? '' : ` (also as '${earlier}')`}: the second would overwrite the first`,
+          ),
+        );
+      if (!isDir) written.set(target, entry.fileName);
+      if (isDir) {
         fsp.mkdir(target, { recursive: true }).then(() => zip.readEntry(), fail);
         return;
       }

@@ -4,6 +4,8 @@
  * numbers the interrupted one had. Layout: "BGWT", uint32 LE header length, JSON header, padding to
  * 4 bytes, then each tensor's float32 data (little-endian).
  */
+import { SchemaError } from '../../../contracts/errors';
+
 export interface TensorRecord {
   shape: number[];
   data: Float32Array;
@@ -43,15 +45,21 @@ export function decodeTensorFile(
   source = 'tensor file',
 ): { meta: unknown; tensors: Map<string, TensorRecord> } {
   if (buf.length < 8 || !buf.subarray(0, 4).equals(MAGIC))
-    throw new Error(`${source}: not a bgbias tensor file (bad magic)`);
+    throw new SchemaError(source, `${source}: not a bgbias tensor file (bad magic)`);
   const headerLength = buf.readUInt32LE(4);
-  if (8 + headerLength > buf.length) throw new Error(`${source}: truncated header`);
-  const header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as Header;
+  if (8 + headerLength > buf.length) throw new SchemaError(source, `${source}: truncated header`);
+  let header: Header;
+  try {
+    header = JSON.parse(buf.subarray(8, 8 + headerLength).toString('utf8')) as Header;
+  } catch (e) {
+    throw new SchemaError(source, `${source}: header is not JSON (${(e as Error).message})`, { cause: e });
+  }
   const base = 8 + headerLength;
   const tensors = new Map<string, TensorRecord>();
   for (const e of header.tensors) {
     const start = base + e.offset;
-    if (start + e.length * 4 > buf.length) throw new Error(`${source}: truncated data of tensor ${e.name}`);
+    if (start + e.length * 4 > buf.length)
+      throw new SchemaError(source, `${source}: truncated data of tensor ${e.name}`);
     // Copy into an aligned buffer: the slice of a Node Buffer may not be 4-byte aligned.
     const data = new Float32Array(e.length);
     Buffer.from(data.buffer).set(buf.subarray(start, start + e.length * 4));

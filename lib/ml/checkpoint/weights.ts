@@ -3,6 +3,7 @@
  * starts with. Files are tensor files (./tensorFile.ts).
  */
 import * as tf from '@tensorflow/tfjs';
+import { SchemaError, ShapeMismatchError } from '../../../contracts/errors';
 import type { MetricLoss } from '../losses/types';
 import type { EmbeddingModel } from '../models/types';
 import { decodeTensorFile, encodeTensorFile, type TensorRecord } from './tensorFile';
@@ -40,9 +41,15 @@ export function assignWeights(
   const names = loss ? stableNames(model, loss) : new Map([...model.namedWeights()].map(([n, v]) => [v, `model/${n}`]));
   for (const [v, name] of names) {
     const r = records.get(name);
-    if (!r) throw new Error(`${source}: no weights for ${name}`);
+    // Permanent: the same file never fits this model (e.g. stored before a model change).
+    if (!r) throw new SchemaError(source, `${source}: no weights for ${name}`);
     if (!tf.util.arraysEqual(r.shape, v.shape))
-      throw new Error(`${source}: ${name} has shape [${r.shape}], the model needs [${v.shape}]`);
+      throw new ShapeMismatchError(
+        name,
+        v.shape,
+        r.shape,
+        `${source}: ${name} has shape [${r.shape}], the model needs [${v.shape}]`,
+      );
     tf.tidy(() => v.assign(tf.tensor(r.data, r.shape, 'float32')));
   }
 }

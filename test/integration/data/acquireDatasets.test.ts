@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { indexSop } from '../../../lib/data/datasets/sop';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +59,9 @@ function plainSplits(index: { splits: Record<string, { path: string; label: numb
 
 test('cars196: interrupted download resumed with Range, md5 verified, tgz + MATLAB v5 annotations indexed into the exact splits', async () => {
   const d = dirs();
-  srv.cutShort('/car_ims.tgz', 3000);
+  // Cut once the client has the 3000 bytes on disk, so the resume offset does not depend on load.
+  const part = join(d.downloadDir, 'car_ims.tgz.part');
+  srv.cutShort('/car_ims.tgz', 3000, 1, () => existsSync(part) && statSync(part).size >= 3000);
   const before = srv.requests.length;
   const r = await acquireDataset('cars196', { sources: miniSources(), ...d, retries: 2, backoffMs: 1 });
   const reqs = srv.requests.slice(before).filter((q) => q.path === '/car_ims.tgz');

@@ -91,3 +91,57 @@ test('sampler.batchSize must be a multiple of the loss m: named with the values 
       ),
   );
 });
+
+/** The issues an invalid input is refused with (fails the test when it is accepted). */
+function issuesOf(input: unknown): string[] {
+  try {
+    resolveExperiment(input);
+  } catch (e) {
+    assert.ok(e instanceof InvalidConfigError, String(e));
+    return e.issues;
+  }
+  assert.fail(`accepted: ${JSON.stringify(input)}`);
+}
+
+test('a loss, dataset, mode or seed given twice is refused at config time, naming the repeat', () => {
+  const cli = (...words: string[]) => ({ preset: 'smoke', overrides: parseOverrideArgs(words) });
+  assert.deepEqual(issuesOf(cli('losses=triplet,triplet')), [
+    'losses: each value at most once (given twice: "triplet")',
+  ]);
+  assert.deepEqual(issuesOf(cli('seeds=[3,3]', 'modes=base,base')), [
+    'seeds: each value at most once (given twice: 3)',
+    'modes: each value at most once (given twice: "base")',
+  ]);
+});
+
+test('seeds=7 and seeds=1,2 on the command line are the lists [7] and [1, 2]', () => {
+  const seeds = (word: string) => resolveExperiment({ preset: 'smoke', overrides: parseOverrideArgs([word]) }).seeds;
+  assert.deepEqual(seeds('seeds=7'), [7]);
+  assert.deepEqual(seeds('seeds=1,2'), [1, 2]);
+  assert.deepEqual(seeds('seeds=[1,2]'), [1, 2]);
+  // The same from a workflow input's JSON.
+  assert.deepEqual(resolveExperiment({ preset: 'smoke', overrides: { seeds: 7 } }).seeds, [7]);
+  // Words that are not numbers stay words and are refused by the schema, naming the field.
+  assert.match(issuesOf({ preset: 'smoke', overrides: parseOverrideArgs(['seeds=1,x']) }).join('\n'), /^seeds\.1: /);
+  // A list of words (losses) is not turned into numbers.
+  assert.match(issuesOf({ preset: 'smoke', overrides: parseOverrideArgs(['losses=1,2']) }).join('\n'), /^losses\.0: /);
+});
+
+test('a mirror must be an http(s) address', () => {
+  for (const url of ['ftp://mirror.example/CUB_200_2011.tgz', 'javascript:alert(1)', 'file:///data/CUB_200_2011.tgz']) {
+    assert.deepEqual(issuesOf({ preset: 'smoke', overrides: { 'data.mirrors': { 'CUB_200_2011.tgz': [url] } } }), [
+      'data.mirrors.CUB_200_2011.tgz.0: a mirror is an http:// or https:// address',
+    ]);
+  }
+  for (const url of ['http://127.0.0.1:8000/CUB_200_2011.tgz', 'https://mirror.example/CUB_200_2011.tgz']) {
+    const c = resolveExperiment({ preset: 'smoke', overrides: { 'data.mirrors': { 'CUB_200_2011.tgz': [url] } } });
+    assert.deepEqual(c.data.mirrors, { 'CUB_200_2011.tgz': [url] });
+  }
+});
+
+test('preset=paper cannot be set as an override on top of another preset', () => {
+  const [issue] = issuesOf({ preset: 'smoke', overrides: parseOverrideArgs(['preset=paper']) });
+  assert.match(issue, /^preset: cannot be overridden \(given "paper" on top of preset smoke\): .*--preset paper/);
+  // Naming the preset it already is changes nothing.
+  assert.equal(resolveExperiment({ preset: 'paper', overrides: { preset: 'paper' } }).preset, 'paper');
+});

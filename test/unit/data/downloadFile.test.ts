@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +20,7 @@ function payload(n: number, seed = 7): Buffer {
   return b;
 }
 const data = payload(300_000);
+const fileSize = (p: string) => (existsSync(p) ? statSync(p).size : 0);
 const md5 = createHash('md5').update(data).digest('hex');
 const sha256 = createHash('sha256').update(data).digest('hex');
 
@@ -53,8 +54,10 @@ test('an interrupted transfer is resumed with a Range request from the bytes alr
   const srv = await startHttpFileServer();
   try {
     srv.put('/a.bin', data);
-    srv.cutShort('/a.bin', 100_000);
     const dest = join(mkdtempSync(join(tmpdir(), 'bgdl-')), 'a.bin');
+    // The cut comes once the client has the 100 000 bytes on disk: on a loaded machine a cut after a
+    // fixed delay could catch bytes still in flight, and the resume would start earlier.
+    srv.cutShort('/a.bin', 100_000, 1, () => fileSize(`${dest}.part`) >= 100_000);
     const progress: number[] = [];
     const r = await downloadFile({
       url: `${srv.baseUrl}/a.bin`,
@@ -186,4 +189,25 @@ test('mirrors are tried in order; file:// mirrors work; unsupported schemes are 
   } finally {
     await srv.close();
   }
+});
+
+test('an address nothing answers at gives up after one more try, not after the whole backoff series', async () => {
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((r) => probe.close(() => r()));
+  const dest = join(mkdtempSync(join(tmpdir(), 'bgdl-')), 'x.bin');
+  const t0 = Date.now();
+  // retries 5 from 1 s would wait 1+2+4+8+16 s; refused connections stop after 1 retry (1 s).
+  await assert.rejects(
+    downloadFile({ url: `http://127.0.0.1:${port}/x.bin`, dest, retries: 5, backoffMs: 1000 }),
+    (e: Error) => {
+      assert.match(e.message, new RegExp(`download of http://127\\.0\\.0\\.1:${port}/x\\.bin failed after 2 attempts`));
+      assert.match(e.message, /ECONNREFUSED/);
+      return true;
+    },
+  );
+  const s = (Date.now() - t0) / 1000;
+  assert.ok(s < 10, `gave up after ${s.toFixed(1)} s`);
 });

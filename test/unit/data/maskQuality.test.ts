@@ -61,3 +61,33 @@ test('mask-quality names a missing automatic mask and a size mismatch', async ()
   writeFileSync(join(dir, 'cub200', '5_mask_pred.png'), await png(3, 4));
   await assert.rejects(maskQualityOfFolder(dir), /cub200\/5: ground truth is 4x3 but the predicted mask is 3x4/);
 });
+
+test('an all-zero hand-labelled mask is an error naming the file; unpaired automatic masks are reported', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bgmq-'));
+  mkdirSync(join(dir, 'cars196'));
+  const png = (value: number) =>
+    sharp(Buffer.alloc(12, value), { raw: { width: 4, height: 3, channels: 1 } })
+      .png()
+      .toBuffer();
+  const write = async (name: string, value: number) => writeFileSync(join(dir, 'cars196', name), await png(value));
+  await write('1_mask.png', 255);
+  await write('1_mask_pred.png', 255);
+  for (const i of [7, 8, 9, 10, 11, 12]) await write(`${i}_mask_pred.png`, 255);
+  const warnings: string[] = [];
+  const r = await maskQualityOfFolder(dir, { warn: (l) => warnings.push(l) });
+  assert.equal(r.cars196.images, 1);
+  assert.deepEqual(warnings, [
+    `mask quality: 6 automatic mask(s) in ${join(dir, 'cars196')} have no hand-labelled <idx>_mask.png and are not ` +
+      'scored: 10_mask_pred.png, 11_mask_pred.png, 12_mask_pred.png, 7_mask_pred.png, 8_mask_pred.png, ...',
+  ]);
+  await write('2_mask.png', 127); // below the threshold everywhere: no foreground
+  await write('2_mask_pred.png', 255);
+  await assert.rejects(
+    maskQualityOfFolder(dir),
+    (e: Error) =>
+      e.name === 'SchemaError' &&
+      e.message ===
+        `mask quality: the hand-labelled mask ${join(dir, 'cars196', '2_mask.png')} has no foreground ` +
+          '(no pixel >= 128), so it cannot be scored',
+  );
+});
