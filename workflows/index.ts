@@ -3,3 +3,4 @@ export { reproducePaper } from './reproducePaper';
 export { prepareDataset } from './prepareDataset';
 export { trainAndEvaluate } from './trainAndEvaluate';
 export { analyze } from './analyze';
+export { auditModel } from './auditModel';
