@@ -31,7 +31,9 @@ export function resolveAudit(stores: Stores) {
       try {
         return await f();
       } catch (err) {
-        throw fail(`${what}: ${(err as Error).message}`);
+        const message = (err as Error).message;
+        // lib's parsers already name their source ("settings: invalid: ..."): no second prefix
+        throw fail(message.startsWith(`${what}:`) ? message : `${what}: ${message}`);
       }
     };
 

@@ -226,8 +226,14 @@ test('bad inputs fail at once with the field and what was expected', { skip: SHA
       { ...tfjsInput, images: { experiment: EXPERIMENT, dataset: 'cub200' } },
       /images.dataset: experiment audit-it holds no prepared cub200 \(its datasets: synthetic\)/,
     ],
-    [{ ...tfjsInput, settings: { repetitions: 0 } }, /settings.*repetitions/],
-    [{ ...tfjsInput, convention: { size: 16, channels: 'xyz', range: '0-255' } }, /convention.*channels/],
+    [
+      { ...tfjsInput, settings: { repetitions: 0 } },
+      /auditModel input: settings: invalid:\n\s+- repetitions: Too small/,
+    ],
+    [
+      { ...tfjsInput, convention: { size: 16, channels: 'xyz', range: '0-255' } },
+      /auditModel input: convention: invalid input convention:\n\s+- channels: /,
+    ],
     [
       { ...tfjsInput, model: { kind: 'onnx', path: '/nonexistent/model.onnx' } },
       /ONNX model \/nonexistent\/model.onnx: cannot read it/,
