@@ -23,6 +23,7 @@ import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
+import { assertCleanPage, checkPageInBrowser, CHROMIUM_MISSING } from '../helpers/browser';
 
 const EXPERIMENT = 'audit-it';
 const CELL = 'synthetic/contrastive/base/s42'; // the smoke preset's seed
@@ -187,6 +188,16 @@ test(
     assert.match(onnx.html, /id="attribution-unavailable"[^>]*>Attribution not available/);
     assert.match(onnx.md, /Attribution not available for this model: attribution is not available for ONNX models/);
     assert.ok(!fs.existsSync(path.join(onnx.dir, 'attention.png')));
+    // The reports the workflow wrote, in a real browser (the same check as reportsInBrowser.test.ts).
+    if (!CHROMIUM_MISSING) {
+      const headings = ['Protocols', 'Input convention'];
+      assertCleanPage(await checkPageInBrowser(path.join(dir, 'report.html'), headings, 'audit-it-tfjs'), 1, headings);
+      assertCleanPage(
+        await checkPageInBrowser(path.join(onnx.dir, 'report.html'), headings, 'audit-it-onnx'),
+        0,
+        headings,
+      );
+    }
     for (const [k, r] of onnx.report.rows.entries()) {
       for (const m of ['mapAtR', 'precisionAt1', 'rPrecision'] as const)
         assert.ok(

@@ -22,7 +22,7 @@ export function renderAuditBarChartSvg(report: AuditReport): string {
   const yMax = 100;
   const y = (v: number) => top + plotH - (Math.max(0, Math.min(yMax, v)) / yMax) * plotH;
   const groupW = SERIES.length * bar;
-  const width = left + 10 + report.rows.length * (groupW + groupGap) + 10;
+  const width = Math.max(left + 10 + report.rows.length * (groupW + groupGap) + 10, left + SERIES.length * 110 + 20);
   const height = top + plotH + bottom;
   const parts: string[] = [];
   report.rows.forEach((r, g) => {
