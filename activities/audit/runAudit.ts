@@ -67,7 +67,13 @@ export function runAudit(stores: Stores, data: DataCache) {
           const attribution = model.attribution.available
             ? await attribute(split, model.attribution.model, model.convention, distance, plan)
             : undefined;
-          await writer.putJson('audit.json', auditJson(result, distance, attribution?.summary));
+          // The model by its store key (content-addressed), not the worker's cache path: this stage is shared
+          // by every path the same bytes were audited from (the report names the path it was given).
+          const stored = plan.model.kind === 'bgbias' ? plan.model.source : entryKey(plan.model);
+          await writer.putJson(
+            'audit.json',
+            auditJson({ ...result, model: { ...result.model, source: stored } }, distance, attribution?.summary),
+          );
           await writer.putJson('draws.json', drawsJson(result));
           await writer.putJson('per-query.json', perQueryJson(result));
           if (attribution) {
@@ -90,6 +96,10 @@ export function runAudit(stores: Stores, data: DataCache) {
     const m = stage.manifest.metrics as unknown as Omit<AuditRunResult, 'prefix' | 'digest' | 'cached'>;
     return { ...m, prefix: stage.prefix, digest: stage.digest, cached: stage.cached };
   };
+}
+
+function entryKey(m: Extract<AuditPlan['model'], { kind: 'tfjs' | 'onnx' }>): string {
+  return m.files.find((f) => f.name === m.entry)?.key ?? m.entry;
 }
 
 /** Best-effort progress signals to the audit's own run, at most one a second. */

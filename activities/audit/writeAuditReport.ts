@@ -67,7 +67,7 @@ export function writeAuditReport(stores: Stores) {
             kind: 'audit',
             model: {
               kind: stored.model.kind,
-              source: stored.model.source,
+              source: plan.model.source,
               sha256: plan.model.sha256,
               embeddingSize: stored.model.embeddingSize,
               convention: stored.model.convention,

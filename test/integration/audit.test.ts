@@ -128,6 +128,7 @@ test(
     const { result, progress, report, dir, md, html } = await audit(tfjsInput);
     assert.equal(result.audit.cached, false);
     assert.equal(report.model.kind, 'tfjs-layers');
+    assert.equal(report.model.source, path.join(FIXTURES, 'layers/model.json')); // the path given, not a cache path
     assert.equal(report.model.convention.channels, 'bgr');
     assert.deepEqual(report.model.convention.mean, [104, 117, 128]);
     assert.equal(report.images.numImages, 24); // 4 test classes x 6 images
