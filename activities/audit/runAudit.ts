@@ -102,7 +102,11 @@ function entryKey(m: Extract<AuditPlan['model'], { kind: 'tfjs' | 'onnx' }>): st
   return m.files.find((f) => f.name === m.entry)?.key ?? m.entry;
 }
 
-/** Best-effort progress signals to the audit's own run, at most one a second. */
+/**
+ * Best-effort progress signals to the audit's own run: when an image set is complete, else at most one
+ * every 5 s. Each signal is a workflow task and a history event; on a busy worker (the tfjs work of the
+ * audit blocks its event loop) more frequent signals only grow the history.
+ */
 function progressSender(): (p: AuditProgressSignal) => void {
   let workflowId: string | undefined;
   let signal: ((s: AuditProgressSignal) => Promise<void>) | undefined;
@@ -118,7 +122,7 @@ function progressSender(): (p: AuditProgressSignal) => void {
   let last = 0;
   return (p) => {
     const now = Date.now();
-    if (now - last < 1000 && p.done < p.total) return;
+    if (now - last < 5000 && p.done < p.total) return;
     last = now;
     signal!({ variant: p.variant, repetition: p.repetition, done: p.done, total: p.total }).catch((err: Error) =>
       logInfo(`progress signal to ${workflowId} failed: ${err.message}`),
