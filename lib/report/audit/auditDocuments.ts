@@ -10,7 +10,7 @@ import { auditTableModel, conventionTableModel } from './auditTables';
 
 export const AUDIT_FIGURE_FILE = 'attention.png';
 
-const pct = (v: number | null) => (v === null ? 'n/a' : (v * 100).toFixed(2));
+const num = (v: number | null) => (v === null ? 'n/a' : v.toFixed(2));
 
 function notes(report: AuditReport): string[] {
   const ci = Math.round(report.confidence * 100);
@@ -27,8 +27,9 @@ function attributionText(report: AuditReport): string {
   const a = report.attribution;
   if (!a.available) return `Attribution not available for this model: ${a.reason}.`;
   return (
-    `Attention score (share of the SmoothGrad map inside the object mask, target: ${a.distance} distance to the ` +
-    `black image's embedding): ${pct(a.attention.mean)} ± ${pct(a.attention.std)} over ${a.attention.n} images.`
+    `Attention score (the paper's: 1 = all SmoothGrad attention on the object, 0 = chance, < 0 = the background ` +
+    `preferred; target: ${a.distance} distance to the black image's embedding): ${num(a.attention.mean)} ± ` +
+    `${num(a.attention.std)} over ${a.attention.n} images.`
   );
 }
 
