@@ -3,6 +3,9 @@
  * only the TYPE of this object (`Activities`), never this module's code.
  */
 import { attributeCell, attributeChunk } from './attribution';
+import { resolveAudit } from './audit/resolveAudit';
+import { runAudit } from './audit/runAudit';
+import { writeAuditReport } from './audit/writeAuditReport';
 import { prepareBackgrounds } from './backgrounds';
 import { listTrainedCells, recordCell } from './cells';
 import { resolveConfig, saveExperiment } from './config';
@@ -34,6 +37,9 @@ export function createActivities(deps: ActivityDeps) {
     attributeChunk: attributeChunk(stores, data),
     attributeCell: attributeCell(stores, data),
     writeReport: writeReport(stores),
+    resolveAudit: resolveAudit(stores),
+    runAudit: runAudit(stores, data),
+    writeAuditReport: writeAuditReport(stores),
   });
 }
 

@@ -3,6 +3,7 @@
  */
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze';
+import { registerAudit } from './commands/audit';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { registerServices } from './commands/services';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerRun(program);
   registerAnalyze(program);
+  registerAudit(program);
   registerStatus(program);
   registerServices(program);
   registerEvaluate(program);

@@ -4,3 +4,4 @@ export { prepareDataset } from './prepareDataset';
 export { trainAndEvaluate } from './trainAndEvaluate';
 export { analyze } from './analyze';
 export { attributeModel } from './attributeModel';
+export { auditModel } from './auditModel';

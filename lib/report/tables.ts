@@ -6,6 +6,7 @@
  * Row and column order follow the first appearance in report.cells, so the caller's grid order is kept.
  */
 import type { Report, ReportCell } from './schema';
+import { seedsOf, seedTable1Model, seedTable2Model } from './seedTables';
 import { renderHtmlTable, renderTable, type TableFormat, type TableModel, type TableValue } from './tableModel';
 
 const MODES = ['base', 'bgaugment'] as const;
@@ -54,6 +55,8 @@ function cellFor(cells: ReportCell[], dataset: string, row: RowKey): ReportCell 
 const missing: TableValue = { kind: 'missing' };
 
 export function table1Model(report: Report): TableModel {
+  // Several seeds: mean and 95% interval across seeds, and the paired BGAugment - base difference.
+  if (seedsOf(report.cells).length > 1) return seedTable1Model(report);
   const datasets = unique(report.cells.map((c) => c.dataset));
   const rows = rowKeys(report.cells);
   return {
@@ -79,6 +82,7 @@ export function table1Model(report: Report): TableModel {
 
 export function table2Model(report: Report): TableModel {
   const withAttention = report.cells.filter((c) => c.attention);
+  if (seedsOf(withAttention).length > 1) return seedTable2Model(report);
   const datasets = unique(withAttention.map((c) => c.dataset));
   return {
     stub: 'Loss',

@@ -206,6 +206,10 @@ export class StubStudy {
         const ref = this.ref(config.experiment, 'report', key);
         return { prefix: ref.prefix, cached: ref.cached, files: ['report.json'] };
       },
+      // The audit's activities are tested on real services (test/integration/audit.test.ts).
+      resolveAudit: () => Promise.reject(new Error('resolveAudit: not stubbed')),
+      runAudit: () => Promise.reject(new Error('runAudit: not stubbed')),
+      writeAuditReport: () => Promise.reject(new Error('writeAuditReport: not stubbed')),
     };
   }
 }
