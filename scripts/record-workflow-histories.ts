@@ -54,7 +54,7 @@ async function main(): Promise<void> {
     // Fetch the child's history before the standalone analyze reuses its workflow id.
     const histories = new Map<string, string>();
     for (const [name, id] of recorded)
-      histories.set(name, historyToFixture(await client.workflow.getHandle(id).fetchHistory()));
+      histories.set(name, historyToFixture(await client.workflow.getHandle(id).fetchHistory(), id));
     await resultExplained(
       await client.workflow.start('analyze', {
         taskQueue: TASK_QUEUES.cpu,
@@ -62,7 +62,10 @@ async function main(): Promise<void> {
         args: [{ experiment: EXPERIMENT, force: true, bucket: config.storage.bucket }],
       }),
     );
-    histories.set('analyze', historyToFixture(await client.workflow.getHandle(analyzeId(EXPERIMENT)).fetchHistory()));
+    histories.set(
+      'analyze',
+      historyToFixture(await client.workflow.getHandle(analyzeId(EXPERIMENT)).fetchHistory(), analyzeId(EXPERIMENT)),
+    );
 
     fs.mkdirSync(OUT, { recursive: true });
     for (const f of fs.readdirSync(OUT)) if (f.endsWith('.json')) fs.rmSync(path.join(OUT, f));

@@ -29,15 +29,17 @@ test('every committed workflow history replays against the current workflow bund
     'one fixture per workflow (npm run record-histories)',
   );
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
-  const histories = files.map((f) => ({
-    workflowId: f.replace(/\.json$/, ''),
-    history: historyFromFixture(fs.readFileSync(path.join(DIR, f), 'utf8')),
-  }));
+  const names = new Map<string, string>();
+  const histories = files.map((f) => {
+    const fixture = historyFromFixture(fs.readFileSync(path.join(DIR, f), 'utf8'));
+    names.set(fixture.workflowId, f.replace(/\.json$/, ''));
+    return fixture;
+  });
   const failures: string[] = [];
   let replayed = 0;
   for await (const r of Worker.runReplayHistories({ workflowBundle }, histories)) {
     replayed++;
-    if (r.error) failures.push(`${r.workflowId}: ${r.error.name}: ${r.error.message}`);
+    if (r.error) failures.push(`${names.get(r.workflowId)}: ${r.error.name}: ${r.error.message}`);
   }
   assert.equal(replayed, EXPECTED.length);
   assert.deepEqual(failures, [], failures.join('\n\n'));

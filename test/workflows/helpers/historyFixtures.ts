@@ -10,12 +10,19 @@ import { temporal } from '@temporalio/proto';
 type History = temporal.api.history.v1.IHistory;
 const HistoryType = temporal.api.history.v1.History;
 
-/** One event per line, so that a re-recorded fixture's diff shows which events changed. */
-export function historyToFixture(history: History): string {
+/**
+ * One event per line, so that a re-recorded fixture's diff shows which events changed. The workflow
+ * id goes with it: workflows derive their children's ids from their own, so a replay under another
+ * id schedules other children and fails.
+ */
+export function historyToFixture(history: History, workflowId: string): string {
   const { events } = HistoryType.fromObject(history).toJSON() as { events: unknown[] };
-  return `{"events":[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
+  return `{"workflowId":${JSON.stringify(workflowId)},"events":[\n${events.map((e) => JSON.stringify(e)).join(',\n')}\n]}\n`;
 }
 
-export function historyFromFixture(text: string): temporal.api.history.v1.History {
-  return HistoryType.fromObject(JSON.parse(text));
+export function historyFromFixture(text: string): { workflowId: string; history: temporal.api.history.v1.History } {
+  const { workflowId, events } = JSON.parse(text) as { workflowId?: unknown; events: unknown };
+  if (typeof workflowId !== 'string')
+    throw new Error('history fixture without its workflowId: npm run record-histories');
+  return { workflowId, history: HistoryType.fromObject({ events }) };
 }
