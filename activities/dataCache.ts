@@ -59,12 +59,13 @@ export class DataCache {
   /**
    * The local copy of a stage file, downloaded once and checked against the sha256 its stage's
    * (verified) manifest lists before it is kept: a damaged object is an IntegrityError naming it,
-   * and nothing is left on disk.
+   * and nothing is left on disk. An object outside any stage (an audited model's files, stored under
+   * the digest of their bytes) is checked against the `expected` digest its caller recorded instead.
    */
-  async localFile(store: ArtifactStore, key: string): Promise<string> {
+  async localFile(store: ArtifactStore, key: string, expected?: { sha256: string; size: number }): Promise<string> {
     const file = path.join(this.cacheDir, store.bucket, ...key.split('/'));
     if (!fs.existsSync(file)) {
-      const entry = await this.manifestEntry(store, key);
+      const entry = expected ?? (await this.manifestEntry(store, key));
       fs.mkdirSync(path.dirname(file), { recursive: true });
       const unverified = `${file}.unverified`;
       try {

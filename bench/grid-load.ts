@@ -14,18 +14,18 @@
  * Usage: node --import tsx bench/grid-load.ts [--seeds 4] [--cells-at-once 3]
  * Not part of npm test (minutes). Numbers: docs/benchmarks.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { connectClient } from '../cli/temporalClient';
-import { PAPER_DATA_ENV } from '../contracts/paperData';
 import { cellWorkflowId, reproduceId, TASK_QUEUES } from '../contracts/ids';
 import { LOSS_NAMES } from '../contracts/grid';
 import { ArtifactStore } from '../lib/store/artifactStore';
 import type { ReproducePaperResult } from '../workflows/reproducePaper';
 import { startTestServices } from '../test/helpers/services';
 import { tinyOverrides } from '../test/helpers/tinyExperiment';
+import { spawnWorkerProcess } from '../test/helpers/workerProcess';
 import { positiveIntFlag } from './flags';
 
 const DATA = process.env.BGBIAS_PAPER_DATA_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
@@ -58,28 +58,14 @@ async function main(): Promise<void> {
   let sampler: NodeJS.Timeout | undefined;
   const temporal = await connectClient(services.endpoints);
   try {
-    const { s3, temporal: t } = services.endpoints;
     for (const name of ['w1', 'w2', 'w3']) {
-      const log = path.join(logDir, `${name}.log`);
-      const out = fs.openSync(log, 'w');
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', path.resolve(__dirname, '../workers/main.ts'), '--threads', '1', '--input-workers', '1'],
-        {
-          env: {
-            PATH: process.env.PATH,
-            HOME: process.env.HOME,
-            TEMPORAL_ADDRESS: t.address,
-            S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
-            S3_ACCESS_KEY: s3.accessKey,
-            S3_SECRET_KEY: s3.secretKey,
-            BGBIAS_STATE_DIR: path.join(logDir, name),
-            [PAPER_DATA_ENV]: DATA,
-          },
-          stdio: ['ignore', out, out],
-        },
-      );
-      fs.closeSync(out);
+      const { child, log } = spawnWorkerProcess({
+        endpoints: services.endpoints,
+        stateDir: path.join(logDir, name),
+        log: path.join(logDir, `${name}.log`),
+        paperDataDir: DATA,
+        args: ['--threads', '1', '--input-workers', '1'],
+      });
       workers.push({ name, child, log, rss: [] });
     }
     sampler = setInterval(() => {

@@ -43,7 +43,7 @@ export async function loadAuditModel(
   // Every file lands under the same local folder, so model.json finds its weight files beside it.
   let entry = '';
   for (const f of m.files) {
-    const local = await data.localFile(store, f.key);
+    const local = await data.localFile(store, f.key, { sha256: f.sha256, size: f.bytes });
     if (f.name === m.entry) entry = local;
   }
   if (!entry) throw new Error(`audit model ${m.source}: the entry file ${m.entry} is not among its stored files`);

@@ -2,9 +2,11 @@
  * Where one grid cell's training keeps its checkpoints: beside the stage output, under names the
  * manifest never lists (`checkpoint/latest.bgwt`, `checkpoint/best.bgwt`), so a retried attempt on
  * any machine finds them by the stage's digest. Each file has a digest file beside it
- * (`<name>.sha256`: {sha256, bytes}), written AFTER it: a checkpoint whose digest is missing or
- * disagrees (a torn or damaged write, an edit) is ignored, and the training starts from scratch
- * rather than from damaged weights.
+ * (`<name>.sha256`: {sha256, bytes}), written AFTER it, and the same digest as `<name>.sha256.next`
+ * written BEFORE it: a process killed between the file and its digest leaves a complete new file
+ * (an S3 PUT is atomic) that its `.next` digest still vouches for, so the resumed training uses it. A
+ * checkpoint that neither digest vouches for (a damaged write, an edit) is ignored, and the training
+ * starts from scratch rather than from damaged weights.
  */
 import { z } from 'zod';
 import type { ArtifactStore } from '../../lib/store/artifactStore';
@@ -23,6 +25,8 @@ export type CheckpointStore = Pick<ArtifactStore, 'exists' | 'getBuffer' | 'putB
 const DigestFileSchema = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/), bytes: z.int().nonnegative() });
 
 export const digestKeyOf = (key: string) => `${key}.sha256`;
+/** The digest announced before the file is written (see the module comment). */
+export const nextDigestKeyOf = (key: string) => `${key}.sha256.next`;
 
 export class CellCheckpoints {
   constructor(
@@ -94,13 +98,16 @@ export class CellCheckpoints {
   }
 
   private async putVerifiable(key: string, buf: Buffer): Promise<void> {
+    const digest = Buffer.from(JSON.stringify({ sha256: sha256Hex(buf), bytes: buf.length }) + '\n');
+    await this.store.putBuffer(nextDigestKeyOf(key), digest);
     await this.store.putBuffer(key, buf);
-    const digest = { sha256: sha256Hex(buf), bytes: buf.length };
-    await this.store.putBuffer(digestKeyOf(key), Buffer.from(JSON.stringify(digest) + '\n'));
+    await this.store.putBuffer(digestKeyOf(key), digest);
   }
 
-  private async readDigest(key: string): Promise<z.infer<typeof DigestFileSchema> | undefined> {
-    const dkey = digestKeyOf(key);
+  private async readDigest(
+    key: string,
+    dkey = digestKeyOf(key),
+  ): Promise<z.infer<typeof DigestFileSchema> | undefined> {
     if (!(await this.store.exists(dkey))) return undefined;
     try {
       return DigestFileSchema.parse(JSON.parse((await this.store.getBuffer(dkey)).toString('utf8')));
@@ -121,6 +128,9 @@ export class CellCheckpoints {
     try {
       checkBytes(buf, key, { sha256: digest.sha256, size: digest.bytes });
     } catch (err) {
+      // Killed after the file and before its digest: the digest announced before it vouches for it.
+      const next = await this.readDigest(key, nextDigestKeyOf(key));
+      if (next && next.bytes === buf.length && next.sha256 === sha256Hex(buf)) return buf;
       this.log(`checkpoint file ${key} not used: ${(err as Error).message}`);
       return undefined;
     }

@@ -9,7 +9,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,7 +21,7 @@ import type { CellRecord } from '../../activities/types';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
-import { PAPER_DATA_ENV } from '../../contracts/paperData';
+import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
 let temporal: ConnectedClient;
@@ -41,30 +41,16 @@ after(async () => {
 });
 
 /** A worker process with its own state (and so cache) folder, joined by environment as another machine would. */
-function startWorker(name: string): { child: ChildProcess; log: string } {
-  const log = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(log, 'w');
-  const { s3, temporal: t } = services.endpoints;
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.resolve(__dirname, '../../workers/main.ts'), '--threads', '1', '--input-workers', '1'],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: t.address,
-        S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        BGBIAS_STATE_DIR: path.join(logDir, name),
-        [PAPER_DATA_ENV]: SHARED_DATA,
-      },
-      stdio: ['ignore', out, out],
-    },
-  );
-  fs.closeSync(out);
-  children.push(child);
-  return { child, log };
+function startWorker(name: string): WorkerProcess {
+  const worker = spawnWorkerProcess({
+    endpoints: services.endpoints,
+    stateDir: path.join(logDir, name),
+    log: path.join(logDir, `${name}.log`),
+    paperDataDir: SHARED_DATA,
+    args: ['--threads', '1', '--input-workers', '1'],
+  });
+  children.push(worker.child);
+  return worker;
 }
 
 const IMAGES = 8;

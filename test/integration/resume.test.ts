@@ -4,7 +4,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +17,7 @@ import type { CellRecord, EpochRecord } from '../../activities/types';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
-import { PAPER_DATA_ENV } from '../../contracts/paperData';
+import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
 let temporal: ConnectedClient;
@@ -37,27 +37,15 @@ after(async () => {
 });
 
 /** A worker process joined to the test services as an external machine would be (env only). */
-function startWorker(name: string): { child: ChildProcess; log: string } {
-  const log = path.join(logDir, `${name}.log`);
-  const out = fs.openSync(log, 'w');
-  const { s3, temporal: t } = services.endpoints;
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(__dirname, '../../workers/main.ts')], {
-    env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: t.address,
-      S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
-      BGBIAS_STATE_DIR: path.join(logDir, name),
-      // The smoke preset's backgrounds come from the local copy of the paper's data (no network here).
-      [PAPER_DATA_ENV]: SHARED_DATA,
-    },
-    stdio: ['ignore', out, out],
+function startWorker(name: string): WorkerProcess {
+  const worker = spawnWorkerProcess({
+    endpoints: services.endpoints,
+    stateDir: path.join(logDir, name),
+    log: path.join(logDir, `${name}.log`),
+    paperDataDir: SHARED_DATA,
   });
-  fs.closeSync(out);
-  children.push(child);
-  return { child, log };
+  children.push(worker.child);
+  return worker;
 }
 
 // Enough epochs that the kill, sent once progress shows epoch 2, lands before the last one even when
@@ -125,7 +113,10 @@ test(
     ]);
     assert.ok(a.equals(b), 'best weights differ between the resumed and the uninterrupted run');
     const history = async (key: string) =>
-      (await store.getJson<EpochRecord[]>(key)).map(({ seconds: _s, ...rest }) => rest);
+      (await store.getJson<EpochRecord[]>(key)).map(
+        // Wall-clock times differ between runs; everything else must not.
+        ({ seconds: _s, trainSeconds: _t, valSeconds: _v, ...rest }) => rest,
+      );
     assert.deepEqual(await history(cell.train.historyKey), await history(ref.train.historyKey));
     assert.deepEqual(cell.evaluation.clean, ref.evaluation.clean);
     assert.deepEqual(cell.evaluation.swapped, ref.evaluation.swapped);

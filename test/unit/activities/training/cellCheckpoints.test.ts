@@ -188,9 +188,25 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
     assert.equal(await checkpoints.restoreLatest(), undefined);
     await checkpoints.save(state, true);
     await checkpoints.save({ ...state, epoch: 2, badEpochs: 1 }, false);
-    // Each file's digest is written after it.
-    assert.deepEqual(store.puts, ['best', 'best.sha256', 'latest', 'latest.sha256', 'latest', 'latest.sha256']);
+    // Each file's digest is announced before it (.next) and written after it.
+    const epochPuts = (k: string) => [`${k}.sha256.next`, k, `${k}.sha256`];
+    assert.deepEqual(store.puts, [...epochPuts('best'), ...epochPuts('latest'), ...epochPuts('latest')]);
     assert.deepEqual(await checkpoints.restoreLatest(), { ...state, epoch: 2, badEpochs: 1 });
+
+    // Killed after epoch 3's checkpoint and before its digest (here: that write fails): the complete
+    // new file is vouched for by the digest announced before it, so training resumes from epoch 3.
+    const torn = new MapStore('latest.sha256');
+    for (const [k, v] of store.objects) torn.objects.set(k, Buffer.from(v));
+    await assert.rejects(
+      new CellCheckpoints(torn, 'latest', 'best', built).save({ ...state, epoch: 3, badEpochs: 2 }, false),
+      /cannot write latest.sha256/,
+    );
+    assert.notDeepEqual(torn.objects.get('latest'), store.objects.get('latest'), 'the new checkpoint is stored');
+    assert.deepEqual(await new CellCheckpoints(torn, 'latest', 'best', built).restoreLatest(), {
+      ...state,
+      epoch: 3,
+      badEpochs: 2,
+    });
 
     // A write of the checkpoint that fails leaves the best weights of that epoch, never the reverse.
     const failing = new MapStore('latest');
@@ -198,7 +214,7 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
       new CellCheckpoints(failing, 'latest', 'best', built).save(state, true),
       /cannot write latest/,
     );
-    assert.deepEqual([...failing.objects.keys()], ['best', 'best.sha256']);
+    assert.deepEqual([...failing.objects.keys()], ['best.sha256.next', 'best', 'best.sha256', 'latest.sha256.next']);
   } finally {
     built.dispose();
   }
