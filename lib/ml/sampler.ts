@@ -1,3 +1,4 @@
+import { ValidationError } from '../../contracts/errors';
 import { Rng, type RngState } from '../util/rng';
 
 export interface MPerClassSamplerOptions {
@@ -39,14 +40,14 @@ export class MPerClassSampler {
       ['lengthBeforeNewIter', lengthBeforeNewIter],
     ] as const) {
       if (!Number.isInteger(v) || v < 1)
-        throw new Error(`MPerClassSampler: ${key} must be a positive integer, got ${v}`);
+        throw new ValidationError(`MPerClassSampler: ${key} must be a positive integer, got ${v}`);
     }
     if (!Array.isArray(labels) || labels.length === 0)
-      throw new Error('MPerClassSampler: labels must be a non-empty array');
+      throw new ValidationError('MPerClassSampler: labels must be a non-empty array');
     const byClass = new Map<number, number[]>();
     labels.forEach((label, i) => {
       if (!Number.isInteger(label))
-        throw new Error(`MPerClassSampler: label at index ${i} is ${label}, expected an integer`);
+        throw new ValidationError(`MPerClassSampler: label at index ${i} is ${label}, expected an integer`);
       let list = byClass.get(label);
       if (!list) byClass.set(label, (list = []));
       list.push(i);
@@ -54,16 +55,16 @@ export class MPerClassSampler {
     this.classes = [...byClass.keys()].sort((a, b) => a - b);
     this.indicesOfClass = this.classes.map((c) => byClass.get(c)!);
     if (batchSize % m !== 0) {
-      throw new Error(`MPerClassSampler: batchSize ${batchSize} is not a multiple of m ${m}`);
+      throw new ValidationError(`MPerClassSampler: batchSize ${batchSize} is not a multiple of m ${m}`);
     }
     if (m * this.classes.length < batchSize) {
-      throw new Error(
+      throw new ValidationError(
         `MPerClassSampler: ${this.classes.length} classes x m ${m} = ${m * this.classes.length} images, fewer than ` +
           `batchSize ${batchSize} (need at least ${batchSize / m} classes)`,
       );
     }
     if (lengthBeforeNewIter < batchSize) {
-      throw new Error(
+      throw new ValidationError(
         `MPerClassSampler: lengthBeforeNewIter ${lengthBeforeNewIter} is smaller than batchSize ${batchSize}`,
       );
     }

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { isPermanentError } from '../../../contracts/errors';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MPerClassSampler } from '../../../lib/ml/sampler';
@@ -54,6 +55,11 @@ test('epoch length and rejected settings match PML', () => {
   assert.throws(
     () => new MPerClassSampler(labels, { m: 2, batchSize: 8, lengthBeforeNewIter: 100, rng }),
     /3 classes x m 2 = 6 images, fewer than batchSize 8 \(need at least 4 classes\)/,
+  );
+  // A split with too few classes never works on a retry: a permanent error, so the activity fails at once.
+  assert.throws(
+    () => new MPerClassSampler(labels, { m: 1, batchSize: 16, lengthBeforeNewIter: 100, rng }),
+    (e: unknown) => isPermanentError(e),
   );
   assert.throws(
     () => new MPerClassSampler(labels, { m: 2, batchSize: 4, lengthBeforeNewIter: 3, rng }),
