@@ -64,33 +64,47 @@ test(
   { timeout: 600_000 },
   async () => {
     const client = temporal.client;
-    const first = startWorker('first');
-    const handle = await client.workflow.start('reproducePaper', {
-      taskQueue: TASK_QUEUES.cpu,
-      workflowId: reproduceId('interrupted'),
-      args: [{ preset: 'smoke', overrides: overrides('interrupted') }],
-    });
-    // Wait until two epochs are checkpointed, then kill the worker without warning.
-    for (;;) {
-      const p = await handle.query<Progress>('progress').catch(() => undefined);
-      if ((p?.cells[0]?.epoch ?? 0) >= 2) break;
-      if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${fs.readFileSync(first.log, 'utf8')}`);
-      await new Promise((r) => setTimeout(r, 100));
+    // One interrupted run: kill the worker once two epochs are checkpointed, let a new one finish.
+    const interruptedRun = async (experiment: string) => {
+      const first = startWorker(`${experiment}-first`);
+      const handle = await client.workflow.start('reproducePaper', {
+        taskQueue: TASK_QUEUES.cpu,
+        workflowId: reproduceId(experiment),
+        args: [{ preset: 'smoke', overrides: overrides(experiment) }],
+      });
+      for (;;) {
+        const p = await handle.query<Progress>('progress').catch(() => undefined);
+        if ((p?.cells[0]?.epoch ?? 0) >= 2) break;
+        if (first.child.exitCode !== null) assert.fail(`worker exited early:\n${fs.readFileSync(first.log, 'utf8')}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      first.child.kill('SIGKILL');
+      await new Promise((r) => first.child.once('exit', r));
+      const second = startWorker(`${experiment}-second`);
+      const result = await resultExplained<ReproducePaperResult>(handle);
+      // The second worker stays: it also serves the uninterrupted run below.
+      return { experiment, result, second, log: fs.readFileSync(second.log, 'utf8') };
+    };
+    let run = await interruptedRun('interrupted');
+    // A kill that lands between an improved epoch's best weights and its checkpoint (milliseconds
+    // apart) leaves a checkpoint whose best weights are not stored, and training rightly starts over,
+    // saying why; that window is not what this test is about, so such a run is repeated once.
+    if (!/resuming training from the checkpoint/.test(run.log) && /checkpoint( file)? \S+ not used: /.test(run.log)) {
+      run.second.child.kill('SIGKILL');
+      await new Promise((r) => run.second.child.once('exit', r));
+      run = await interruptedRun('interrupted-again');
     }
-    first.child.kill('SIGKILL');
-    await new Promise((r) => first.child.once('exit', r));
-    const second = startWorker('second');
-    const interrupted = await resultExplained<ReproducePaperResult>(handle);
+    const interrupted = run.result;
     const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
     const record = (experiment: string, r: ReproducePaperResult) =>
       store.getJson<CellRecord>(`${experiment}/cells/${r.cells[0].cellId}.json`);
 
-    const log = fs.readFileSync(second.log, 'utf8');
+    const log = run.log;
     const m = /resuming training from the checkpoint of epoch (\d+)/.exec(log);
     assert.ok(m, `the second worker did not resume from a checkpoint:\n${log}`);
     const resumedFrom = Number(m[1]);
     assert.ok(resumedFrom >= 2 && resumedFrom < MAX_EPOCHS, `resumed from epoch ${resumedFrom}`);
-    const cell = await record('interrupted', interrupted);
+    const cell = await record(run.experiment, interrupted);
     assert.equal(interrupted.cells[0].resumedFromEpoch, resumedFrom);
     assert.equal(cell.train.resumedFromEpoch, resumedFrom);
     assert.equal(cell.train.epochsTrained, MAX_EPOCHS);
