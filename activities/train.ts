@@ -125,7 +125,7 @@ export function trainCell(stores: Stores, data: DataCache) {
             }),
           });
           if (state.bestEpoch < 1) throw new Error(`${id}: training ended without a validated epoch`);
-          const bestFile = await writer.putBuffer('best.bgwt', await checkpoints.bestWeights());
+          const bestFile = await writer.putBuffer('best.bgwt', await checkpoints.bestWeights(state.bestEpoch));
           const historyFile = await writer.putJson('history.json', state.history);
           const info = backendInfo();
           const metrics = {

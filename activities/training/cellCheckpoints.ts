@@ -48,8 +48,11 @@ export class CellCheckpoints {
     const latest = await this.readVerified(this.latestKey);
     if (!latest) return undefined;
     let bestEpoch: number | undefined;
+    let epoch: number | undefined;
     try {
-      bestEpoch = (decodeTensorFile(latest, this.latestKey).meta as { state?: TrainingState }).state?.bestEpoch;
+      const state = (decodeTensorFile(latest, this.latestKey).meta as { state?: TrainingState }).state;
+      bestEpoch = state?.bestEpoch;
+      epoch = state?.epoch;
     } catch (err) {
       this.log(`checkpoint ${this.latestKey} not used (${(err as Error).message}); training starts from scratch`);
       return undefined;
@@ -59,7 +62,12 @@ export class CellCheckpoints {
       const epochOfBest = best
         ? (decodeTensorFile(best, this.bestKey).meta as { epoch?: number } | undefined)?.epoch
         : undefined;
-      if (epochOfBest !== bestEpoch) {
+      // Killed between an improved epoch's best weights and its checkpoint (save() writes them in that
+      // order, and the two uploads take a noticeable share of a short epoch): the best file is one
+      // epoch ahead. The resumed run redoes that epoch with the same draws and rewrites the same best
+      // weights; bestWeights() refuses the file at the end if that did not happen.
+      const bestOfRedoneEpoch = epoch !== undefined && epochOfBest === epoch + 1;
+      if (epochOfBest !== bestEpoch && !bestOfRedoneEpoch) {
         if (best)
           this.log(
             `checkpoint ${this.latestKey} not used: its best epoch is ${bestEpoch}, ${this.bestKey} holds epoch ` +
@@ -88,12 +96,19 @@ export class CellCheckpoints {
     await this.putVerifiable(this.latestKey, await encodeCheckpoint(model, loss, optimizer, state));
   }
 
-  /** The best weights' file, verified (after training: the stage output copies it). */
-  async bestWeights(): Promise<Buffer> {
+  /**
+   * The best weights' file, verified (after training: the stage output copies it); with `epoch`, it
+   * must hold that epoch's weights (the state's best epoch), never those of another.
+   */
+  async bestWeights(epoch?: number): Promise<Buffer> {
     const buf = await this.store.getBuffer(this.bestKey);
     const digest = await this.readDigest(this.bestKey);
     if (!digest) throw new IntegrityError(this.bestKey, 'digest file', digestKeyOf(this.bestKey), 'missing or invalid');
     checkBytes(buf, this.bestKey, { sha256: digest.sha256, size: digest.bytes });
+    if (epoch !== undefined) {
+      const held = (decodeTensorFile(buf, this.bestKey).meta as { epoch?: number } | undefined)?.epoch;
+      if (held !== epoch) throw new IntegrityError(this.bestKey, 'best epoch', `epoch ${epoch}`, `epoch ${held}`);
+    }
     return buf;
   }
 

@@ -208,6 +208,20 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
       badEpochs: 2,
     });
 
+    // Killed after an improved epoch 3's best weights and before its checkpoint: the checkpoint of
+    // epoch 2 is resumed (epoch 3 is redone and rewrites the best weights); until then the best file
+    // holds epoch 3, which bestWeights refuses for the checkpoint's best epoch 1.
+    const ahead = new MapStore('latest.sha256.next');
+    for (const [k, v] of store.objects) ahead.objects.set(k, Buffer.from(v));
+    await assert.rejects(
+      new CellCheckpoints(ahead, 'latest', 'best', built).save({ ...state, epoch: 3, bestEpoch: 3 }, true),
+      /cannot write latest.sha256.next/,
+    );
+    const aheadCheckpoints = new CellCheckpoints(ahead, 'latest', 'best', built);
+    assert.deepEqual(await aheadCheckpoints.restoreLatest(), { ...state, epoch: 2, badEpochs: 1 });
+    await assert.rejects(aheadCheckpoints.bestWeights(1), /best epoch mismatch \(expected epoch 1, actual epoch 3\)/);
+    assert.ok((await aheadCheckpoints.bestWeights(3)).length > 0);
+
     // A write of the checkpoint that fails leaves the best weights of that epoch, never the reverse.
     const failing = new MapStore('latest');
     await assert.rejects(
