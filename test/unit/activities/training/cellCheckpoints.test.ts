@@ -10,16 +10,13 @@ import { resolveExperiment } from '../../../../configs/resolve';
 import type { GridCell } from '../../../../contracts/grid';
 import { CellCheckpoints, type CheckpointStore } from '../../../../activities/training/cellCheckpoints';
 import { epochCheckpointer } from '../../../../activities/training/epochCheckpointer';
-import type { RgbImage } from '../../../../lib/image/types';
-import { decodeShard } from '../../../../lib/data/shardFormat';
-import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
-import { encodeSyntheticSplit, generateSyntheticDataset } from '../../../../lib/data/synthetic';
 import { initBackend } from '../../../../lib/ml/backend';
 import { buildCell, transformOf } from '../../../../activities/buildCell';
 import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
 import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
-import { Rng } from '../../../../lib/util/rng';
+// The same synthetic data as the trainer's direct tests (the data settings match TINY's).
+import { tinyData, type TinyData } from '../../ml/train/tinyTraining';
 
 before(async () => {
   await initBackend();
@@ -63,32 +60,8 @@ class MapStore implements CheckpointStore {
   }
 }
 
-async function splits() {
-  const data = generateSyntheticDataset(config.data.synthetic);
-  const cache = new DecodedCache();
-  const split = async (name: 'train' | 'val') =>
-    new SplitData(
-      (await encodeSyntheticSplit(data.splits[name], config.data.preparedFormat)).flatMap((s, k) =>
-        decodeShard(s, `${name}#${k}`),
-      ),
-      name,
-      cache,
-    );
-  const rng = Rng.fromSeed('backgrounds');
-  const backgrounds: RgbImage[] = Array.from({ length: 4 }, () => ({
-    width: 40,
-    height: 40,
-    data: Uint8Array.from({ length: 40 * 40 * 3 }, () => Math.floor(rng.uniform() * 256)),
-  }));
-  return { train: await split('train'), val: await split('val'), backgrounds };
-}
-
 /** One attempt: a fresh cell, restored from the store when it holds a checkpoint; `stopInEpoch` kills it. */
-async function attempt(
-  store: MapStore,
-  data: Awaited<ReturnType<typeof splits>>,
-  stopInEpoch?: number,
-): Promise<TrainingState | undefined> {
+async function attempt(store: MapStore, data: TinyData, stopInEpoch?: number): Promise<TrainingState | undefined> {
   const built = await buildCell(config, cell, contiguousLabels(data.train.labels).size);
   try {
     const checkpoints = new CellCheckpoints(store, 'ckpt/latest.bgwt', 'ckpt/best.bgwt', built);
@@ -150,7 +123,7 @@ test(
     // The smoke preset's (and the paper's) per-epoch val draws: the resumed attempt must draw epoch
     // 3's and 4's swapped val backgrounds from their keys, not from a count of validations it ran.
     assert.equal(config.evaluation.valBackgrounds, 'per-epoch');
-    const data = await splits();
+    const data = await tinyData();
     const straightStore = new MapStore();
     const straight = (await attempt(straightStore, data))!;
     assert.equal(straight.epoch, MAX_EPOCHS);
