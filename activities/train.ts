@@ -9,6 +9,7 @@ import type { DataCache } from './dataCache';
 import { loadPretrained } from './pretrained';
 import { activitySinks } from './training/activitySinks';
 import { CellCheckpoints } from './training/cellCheckpoints';
+import { cellTrainerOptions } from './training/cellTrainerOptions';
 import { epochCheckpointer } from './training/epochCheckpointer';
 import type { BackgroundsRef, DatasetRef, EpochRecord, TrainResult } from './types';
 
@@ -102,19 +103,8 @@ export function trainCell(stores: Stores, data: DataCache) {
             logInfo(`${id}: resuming training from the checkpoint of epoch ${resume.epoch} (${checkpoints.latestKey})`);
           }
           const state = await trainModel({
-            model: built.model,
-            loss: built.loss,
-            applyGradients: (g) => built.optimizer.step(g),
+            ...cellTrainerOptions(config, cell, built),
             input: batches,
-            valBackgroundDraws: config.evaluation.valBackgrounds,
-            mode: cell.mode,
-            seed: cell.seed,
-            batchSize: config.sampler.batchSize,
-            m: built.m,
-            iterationsPerEpoch: config.sampler.iterationsPerEpoch,
-            maxEpochs: config.training.maxEpochs,
-            patience: config.training.patience,
-            validateBeforeTraining: config.training.validateBeforeTraining,
             resume,
             ...epochCheckpointer({
               cellId: id,

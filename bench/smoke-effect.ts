@@ -26,6 +26,7 @@ import { type ExperimentConfig } from '../configs/schema';
 import { LOSS_NAMES, type LossName } from '../contracts/grid';
 import type { PreparedFormat } from '../lib/data/preparedImage';
 import { paperDataSource } from '../activities/paperData';
+import { cellTrainerOptions } from '../activities/training/cellTrainerOptions';
 import { UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../configs/paper/backgrounds';
 import { fetchBackgrounds, type BackgroundPools } from '../lib/data/backgrounds';
 import { readSha256SumsFile } from '../lib/data/download/checksumList';
@@ -134,19 +135,8 @@ async function runJob(config: ExperimentConfig, loss: LossName, seed: number): P
       let best: Buffer | undefined;
       const t0 = Date.now();
       const state = await trainModel({
-        model: built.model,
-        loss: built.loss,
-        applyGradients: (g) => built.optimizer.step(g),
+        ...cellTrainerOptions(config, { dataset: 'synthetic', loss, mode, seed }, built),
         input,
-        valBackgroundDraws: config.evaluation.valBackgrounds,
-        mode,
-        seed,
-        batchSize: config.sampler.batchSize,
-        m: built.m,
-        iterationsPerEpoch: config.sampler.iterationsPerEpoch,
-        maxEpochs: config.training.maxEpochs,
-        patience: config.training.patience,
-        validateBeforeTraining: config.training.validateBeforeTraining,
         endOfEpoch: async (_state, improved) => {
           if (improved) best = await encodeWeights(built.model, built.loss);
         },

@@ -13,15 +13,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { auditWorkflowId, type AuditModelInput, type AuditProgress } from '../../contracts/audit';
 import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { parseAuditReport, type AuditReport } from '../../lib/report/audit/auditReportSchema';
 import type { AuditModelResult } from '../../workflows/auditModel';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
-import { startTestServices, type TestServices } from '../helpers/services';
-import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import type { TestServices } from '../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { assertCleanPage, checkPageInBrowser, CHROMIUM_MISSING } from '../helpers/browser';
 
@@ -30,18 +30,15 @@ const CELL = 'synthetic/contrastive/base/s42'; // the smoke preset's seed
 const FIXTURES = path.join(__dirname, '../fixtures/audit/tiny_net');
 
 let services: TestServices;
-let workers: { stop(): Promise<void> };
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 let client: Client;
 let store: ArtifactStore;
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-audit-it-'));
 
 before(async () => {
   if (SHARED_DATA_MISSING) return;
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startWorkflowEnvironment();
+  ({ services, client } = env);
   store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
   const handle = await client.workflow.start('reproducePaper', {
     taskQueue: TASK_QUEUES.cpu,
@@ -52,9 +49,7 @@ before(async () => {
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
   fs.rmSync(outDir, { recursive: true, force: true });
 });
 

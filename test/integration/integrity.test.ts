@@ -11,7 +11,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError, WorkflowIdConflictPolicy, type Client } from '@temporalio/client';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { refuseOtherStoredSettings, startOrJoin } from '../../cli/experimentGuard';
 import { downloadReport } from '../../cli/downloadReport';
 import { ExperimentConflictError } from '../../configs/experimentIdentity';
@@ -24,27 +23,23 @@ import { decodeTensorFile, encodeTensorFile } from '../../lib/ml/checkpoint/tens
 import { parseReport, type Report } from '../../lib/report';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
-import { startTestServices, type TestServices } from '../helpers/services';
-import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import type { TestServices } from '../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 
 let services: TestServices;
-let workers: { stop(): Promise<void> };
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 let client: Client;
 let store: ArtifactStore;
 
 before(async () => {
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startWorkflowEnvironment();
+  ({ services, client } = env);
   store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
 });
 
 const EXP = 'integrity';

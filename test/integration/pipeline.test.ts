@@ -11,7 +11,6 @@ import { Worker } from '@temporalio/worker';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/ml/backend';
 import { workflowBundle } from '../../workers/runWorkers';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { parseReport } from '../../lib/report';
 import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
@@ -19,8 +18,9 @@ import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
 import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
-import { startTestServices, type TestServices } from '../helpers/services';
-import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import type { TestServices } from '../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { startPaperRepoServer, type PaperRepoServer } from '../helpers/paperRepoServer';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { PAPER_DATA_ENV } from '../../activities/paperData';
@@ -33,23 +33,18 @@ const UNSPLASH_BACKGROUNDS = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS)
 delete process.env[PAPER_DATA_ENV];
 
 let services: TestServices;
-let workers: { stop(): Promise<void> };
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 let client: Client;
 let paperRepo: PaperRepoServer | undefined;
 
 before(async () => {
   if (!SHARED_DATA_MISSING) paperRepo = await startPaperRepoServer();
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startWorkflowEnvironment();
+  ({ services, client } = env);
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
   await paperRepo?.server.close();
 });
 

@@ -16,7 +16,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { SOURCES_ENV } from '../../activities/realDataset/sources';
@@ -32,9 +31,10 @@ import { writeCadeneBnInceptionFile } from '../helpers/bnInceptionFile';
 import { startHttpFileServer, type HttpFileServer } from '../helpers/httpFileServer';
 import { writeMiniCubArchive, type MiniCub } from '../helpers/miniCubArchive';
 import { startPaperRepoServer, type PaperRepoServer } from '../helpers/paperRepoServer';
-import { startTestServices, type TestServices } from '../helpers/services';
+import type { TestServices } from '../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
-import { resultExplained, startInProcessWorkers } from '../helpers/tinyExperiment';
+import { resultExplained } from '../helpers/tinyExperiment';
 
 const U2NET = readFileSync(join(__dirname, '..', 'fixtures', 'data', 'u2net', 'tiny_u2net.onnx'));
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -49,8 +49,7 @@ let weights: { name: string; sha256: string; bytes: number };
 let files: HttpFileServer;
 let paperRepo: PaperRepoServer;
 let services: TestServices;
-let workers: { stop(): Promise<void> };
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 let client: Client;
 
 before(async () => {
@@ -69,16 +68,12 @@ before(async () => {
   files = await startHttpFileServer({ '/data/': join(tmp, 'data'), '/weights/': join(tmp, 'weights') });
   files.put('/models/u2net.onnx', U2NET);
   paperRepo = await startPaperRepoServer();
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startWorkflowEnvironment();
+  ({ services, client } = env);
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
   await files?.close();
   await paperRepo?.server.close();
   delete process.env[SOURCES_ENV];

@@ -8,31 +8,30 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { CellRecord, EpochRecord } from '../../activities/types';
-import { startTestServices, type TestServices } from '../helpers/services';
+import type { TestServices } from '../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-resume-'));
 const children: ChildProcess[] = [];
 
 before(async () => {
-  services = await startTestServices();
-  temporal = await connectClient(services.endpoints);
+  env = await startWorkflowEnvironment({ workers: false }); // workers are processes here, started by each test
+  services = env.services;
 });
 
 after(async () => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await temporal?.close();
-  await services?.stop();
+  await env?.stop();
   fs.rmSync(logDir, { recursive: true, force: true });
 });
 
@@ -63,7 +62,7 @@ test(
   'a SIGKILLed training resumes from its checkpoint and ends bit-identical to an uninterrupted run',
   { timeout: 600_000 },
   async () => {
-    const client = temporal.client;
+    const client = env.client;
     // One interrupted run: kill the worker once two epochs are checkpointed, let a new one finish.
     const interruptedRun = async (experiment: string) => {
       const first = startWorker(`${experiment}-first`);

@@ -12,7 +12,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
-import { connectClient, type ConnectedClient } from '../../../cli/temporalClient';
 import { resolveExperiment } from '../../../configs/resolve';
 import type { ExperimentConfig } from '../../../configs/schema';
 import type { DatasetRef, MaskQualityRow } from '../../../activities/types';
@@ -22,9 +21,9 @@ import { ArtifactStore } from '../../../lib/store/artifactStore';
 import { readManifest } from '../../../lib/store/stageOutput';
 import { TASK_QUEUES } from '../../../contracts/ids';
 import { startHttpFileServer, type HttpFileServer } from '../../helpers/httpFileServer';
-import { startTestServices, type TestServices } from '../../helpers/services';
+import type { TestServices } from '../../helpers/services';
+import { startWorkflowEnvironment, type WorkflowEnvironment } from '../../helpers/workflowEnvironment';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../../helpers/sharedData';
-import { startInProcessWorkers } from '../../helpers/tinyExperiment';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
 const MINI = join(FIX, 'mini');
@@ -41,8 +40,7 @@ type Item = { path: string; label: number };
 
 let srv: HttpFileServer;
 let services: TestServices;
-let workers: { cacheDir: string; stop(): Promise<void> };
-let temporal: ConnectedClient;
+let env: WorkflowEnvironment;
 let client: Client;
 let tmp: string;
 let runs = 0;
@@ -70,16 +68,12 @@ before(async () => {
   }
   writeFileSync(join(tmp, 'sources.json'), JSON.stringify(override));
   process.env[SOURCES_ENV] = join(tmp, 'sources.json');
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startWorkflowEnvironment();
+  ({ services, client } = env);
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
   await srv?.close();
   delete process.env[SOURCES_ENV];
   if (tmp) rmSync(tmp, { recursive: true, force: true });
@@ -208,7 +202,7 @@ test(
     // Another experiment on the same archives and model, on a worker that lost its local masks: the
     // masks come back from the store's parts (none recomputed, the model is not even loaded), and
     // nothing is downloaded. A third one finds them in the worker's cache folder.
-    rmSync(join(workers.cacheDir, 'masks'), { recursive: true, force: true });
+    rmSync(join(env.workers!.cacheDir, 'masks'), { recursive: true, force: true });
     const counts = (r: DatasetRef) => Object.values(r.splits).map((s) => [s.count, s.numClasses]);
     const masksOf = async (r: DatasetRef) => (await readManifest(store, r.prefix))!.metrics.masks;
     const other = await prepare(paperConfig('realdata2'), 'cars196');
@@ -241,7 +235,7 @@ test(
     srv.put('/bad/car_ims.tgz', bad);
     // A fresh bucket and a worker without local copies (a new machine): the good archive, already
     // verified in the store or the worker's cache under its md5, would be used instead.
-    rmSync(join(workers.cacheDir, 'stored'), { recursive: true, force: true });
+    rmSync(join(env.workers!.cacheDir, 'stored'), { recursive: true, force: true });
     const config = paperConfig('corrupt', {
       'storage.bucket': 'bgbias-corrupt',
       'data.mirrors': {

@@ -8,15 +8,16 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveExperiment } from '../../../../configs/resolve';
 import type { GridCell } from '../../../../contracts/grid';
-import { CellCheckpoints, type CheckpointStore } from '../../../../activities/training/cellCheckpoints';
+import { CellCheckpoints } from '../../../../activities/training/cellCheckpoints';
 import { epochCheckpointer } from '../../../../activities/training/epochCheckpointer';
 import { initBackend } from '../../../../lib/ml/backend';
-import { buildCell, transformOf } from '../../../../activities/buildCell';
-import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
+import { buildCell } from '../../../../activities/buildCell';
+import { cellTrainerOptions } from '../../../../activities/training/cellTrainerOptions';
 import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 // The same synthetic data as the trainer's direct tests (the data settings match TINY's).
-import { tinyData, type TinyData } from '../../ml/train/tinyTraining';
+import { tinyBatchSource, tinyData, type TinyData } from '../../ml/train/tinyTraining';
+import { MapCheckpointStore } from '../../../helpers/mapCheckpointStore';
 
 before(async () => {
   await initBackend();
@@ -41,27 +42,12 @@ const config = resolveExperiment({
 });
 const cell: GridCell = { dataset: 'synthetic', loss: 'contrastive', mode: 'bgaugment', seed: 7 };
 
-class MapStore implements CheckpointStore {
-  readonly objects = new Map<string, Buffer>();
-  readonly puts: string[] = [];
-  constructor(private readonly failOn?: string) {}
-  async exists(key: string) {
-    return this.objects.has(key);
-  }
-  async getBuffer(key: string) {
-    const b = this.objects.get(key);
-    if (!b) throw new Error(`no ${key}`);
-    return b;
-  }
-  async putBuffer(key: string, buf: Buffer) {
-    if (key === this.failOn) throw new Error(`cannot write ${key}`);
-    this.puts.push(key);
-    this.objects.set(key, Buffer.from(buf));
-  }
-}
-
 /** One attempt: a fresh cell, restored from the store when it holds a checkpoint; `stopInEpoch` kills it. */
-async function attempt(store: MapStore, data: TinyData, stopInEpoch?: number): Promise<TrainingState | undefined> {
+async function attempt(
+  store: MapCheckpointStore,
+  data: TinyData,
+  stopInEpoch?: number,
+): Promise<TrainingState | undefined> {
   const built = await buildCell(config, cell, contiguousLabels(data.train.labels).size);
   try {
     const checkpoints = new CellCheckpoints(store, 'ckpt/latest.bgwt', 'ckpt/best.bgwt', built);
@@ -80,20 +66,8 @@ async function attempt(store: MapStore, data: TinyData, stopInEpoch?: number): P
       },
     });
     return await trainModel({
-      model: built.model,
-      loss: built.loss,
-      applyGradients: (g) => built.optimizer.step(g),
-      input: inlineBatchSource({
-        transform: transformOf(config),
-        sources: { train: data.train, val: data.val },
-        backgrounds: { val: data.backgrounds },
-      }),
-      valBackgroundDraws: config.evaluation.valBackgrounds,
-      mode: cell.mode,
-      seed: cell.seed,
-      batchSize: config.sampler.batchSize,
-      m: built.m,
-      iterationsPerEpoch: config.sampler.iterationsPerEpoch,
+      ...cellTrainerOptions(config, cell, built),
+      input: tinyBatchSource(config, data),
       maxEpochs: MAX_EPOCHS,
       patience: MAX_EPOCHS,
       validateBeforeTraining: true,
@@ -124,11 +98,11 @@ test(
     // 3's and 4's swapped val backgrounds from their keys, not from a count of validations it ran.
     assert.equal(config.evaluation.valBackgrounds, 'per-epoch');
     const data = await tinyData();
-    const straightStore = new MapStore();
+    const straightStore = new MapCheckpointStore();
     const straight = (await attempt(straightStore, data))!;
     assert.equal(straight.epoch, MAX_EPOCHS);
 
-    const store = new MapStore();
+    const store = new MapCheckpointStore();
     assert.equal(await attempt(store, data, 3), undefined);
     // Killed in epoch 3: the checkpoints of epochs 1 and 2 are in the store.
     assert.equal(store.puts.filter((k) => k === 'ckpt/latest.bgwt').length, 2);
@@ -156,7 +130,7 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
       monitored: 'swapped',
       history: [],
     };
-    const store = new MapStore();
+    const store = new MapCheckpointStore();
     const checkpoints = new CellCheckpoints(store, 'latest', 'best', built);
     assert.equal(await checkpoints.restoreLatest(), undefined);
     await checkpoints.save(state, true);
@@ -168,7 +142,7 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
 
     // Killed after epoch 3's checkpoint and before its digest (here: that write fails): the complete
     // new file is vouched for by the digest announced before it, so training resumes from epoch 3.
-    const torn = new MapStore('latest.sha256');
+    const torn = new MapCheckpointStore('latest.sha256');
     for (const [k, v] of store.objects) torn.objects.set(k, Buffer.from(v));
     await assert.rejects(
       new CellCheckpoints(torn, 'latest', 'best', built).save({ ...state, epoch: 3, badEpochs: 2 }, false),
@@ -184,7 +158,7 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
     // Killed after an improved epoch 3's best weights and before its checkpoint: the checkpoint of
     // epoch 2 is resumed (epoch 3 is redone and rewrites the best weights); until then the best file
     // holds epoch 3, which bestWeights refuses for the checkpoint's best epoch 1.
-    const ahead = new MapStore('latest.sha256.next');
+    const ahead = new MapCheckpointStore('latest.sha256.next');
     for (const [k, v] of store.objects) ahead.objects.set(k, Buffer.from(v));
     await assert.rejects(
       new CellCheckpoints(ahead, 'latest', 'best', built).save({ ...state, epoch: 3, bestEpoch: 3 }, true),
@@ -196,7 +170,7 @@ test('an improved epoch writes its best weights before the checkpoint; nothing s
     assert.ok((await aheadCheckpoints.bestWeights(3)).length > 0);
 
     // A write of the checkpoint that fails leaves the best weights of that epoch, never the reverse.
-    const failing = new MapStore('latest');
+    const failing = new MapCheckpointStore('latest');
     await assert.rejects(
       new CellCheckpoints(failing, 'latest', 'best', built).save(state, true),
       /cannot write latest/,
@@ -220,7 +194,7 @@ test('a checkpoint that does not match its digest file, or has none, is ignored:
       history: [],
     };
     const lines: string[] = [];
-    const fresh = async (store: MapStore) => {
+    const fresh = async (store: MapCheckpointStore) => {
       const other = await buildCell(config, { ...cell, seed: 99 }, 8);
       try {
         const before = await other.model.trainableVariables()[0].data();
@@ -233,14 +207,14 @@ test('a checkpoint that does not match its digest file, or has none, is ignored:
         other.dispose();
       }
     };
-    const saved = new MapStore();
+    const saved = new MapCheckpointStore();
     await new CellCheckpoints(saved, 'latest', 'best', built).save(state, true);
     const good = await fresh(saved);
     assert.deepEqual(good.restored, state);
     assert.equal(good.untouched, false, 'a verified checkpoint is restored into the model');
 
     // The sign bits of the checkpoint's last 1000 float32 values flipped (little-endian: each last byte).
-    const flipped = new MapStore();
+    const flipped = new MapCheckpointStore();
     for (const [k, v] of saved.objects) flipped.objects.set(k, Buffer.from(v));
     const latest = flipped.objects.get('latest')!;
     for (let i = latest.length - 1; i >= latest.length - 4000; i -= 4) latest[i] ^= 0x80;
@@ -251,13 +225,13 @@ test('a checkpoint that does not match its digest file, or has none, is ignored:
     );
 
     // A checkpoint without its digest (written before digests, or torn before the digest landed).
-    const torn = new MapStore();
+    const torn = new MapCheckpointStore();
     for (const [k, v] of saved.objects) if (k !== 'latest.sha256') torn.objects.set(k, v);
     assert.deepEqual(await fresh(torn), { restored: undefined, untouched: true });
     assert.match(lines.at(-1)!, /latest not used: its digest file latest\.sha256 is missing/);
 
     // The best weights damaged: the checkpoint would resume without them, so it is not used.
-    const badBest = new MapStore();
+    const badBest = new MapCheckpointStore();
     for (const [k, v] of saved.objects) badBest.objects.set(k, Buffer.from(v));
     badBest.objects.get('best')![100] ^= 0xff;
     assert.deepEqual(await fresh(badBest), { restored: undefined, untouched: true });

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { resolveExperiment } from '../../../../configs/resolve';
 import type { GridCell } from '../../../../contracts/grid';
 import { buildCell, transformOf } from '../../../../activities/buildCell';
-import { CellCheckpoints, type CheckpointStore } from '../../../../activities/training/cellCheckpoints';
+import { CellCheckpoints } from '../../../../activities/training/cellCheckpoints';
+import { cellTrainerOptions } from '../../../../activities/training/cellTrainerOptions';
 import type { RgbImage } from '../../../../lib/image/types';
 import { decodeShard } from '../../../../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
@@ -25,6 +26,7 @@ import { InputPool } from '../../../../lib/ml/input/inputPool';
 import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { Rng } from '../../../../lib/util/rng';
+import { MapCheckpointStore } from '../../../helpers/mapCheckpointStore';
 
 const EPOCHS = 2;
 const config = resolveExperiment({
@@ -82,44 +84,22 @@ before(async () => {
 
 after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-class MapStore implements CheckpointStore {
-  readonly objects = new Map<string, Buffer>();
-  async exists(key: string) {
-    return this.objects.has(key);
-  }
-  async getBuffer(key: string) {
-    const b = this.objects.get(key);
-    if (!b) throw new Error(`no ${key}`);
-    return b;
-  }
-  async putBuffer(key: string, buf: Buffer) {
-    this.objects.set(key, Buffer.from(buf));
-  }
-}
-
 interface Outcome {
   state: TrainingState;
   weights: Buffer;
 }
 
 /** Trains with `input` (resuming from `store`'s checkpoint when it has one) up to `maxEpochs`. */
-async function train(input: BatchSource, store = new MapStore(), maxEpochs = EPOCHS): Promise<Outcome> {
+async function train(input: BatchSource, store = new MapCheckpointStore(), maxEpochs = EPOCHS): Promise<Outcome> {
   const built = await buildCell(config, cell, contiguousLabels(input.source('train').labels).size);
   try {
     const checkpoints = new CellCheckpoints(store, 'latest', 'best', built);
     const resume = await checkpoints.restoreLatest();
     const state = await trainModel({
-      model: built.model,
-      loss: built.loss,
-      applyGradients: (g) => built.optimizer.step(g),
+      ...cellTrainerOptions(config, cell, built),
       input,
       prefetch: 3,
       valBackgroundDraws: 'per-epoch',
-      mode: cell.mode,
-      seed: cell.seed,
-      batchSize: config.sampler.batchSize,
-      m: built.m,
-      iterationsPerEpoch: config.sampler.iterationsPerEpoch,
       maxEpochs,
       patience: EPOCHS,
       validateBeforeTraining: true,
@@ -165,7 +145,7 @@ test(
   { timeout: 600_000 },
   async () => {
     const straight = await train(inline);
-    const store = new MapStore();
+    const store = new MapCheckpointStore();
     const first = await withPool(1, (pool) => train(pool, store, 1));
     assert.equal(first.state.epoch, 1);
     const resumed = await withPool(4, (pool) => train(pool, store));

@@ -5,13 +5,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveExperiment } from '../../../../configs/resolve';
+import type { ExperimentConfig } from '../../../../configs/schema';
 import type { GridCell } from '../../../../contracts/grid';
 import { buildCell, transformOf } from '../../../../activities/buildCell';
 import type { RgbImage } from '../../../../lib/image/types';
 import { decodeShard } from '../../../../lib/data/shardFormat';
 import { DecodedCache, SplitData } from '../../../../lib/data/splitData';
 import { encodeSyntheticSplit, generateSyntheticDataset } from '../../../../lib/data/synthetic';
-import { inlineBatchSource } from '../../../../lib/ml/input/batchSource';
+import { inlineBatchSource, type BatchSource } from '../../../../lib/ml/input/batchSource';
+import { cellTrainerOptions } from '../../../../activities/training/cellTrainerOptions';
 import { contiguousLabels, trainModel, type TrainerOptions } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { Rng } from '../../../../lib/util/rng';
@@ -58,6 +60,15 @@ export async function tinyData(): Promise<TinyData> {
   return { train: await split('train'), val: await split('val'), backgrounds };
 }
 
+/** The batches of a tiny run: train and val from `data`, BGAugment and the swapped val metric from its backgrounds. */
+export function tinyBatchSource(config: ExperimentConfig, data: TinyData): BatchSource {
+  return inlineBatchSource({
+    transform: transformOf(config),
+    sources: { train: data.train, val: data.val },
+    backgrounds: { val: data.backgrounds },
+  });
+}
+
 /** Every tensor `embed` saw during a run, as host arrays, in call order. */
 export interface EmbedCall {
   batch: number;
@@ -79,20 +90,8 @@ export async function tinyTrain(
   };
   try {
     const state = await trainModel({
-      model: built.model,
-      loss: built.loss,
-      applyGradients: (g) => built.optimizer.step(g),
-      input: inlineBatchSource({
-        transform: transformOf(TINY),
-        sources: { train: data.train, val: data.val },
-        backgrounds: { val: data.backgrounds },
-      }),
-      valBackgroundDraws: TINY.evaluation.valBackgrounds,
-      mode: cell.mode,
-      seed: cell.seed,
-      batchSize: TINY.sampler.batchSize,
-      m: built.m,
-      iterationsPerEpoch: TINY.sampler.iterationsPerEpoch,
+      ...cellTrainerOptions(TINY, cell, built),
+      input: tinyBatchSource(TINY, data),
       maxEpochs: 3,
       patience: 3,
       validateBeforeTraining: true,

@@ -9,15 +9,13 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import * as tf from '@tensorflow/tfjs';
 import { resolveExperiment } from '../../../../configs/resolve';
 import type { DatasetName, LossName } from '../../../../contracts/grid';
 import { initBackend } from '../../../../lib/ml/backend';
-import { NormalizedSoftmaxLoss } from '../../../../lib/ml/losses';
 import { bnInceptionParameterShapes } from '../../../../lib/ml/models/bnInception';
 import { buildCell } from '../../../../activities/buildCell';
-import { hashedTorchParameter, hashedValues } from '../../../helpers/hashedWeights';
-import { compareRun, fixtureBatch, readTrainingFixture, runSteps, type Tolerances } from './trainingFixture';
+import { hashedTorchParameter } from '../../../helpers/hashedWeights';
+import { assertFixtureSettings, readTrainingFixture, trainAgainstFixture, type Tolerances } from './trainingFixture';
 
 before(async () => {
   await initBackend();
@@ -65,14 +63,7 @@ async function goldenTrainingStep(lossName: LossName): Promise<void> {
   const fx = readTrainingFixture(`bninception_${lossName}`);
   const config = resolveExperiment({ preset: 'paper' });
   // The fixture was made for the paper's settings; if the preset moves, regenerate it.
-  const { lr, alpha, eps, weightDecay, momentum } = config.optimizer;
-  assert.deepEqual({ lr, alpha, eps, weightDecay, momentum }, fx.optimizer, 'paper optimizer settings');
-  assert.deepEqual(
-    config.lossParams[fx.dataset as DatasetName]?.[lossName],
-    fx.lossParams,
-    `${fx.dataset} ${lossName} parameters`,
-  );
-  assert.equal(config.transform.crop, fx.size);
+  assertFixtureSettings(config, fx);
   assert.deepEqual(config.transform.mean, fx.meanBgr);
 
   const pretrained = new Map(
@@ -88,16 +79,7 @@ async function goldenTrainingStep(lossName: LossName): Promise<void> {
     pretrained,
   );
   try {
-    if (built.loss instanceof NormalizedSoftmaxLoss) {
-      const c = fx.numClasses!;
-      built.loss.setWeights(tf.tensor2d(hashedValues('loss.W', 'unit', 128 * c), [128, c]));
-    }
-    const batch = await fixtureBatch(fx);
-    const run = await runSteps(built, batch, Object.keys(fx.checked), fx.steps);
-    // The optimiser makes its buffers on the first step; after that a step leaves nothing behind.
-    assert.deepEqual(run.tensorsAfterStep.slice(1), run.tensorsAfterStep.slice(0, -1), 'steps leak no tensors');
-    const { failures, lines } = compareRun(fx, run, TOLERANCES);
-    for (const l of lines) console.log(`  ${l}`);
+    const failures = await trainAgainstFixture(built, fx, TOLERANCES);
     // Frozen BatchNorm: every running statistic is still exactly its initial value.
     for (const [name, v] of built.model.namedWeights()) {
       if (!/running_(mean|var)$/.test(name)) continue;

@@ -11,12 +11,11 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { resolveExperiment } from '../../../../configs/resolve';
-import type { DatasetName, LossName } from '../../../../contracts/grid';
+import type { LossName } from '../../../../contracts/grid';
 import { initBackend } from '../../../../lib/ml/backend';
-import { NormalizedSoftmaxLoss } from '../../../../lib/ml/losses';
 import { buildCell } from '../../../../activities/buildCell';
 import { hashedValues } from '../../../helpers/hashedWeights';
-import { compareRun, fixtureBatch, readTrainingFixture, runSteps, type Tolerances } from './trainingFixture';
+import { assertFixtureSettings, readTrainingFixture, trainAgainstFixture, type Tolerances } from './trainingFixture';
 
 before(async () => {
   await initBackend();
@@ -49,14 +48,7 @@ async function goldenTrainingStep(lossName: LossName): Promise<void> {
     preset: 'smoke',
     overrides: { 'model.width': 8, 'model.downsampling': 'strided' },
   });
-  const { lr, alpha, eps, weightDecay, momentum } = config.optimizer;
-  assert.deepEqual({ lr, alpha, eps, weightDecay, momentum }, fx.optimizer, 'smoke optimizer settings');
-  assert.deepEqual(
-    config.lossParams[fx.dataset as DatasetName]?.[lossName],
-    fx.lossParams,
-    `${fx.dataset} ${lossName} parameters`,
-  );
-  assert.equal(config.transform.crop, fx.size);
+  assertFixtureSettings(config, fx);
   const built = await buildCell(
     config,
     { dataset: 'synthetic', loss: lossName, mode: 'base', seed: 42 },
@@ -71,17 +63,7 @@ async function goldenTrainingStep(lossName: LossName): Promise<void> {
         : hashedValues(name, 'he', n, n / v.shape[v.shape.length - 1]);
       tf.tidy(() => v.assign(tf.tensor(values, v.shape)));
     }
-    if (built.loss instanceof NormalizedSoftmaxLoss) {
-      const c = fx.numClasses!;
-      built.loss.setWeights(tf.tensor2d(hashedValues('loss.W', 'unit', 128 * c), [128, c]));
-    }
-    const batch = await fixtureBatch(fx);
-    const run = await runSteps(built, batch, Object.keys(fx.checked), fx.steps);
-    // The optimiser makes its buffers on the first step; after that a step leaves nothing behind.
-    assert.deepEqual(run.tensorsAfterStep.slice(1), run.tensorsAfterStep.slice(0, -1), 'steps leak no tensors');
-    const { failures, lines } = compareRun(fx, run, TOLERANCES);
-    for (const l of lines) console.log(`  ${l}`);
-    assert.deepEqual(failures, []);
+    assert.deepEqual(await trainAgainstFixture(built, fx, TOLERANCES), []);
   } finally {
     built.dispose();
   }

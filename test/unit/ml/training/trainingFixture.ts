@@ -11,6 +11,9 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs';
 import type { HostBatch } from '../../../../lib/ml/train/batches';
 import type { CellModel } from '../../../../activities/buildCell';
+import type { ExperimentConfig } from '../../../../configs/schema';
+import type { DatasetName } from '../../../../contracts/grid';
+import { NormalizedSoftmaxLoss } from '../../../../lib/ml/losses';
 import { trainStep } from '../../../../lib/ml/train/trainStep';
 import { toNormalisedBgr } from '../../../../lib/ml/transforms/pipeline';
 import { hashedValues } from '../../../helpers/hashedWeights';
@@ -316,4 +319,35 @@ export async function runSteps(
     tensorsAfterStep.push(tf.memory().numTensors);
   }
   return { losses, firstGradients, initial, final: snapshot(), tensorsAfterStep };
+}
+
+/** The resolved preset has the settings the fixture was made for; if the preset moves, regenerate the fixture. */
+export function assertFixtureSettings(config: ExperimentConfig, fx: TrainingFixture): void {
+  const { lr, alpha, eps, weightDecay, momentum } = config.optimizer;
+  assert.deepEqual({ lr, alpha, eps, weightDecay, momentum }, fx.optimizer, 'optimizer settings');
+  assert.deepEqual(
+    config.lossParams[fx.dataset as DatasetName]?.[fx.lossName],
+    fx.lossParams,
+    `${fx.dataset} ${fx.lossName} parameters`,
+  );
+  assert.equal(config.transform.crop, fx.size);
+}
+
+/**
+ * The fixture's run on a built cell whose model already holds the fixture's weights: the class
+ * weights (normalized softmax) set, `fx.steps` training steps on the fixture's batch, no tensor
+ * leaked by a step, and every checked tensor compared within `tol`. Returns the failures.
+ */
+export async function trainAgainstFixture(built: CellModel, fx: TrainingFixture, tol: Tolerances): Promise<string[]> {
+  if (built.loss instanceof NormalizedSoftmaxLoss) {
+    const c = fx.numClasses!;
+    built.loss.setWeights(tf.tensor2d(hashedValues('loss.W', 'unit', 128 * c), [128, c]));
+  }
+  const batch = await fixtureBatch(fx);
+  const run = await runSteps(built, batch, Object.keys(fx.checked), fx.steps);
+  // The optimiser makes its buffers on the first step; after that a step leaves nothing behind.
+  assert.deepEqual(run.tensorsAfterStep.slice(1), run.tensorsAfterStep.slice(0, -1), 'steps leak no tensors');
+  const { failures, lines } = compareRun(fx, run, tol);
+  for (const l of lines) console.log(`  ${l}`);
+  return failures;
 }
