@@ -1,17 +1,13 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { ensureServices } from '../../services/embedded';
-import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
-import { resolveStateDir } from '../../services/stateDir';
 import type { AnalyzeResult } from '../../workflows/analyze';
 import { analyzeId, TASK_QUEUES } from '../../contracts/ids';
 import { EXPERIMENT, STAGE } from '../../contracts/searchAttributes';
 import { downloadReport } from '../downloadReport';
-import { connectClient } from '../temporalClient';
 import { watchWorkflow } from '../watchWorkflow';
 import { summarise } from '../progressView';
-import { startWorkerProcess } from '../workerProcess';
+import { openLocalSession } from '../localSession';
 
 export function registerAnalyze(program: Command): void {
   program
@@ -25,12 +21,8 @@ export function registerAnalyze(program: Command): void {
     .option('--out <dir>', 'where the report goes (default out/<experiment>)')
     .option('--no-workers', 'do not start a local worker')
     .action(async (opts: { experiment: string; bucket: string; force: boolean; out?: string; workers: boolean }) => {
-      const endpoints = await ensureServices({
-        searchAttributes: BGBIAS_SEARCH_ATTRIBUTES,
-        log: (l) => console.log(l),
-      });
-      const worker = opts.workers ? startWorkerProcess(resolveStateDir()) : undefined;
-      const { client, close } = await connectClient(endpoints);
+      const session = await openLocalSession(opts.workers);
+      const { endpoints, client, worker } = session;
       try {
         const handle = await client.workflow.start('analyze', {
           taskQueue: TASK_QUEUES.cpu,
@@ -58,8 +50,7 @@ export function registerAnalyze(program: Command): void {
         );
         console.log(`\n${files.table1}\n\nreport: ${files.dir}`);
       } finally {
-        await worker?.stop();
-        await close();
+        await session.close();
       }
     });
 }

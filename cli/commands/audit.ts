@@ -9,9 +9,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { ensureServices } from '../../services/embedded';
-import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
-import { resolveStateDir } from '../../services/stateDir';
 import { auditWorkflowId, type AuditModelInput, type AuditProgress } from '../../contracts/audit';
 import { TASK_QUEUES } from '../../contracts/ids';
 import { STAGE } from '../../contracts/searchAttributes';
@@ -22,8 +19,7 @@ import { parseAuditReport } from '../../lib/report/audit/auditReportSchema';
 import { renderAuditTableText } from '../../lib/report/audit/auditTables';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import type { AuditModelResult } from '../../workflows/auditModel';
-import { connectClient } from '../temporalClient';
-import { startWorkerProcess } from '../workerProcess';
+import { openLocalSession } from '../localSession';
 
 export interface AuditOptions {
   experiment?: string;
@@ -185,12 +181,8 @@ export function registerAudit(program: Command): void {
     .action(async (opts: AuditOptions) => {
       const input = await auditInputFromOptions(opts);
       const name = auditNameOf(input);
-      const endpoints = await ensureServices({
-        searchAttributes: BGBIAS_SEARCH_ATTRIBUTES,
-        log: (l) => console.log(l),
-      });
-      const worker = opts.workers ? startWorkerProcess(resolveStateDir()) : undefined;
-      const { client, close } = await connectClient(endpoints);
+      const session = await openLocalSession(opts.workers);
+      const { endpoints, client, worker } = session;
       try {
         const handle = await client.workflow.start('auditModel', {
           taskQueue: TASK_QUEUES.cpu,
@@ -214,8 +206,7 @@ export function registerAudit(program: Command): void {
         if (!report.attribution.available) console.log(`attribution not available: ${report.attribution.reason}`);
         console.log(`audit ${result.audit.cached ? 'cached' : 'computed'}: ${result.audit.prefix}\nreport: ${dir}`);
       } finally {
-        await worker?.stop();
-        await close();
+        await session.close();
       }
     });
 }

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PAPER_DATA_ENV } from '../../contracts/paperData';
 import type { ServiceEndpoints } from '../../services/embedded';
+import { servicesEnv } from './cliProcess';
+
+const WORKER_MAIN = path.resolve(__dirname, '../../workers/main.ts');
 
 export interface WorkerProcess {
   child: ChildProcess;
@@ -22,25 +25,39 @@ export function spawnWorkerProcess(opts: {
   paperDataDir: string;
   args?: readonly string[];
 }): WorkerProcess {
-  const { s3, temporal } = opts.endpoints;
   const out = fs.openSync(opts.log, 'w');
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.resolve(__dirname, '../../workers/main.ts'), ...(opts.args ?? [])],
-    {
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        TEMPORAL_ADDRESS: temporal.address,
-        S3_ENDPOINT: `http://${s3.endPoint}:${s3.port}`,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        BGBIAS_STATE_DIR: opts.stateDir,
-        [PAPER_DATA_ENV]: opts.paperDataDir,
-      },
-      stdio: ['ignore', out, out],
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, ...(opts.args ?? [])], {
+    env: servicesEnv(opts.endpoints, { BGBIAS_STATE_DIR: opts.stateDir, [PAPER_DATA_ENV]: opts.paperDataDir }),
+    stdio: ['ignore', out, out],
+  });
   fs.closeSync(out);
   return { child, log: opts.log };
+}
+
+/**
+ * A cpu-queue worker process started with exactly `env`, its output collected in memory: for the
+ * tests that read what a worker prints while it connects (which store, which Temporal address).
+ */
+export function spawnCpuWorker(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM, then the exit code once it is gone. */
+  stop(): Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, '--queues', 'cpu'], {
+    cwd: path.resolve(__dirname, '../..'),
+    env,
+  });
+  let out = '';
+  child.stdout.on('data', (c) => (out += c));
+  child.stderr.on('data', (c) => (out += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    stop() {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }

@@ -2,7 +2,7 @@
 // and its generated secret leaks nowhere. Against the real server the services start.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -13,6 +13,7 @@ import { serviceDir } from '../../services/managedServer';
 import { isLoopback, listeningSockets } from '../helpers/listeningSockets';
 import { anonymousKeys, probeOpenAccess, type KnownObject } from '../helpers/openAccessProbe';
 import { startTestServices, type TestServices } from '../helpers/services';
+import { spawnCpuWorker } from '../helpers/workerProcess';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 let svc: TestServices;
@@ -110,28 +111,16 @@ test('the secret is in a 0600 file only: not in any log, process record, argumen
 
   // A worker against the same state folder: it reaches S3 with the file's pair (its start-up probe
   // is an authenticated request) and starts polling.
-  const worker = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts'), '--queues', 'cpu'],
-    {
-      cwd: ROOT,
-      env,
-    },
-  );
-  let workerOut = '';
-  worker.stdout.on('data', (c) => (workerOut += c));
-  worker.stderr.on('data', (c) => (workerOut += c));
-  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+  const worker = spawnCpuWorker(env);
   try {
     const deadline = Date.now() + 180_000;
-    while (!/workers polling/.test(workerOut) && worker.exitCode === null && Date.now() < deadline)
+    while (!/workers polling/.test(worker.output()) && worker.child.exitCode === null && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
-    assert.match(workerOut, /reusing embedded S3 server[\s\S]*workers polling bgbias-cpu/, workerOut);
+    assert.match(worker.output(), /reusing embedded S3 server[\s\S]*workers polling bgbias-cpu/, worker.output());
   } finally {
-    worker.kill('SIGTERM');
-    await exited;
+    await worker.stop();
   }
-  outputs.push(workerOut);
+  outputs.push(worker.output());
 
   const places: Array<[string, string]> = outputs.map((o, i) => [`output ${i}`, o]);
   for (const dir of [serviceDir(svc.stateDir, 's3'), serviceDir(svc.stateDir, 'temporal')])

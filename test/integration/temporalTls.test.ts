@@ -3,8 +3,8 @@
 // made at test time. Only the proxy's address is given out, so a connection that works went
 // through TLS with the right CA, server name and client certificate.
 import { after, before, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,8 +18,8 @@ import { TASK_QUEUES } from '../../contracts/ids';
 import { makeTestCertificates, type TestCertificates } from '../helpers/testCertificates';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { startTlsProxy, type TlsProxy } from '../helpers/tlsProxy';
+import { spawnCpuWorker } from '../helpers/workerProcess';
 
-const ROOT = path.resolve(__dirname, '..', '..');
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-tls-test-'));
 let svc: TestServices;
 let certs: TestCertificates;
@@ -79,43 +79,31 @@ test('a worker process connects through the TLS proxy and polls its task queue',
     BGBIAS_STATE_DIR: path.join(scratch, 'worker'),
     ...tlsEnv(),
   };
-  const worker = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(ROOT, 'workers', 'main.ts'), '--queues', 'cpu'],
-    {
-      cwd: ROOT,
-      env,
-    },
-  );
-  let out = '';
-  worker.stdout.on('data', (c) => (out += c));
-  worker.stderr.on('data', (c) => (out += c));
-  const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+  const worker = spawnCpuWorker(env);
   const c = await connectClient(await ensureServices({ env: tlsEnv() }));
   try {
     const deadline = Date.now() + 180_000;
     let identities: string[] = [];
-    while (worker.exitCode === null && Date.now() < deadline) {
-      if (/workers polling/.test(out)) {
+    while (worker.child.exitCode === null && Date.now() < deadline) {
+      if (/workers polling/.test(worker.output())) {
         const tq = await c.connection.workflowService.describeTaskQueue({
           namespace: 'default',
           taskQueue: { name: TASK_QUEUES.cpu },
           taskQueueType: proto.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
         });
         identities = (tq.pollers ?? []).map((p) => String(p.identity));
-        if (identities.some((id) => id.startsWith(`${worker.pid}@`))) break;
+        if (identities.some((id) => id.startsWith(`${worker.child.pid}@`))) break;
       }
       await new Promise((r) => setTimeout(r, 500));
     }
     assert.ok(
-      identities.some((id) => id.startsWith(`${worker.pid}@`)),
-      `worker ${worker.pid} polls ${TASK_QUEUES.cpu} (pollers: ${identities.join(', ')}); its output:\n${out}`,
+      identities.some((id) => id.startsWith(`${worker.child.pid}@`)),
+      `worker ${worker.child.pid} polls ${TASK_QUEUES.cpu} (pollers: ${identities.join(', ')}); its output:\n${worker.output()}`,
     );
-    assert.match(out, new RegExp(`workers polling bgbias-cpu at 127\\.0\\.0\\.1:${proxy.port}`));
+    assert.match(worker.output(), new RegExp(`workers polling bgbias-cpu at 127\\.0\\.0\\.1:${proxy.port}`));
   } finally {
     await c.close();
-    worker.kill('SIGTERM');
-    await exited;
+    await worker.stop();
   }
 });
 
