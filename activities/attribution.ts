@@ -15,7 +15,7 @@ import { attributedImageCount, chunkRanges, type ChunkRange } from '../contracts
 import { decodeTensorFile } from '../lib/ml/checkpoint/tensorFile';
 import { badInput, cachedStage, heartbeat, logInfo, type Stores } from './context';
 import type { DataCache } from './dataCache';
-import { loadTrainedCell } from './training/trainedCell';
+import { withTrainedCellOnTest } from './training/trainedCell';
 import type { AttributionResult, CellRecord, StageRef } from './types';
 
 // 2: the attention summary names the images without a defined score (undefinedScores).
@@ -102,17 +102,9 @@ export function attributeChunk(stores: Stores, data: DataCache) {
       { ...attributionInputs(config, record, recomputeToken), chunk: { start: chunk.start, end: chunk.end } },
       [train.digest, dataset.digest],
       async (writer) => {
-        const built = await loadTrainedCell(
-          stores,
-          config,
-          cell,
-          dataset.splits.train.numClasses,
-          train.bestWeightsKey,
-        );
-        let input: Awaited<ReturnType<DataCache['inputPool']>> | undefined;
-        try {
+        const use = { stores, data, config, cell, dataset, bestWeightsKey: train.bestWeightsKey };
+        return withTrainedCellOnTest(use, async (built, input) => {
           const cfg = transformOf(config);
-          input = await data.inputPool(store, { transform: cfg, sources: { test: dataset.splits.test } });
           const ids = input.source('test').ids;
           const black = blackImageTensor(cfg);
           const reference = blackReferenceEmbedding(built.model, black);
@@ -174,10 +166,7 @@ export function attributeChunk(stores: Stores, data: DataCache) {
             })
           ).key;
           return { metrics: { scoresKey, mapsKey, seconds: (Date.now() - t0) / 1000 } };
-        } finally {
-          built.dispose();
-          await input?.close();
-        }
+        });
       },
     );
     const m = stage.manifest.metrics as { scoresKey: string; mapsKey: string; seconds: number };

@@ -1,12 +1,11 @@
 import type { ExperimentConfig } from '../configs/schema';
 import type { GridCell } from '../contracts/grid';
 import { cellId } from '../contracts/ids';
-import { transformOf } from './buildCell';
 import { scoreSplit, type Scores } from '../lib/ml/train/validate';
 import { mean, std } from '../lib/util/stats';
 import { cachedStage, heartbeat, type Stores } from './context';
 import type { DataCache } from './dataCache';
-import { loadTrainedCell } from './training/trainedCell';
+import { withTrainedCellOnTest } from './training/trainedCell';
 import type { BackgroundsRef, DatasetRef, EvalResult, RepeatedScore, TrainResult } from './types';
 
 // 2: metrics.json's "corrupted" became "swapped".
@@ -68,21 +67,10 @@ export function evaluateCell(stores: Stores, data: DataCache) {
       inputs,
       [train.digest, dataset.digest, backgrounds.digest],
       async (writer) => {
-        const built = await loadTrainedCell(
-          stores,
-          config,
-          cell,
-          dataset.splits.train.numClasses,
-          train.bestWeightsKey,
-        );
-        let input: Awaited<ReturnType<DataCache['inputPool']>> | undefined;
-        try {
-          // Batches from the worker's input pool, prefetched while the model embeds.
-          input = await data.inputPool(store, {
-            transform: transformOf(config),
-            sources: { test: dataset.splits.test },
-            backgrounds: { test: backgrounds.pools.test.key },
-          });
+        // Batches from the worker's input pool, prefetched while the model embeds.
+        const testBackgroundsKey = backgrounds.pools.test.key;
+        const use = { stores, data, config, cell, dataset, bestWeightsKey: train.bestWeightsKey, testBackgroundsKey };
+        return withTrainedCellOnTest(use, async (built, input) => {
           const progress = (phase: string) => (done: number, total: number) =>
             heartbeat({ phase, images: `${done}/${total}` });
           const t0 = Date.now();
@@ -120,10 +108,7 @@ export function evaluateCell(stores: Stores, data: DataCache) {
           };
           await writer.putJson('metrics.json', metrics);
           return { metrics: { ...metrics, timing } };
-        } finally {
-          built.dispose();
-          await input?.close();
-        }
+        });
       },
     );
     const m = stage.manifest.metrics as Pick<EvalResult, 'clean' | 'swapped' | 'timing'>;
