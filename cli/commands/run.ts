@@ -6,8 +6,7 @@ import { resolveExperiment, parseOverrideArgs } from '../../configs/resolve';
 import { ensureServices } from '../../services/embedded';
 import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
 import { resolveStateDir } from '../../services/stateDir';
-import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
+import { reproduceId } from '../../contracts/ids';
 import { connectClient } from '../temporalClient';
 import { findCudaLibDir } from '../cudaLibraries';
 import { discoverGpus } from '../gpuDiscovery';
@@ -18,6 +17,7 @@ import { watchWorkflow } from '../watchWorkflow';
 import { summarise } from '../progressView';
 import { formatCostEstimate } from '../../lib/report/costEstimate';
 import { refuseOtherStoredSettings, startOrJoin } from '../experimentGuard';
+import { reproducePaperStart } from '../reproducePaperStart';
 
 export interface RunOptions {
   preset: 'smoke' | 'paper';
@@ -109,16 +109,9 @@ export async function runCommand(o: RunOptions): Promise<void> {
     // one runs again (cached stages return at once).
     const { handle, joined } = await startOrJoin(client, config, () =>
       client.workflow.start('reproducePaper', {
-        taskQueue: TASK_QUEUES.cpu,
-        workflowId,
-        args: [input],
+        ...reproducePaperStart(config.experiment, config.preset, input),
         workflowIdConflictPolicy: WorkflowIdConflictPolicy.FAIL,
         workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-        typedSearchAttributes: [
-          { key: EXPERIMENT, value: config.experiment },
-          { key: PRESET, value: config.preset },
-          { key: STAGE, value: 'config' },
-        ],
       }),
     );
     console.log(joined ? `joined the running ${workflowId} (same settings)` : `started ${workflowId}`);

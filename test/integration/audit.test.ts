@@ -20,7 +20,7 @@ import { parseAuditReport, type AuditReport } from '../../lib/report/audit/audit
 import type { AuditModelResult } from '../../workflows/auditModel';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { TestServices } from '../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { assertCleanPage, checkPageInBrowser, CHROMIUM_MISSING } from '../helpers/browser';
@@ -30,14 +30,14 @@ const CELL = 'synthetic/contrastive/base/s42'; // the smoke preset's seed
 const FIXTURES = path.join(__dirname, '../fixtures/audit/tiny_net');
 
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 let client: Client;
 let store: ArtifactStore;
 const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-audit-it-'));
 
 before(async () => {
   if (SHARED_DATA_MISSING) return;
-  env = await startWorkflowEnvironment();
+  env = await startIntegrationEnvironment();
   ({ services, client } = env);
   store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
   const handle = await client.workflow.start('reproducePaper', {

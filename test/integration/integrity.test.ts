@@ -24,16 +24,16 @@ import { parseReport, type Report } from '../../lib/report';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
 import type { TestServices } from '../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 let client: Client;
 let store: ArtifactStore;
 
 before(async () => {
-  env = await startWorkflowEnvironment();
+  env = await startIntegrationEnvironment();
   ({ services, client } = env);
   store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
 });

@@ -17,15 +17,15 @@ import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import type { TestServices } from '../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { startPaperRepoServer, type PaperRepoServer } from '../helpers/paperRepoServer';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { PAPER_DATA_ENV } from '../../activities/paperData';
 import { UNSPLASH_BACKGROUNDS_SHA256SUMS } from '../../configs/paper/backgrounds';
 import { readSha256SumsFile } from '../../lib/data/download/checksumList';
+import { reproducePaperStart } from '../../cli/reproducePaperStart';
 
 const UNSPLASH_BACKGROUNDS = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS);
 
@@ -33,13 +33,13 @@ const UNSPLASH_BACKGROUNDS = readSha256SumsFile(UNSPLASH_BACKGROUNDS_SHA256SUMS)
 delete process.env[PAPER_DATA_ENV];
 
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 let client: Client;
 let paperRepo: PaperRepoServer | undefined;
 
 before(async () => {
   if (!SHARED_DATA_MISSING) paperRepo = await startPaperRepoServer();
-  env = await startWorkflowEnvironment();
+  env = await startIntegrationEnvironment();
   ({ services, client } = env);
 });
 
@@ -56,16 +56,7 @@ function backgroundRequests(): string[] {
 }
 
 async function reproduce(experiment: string, input: unknown) {
-  const handle = await client.workflow.start('reproducePaper', {
-    taskQueue: TASK_QUEUES.cpu,
-    workflowId: reproduceId(experiment),
-    args: [input],
-    typedSearchAttributes: [
-      { key: EXPERIMENT, value: experiment },
-      { key: PRESET, value: 'smoke' },
-      { key: STAGE, value: 'config' },
-    ],
-  });
+  const handle = await client.workflow.start('reproducePaper', reproducePaperStart(experiment, 'smoke', input));
   const t0 = Date.now();
   const result = await resultExplained<ReproducePaperResult>(handle);
   return { handle, result, seconds: (Date.now() - t0) / 1000, progress: await handle.query<Progress>('progress') };

@@ -16,8 +16,6 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
-import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { SOURCES_ENV } from '../../activities/realDataset/sources';
 import { PAPER_DATA_ENV } from '../../activities/paperData';
 import { cellKey, readCellRecord } from '../../activities/cells';
@@ -32,9 +30,10 @@ import { startHttpFileServer, type HttpFileServer } from '../helpers/httpFileSer
 import { writeMiniCubArchive, type MiniCub } from '../helpers/miniCubArchive';
 import { startPaperRepoServer, type PaperRepoServer } from '../helpers/paperRepoServer';
 import type { TestServices } from '../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { resultExplained } from '../helpers/tinyExperiment';
+import { reproducePaperStart } from '../../cli/reproducePaperStart';
 
 const U2NET = readFileSync(join(__dirname, '..', 'fixtures', 'data', 'u2net', 'tiny_u2net.onnx'));
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -49,7 +48,7 @@ let weights: { name: string; sha256: string; bytes: number };
 let files: HttpFileServer;
 let paperRepo: PaperRepoServer;
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 let client: Client;
 
 before(async () => {
@@ -68,7 +67,7 @@ before(async () => {
   files = await startHttpFileServer({ '/data/': join(tmp, 'data'), '/weights/': join(tmp, 'weights') });
   files.put('/models/u2net.onnx', U2NET);
   paperRepo = await startPaperRepoServer();
-  env = await startWorkflowEnvironment();
+  env = await startIntegrationEnvironment();
   ({ services, client } = env);
 });
 
@@ -108,16 +107,7 @@ test(
     };
     const experiment = 'ci-rehearsal';
     const t0 = Date.now();
-    const handle = await client.workflow.start('reproducePaper', {
-      taskQueue: TASK_QUEUES.cpu,
-      workflowId: reproduceId(experiment),
-      args: [input],
-      typedSearchAttributes: [
-        { key: EXPERIMENT, value: experiment },
-        { key: PRESET, value: 'paper' },
-        { key: STAGE, value: 'config' },
-      ],
-    });
+    const handle = await client.workflow.start('reproducePaper', reproducePaperStart(experiment, 'paper', input));
     const result = await resultExplained<ReproducePaperResult>(handle);
     const seconds = (Date.now() - t0) / 1000;
     const progress = await handle.query<Progress>('progress');

@@ -14,18 +14,18 @@ import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { CellRecord, EpochRecord } from '../../activities/types';
 import type { TestServices } from '../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
 import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-resume-'));
 const children: ChildProcess[] = [];
 
 before(async () => {
-  env = await startWorkflowEnvironment({ workers: false }); // workers are processes here, started by each test
+  env = await startIntegrationEnvironment({ workers: false }); // workers are processes here, started by each test
   services = env.services;
 });
 

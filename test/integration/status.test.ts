@@ -7,12 +7,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { experimentStatus } from '../../cli/commands/status';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
-import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import { runCli, servicesEnv } from '../helpers/cliProcess';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import { reproducePaperStart } from '../../cli/reproducePaperStart';
 
 let services: TestServices;
 let temporal: ConnectedClient;
@@ -28,17 +27,9 @@ after(async () => {
 });
 
 function start(experiment: string) {
-  return temporal.client.workflow.start('reproducePaper', {
-    taskQueue: TASK_QUEUES.cpu,
-    workflowId: reproduceId(experiment),
-    args: [{ preset: 'smoke', overrides: tinyOverrides(experiment, { modes: ['base'] }) }],
-    // As `bgbias run` starts it: the attributes that visibility finds the experiment's runs by.
-    typedSearchAttributes: [
-      { key: EXPERIMENT, value: experiment },
-      { key: PRESET, value: 'smoke' },
-      { key: STAGE, value: 'config' },
-    ],
-  });
+  // As `bgbias run` starts it: the attributes that visibility finds the experiment's runs by.
+  const input = { preset: 'smoke', overrides: tinyOverrides(experiment, { modes: ['base'] }) };
+  return temporal.client.workflow.start('reproducePaper', reproducePaperStart(experiment, 'smoke', input));
 }
 
 const status = (experiment: string) =>

@@ -11,10 +11,11 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { AnalyzeResult } from '../../workflows/analyze';
-import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
+import { analyzeId, TASK_QUEUES } from '../../contracts/ids';
+import { EXPERIMENT, STAGE } from '../../contracts/searchAttributes';
 import { startWorkflowTestBed, type WorkflowTestBed } from './helpers/workflowEnvironment';
 import { StubStudy } from './helpers/stubActivities';
+import { reproducePaperStart } from '../../cli/reproducePaperStart';
 
 // Each test is bounded: a workflow that waits forever must fail the test, not the suite's patience.
 const test = (name: string, fn: TestFn) => nodeTest(name, { timeout: 60_000 }, fn);
@@ -59,16 +60,7 @@ function paperInput(experiment: string, cells: number, extra: Record<string, unk
 }
 
 async function start(experiment: string, input: unknown): Promise<WorkflowHandle> {
-  return bed.env.client.workflow.start('reproducePaper', {
-    taskQueue: TASK_QUEUES.cpu,
-    workflowId: reproduceId(experiment),
-    args: [input],
-    typedSearchAttributes: [
-      { key: EXPERIMENT, value: experiment },
-      { key: PRESET, value: 'paper' },
-      { key: STAGE, value: 'config' },
-    ],
-  });
+  return bed.env.client.workflow.start('reproducePaper', reproducePaperStart(experiment, 'paper', input));
 }
 
 const before_ = (events: string[], a: string, b: string) => {

@@ -22,7 +22,7 @@ import { readManifest } from '../../../lib/store/stageOutput';
 import { TASK_QUEUES } from '../../../contracts/ids';
 import { startHttpFileServer, type HttpFileServer } from '../../helpers/httpFileServer';
 import type { TestServices } from '../../helpers/services';
-import { startWorkflowEnvironment, type WorkflowEnvironment } from '../../helpers/workflowEnvironment';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../../helpers/integrationEnvironment';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../../helpers/sharedData';
 
 const FIX = join(__dirname, '..', '..', 'fixtures', 'data');
@@ -40,7 +40,7 @@ type Item = { path: string; label: number };
 
 let srv: HttpFileServer;
 let services: TestServices;
-let env: WorkflowEnvironment;
+let env: IntegrationEnvironment;
 let client: Client;
 let tmp: string;
 let runs = 0;
@@ -68,7 +68,7 @@ before(async () => {
   }
   writeFileSync(join(tmp, 'sources.json'), JSON.stringify(override));
   process.env[SOURCES_ENV] = join(tmp, 'sources.json');
-  env = await startWorkflowEnvironment();
+  env = await startIntegrationEnvironment();
   ({ services, client } = env);
 });
 

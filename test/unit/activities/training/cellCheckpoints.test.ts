@@ -6,7 +6,6 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveExperiment } from '../../../../configs/resolve';
 import type { GridCell } from '../../../../contracts/grid';
 import { CellCheckpoints } from '../../../../activities/training/cellCheckpoints';
 import { epochCheckpointer } from '../../../../activities/training/epochCheckpointer';
@@ -15,8 +14,8 @@ import { buildCell } from '../../../../activities/buildCell';
 import { cellTrainerOptions } from '../../../../activities/training/cellTrainerOptions';
 import { contiguousLabels, trainModel } from '../../../../lib/ml/train/trainer';
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
-// The same synthetic data as the trainer's direct tests (the data settings match TINY's).
-import { tinyBatchSource, tinyData, type TinyData } from '../../ml/train/tinyTraining';
+// The trainer's direct tests' tiny set-up, with more iterations and epochs (resume points).
+import { tinyBatchSource, tinyConfig, tinyData, type TinyData } from '../../ml/train/tinyTraining';
 import { MapCheckpointStore } from '../../../helpers/mapCheckpointStore';
 
 before(async () => {
@@ -24,21 +23,10 @@ before(async () => {
 });
 
 const MAX_EPOCHS = 4;
-const config = resolveExperiment({
-  preset: 'smoke',
-  overrides: {
-    losses: ['contrastive'],
-    'data.synthetic.size': 40,
-    'data.synthetic.classes': { train: 8, val: 4, test: 4 },
-    'data.synthetic.imagesPerClass': 6,
-    'transform.resizeShort': 40,
-    'transform.crop': 32,
-    'model.width': 4,
-    'sampler.batchSize': 16,
-    'sampler.iterationsPerEpoch': 3,
-    'training.maxEpochs': MAX_EPOCHS,
-    'training.patience': MAX_EPOCHS,
-  },
+const config = tinyConfig({
+  'sampler.iterationsPerEpoch': 3,
+  'training.maxEpochs': MAX_EPOCHS,
+  'training.patience': MAX_EPOCHS,
 });
 const cell: GridCell = { dataset: 'synthetic', loss: 'contrastive', mode: 'bgaugment', seed: 7 };
 

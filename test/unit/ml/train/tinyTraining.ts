@@ -18,20 +18,26 @@ import { contiguousLabels, trainModel, type TrainerOptions } from '../../../../l
 import type { TrainingState } from '../../../../lib/ml/train/trainingState';
 import { Rng } from '../../../../lib/util/rng';
 
-export const TINY = resolveExperiment({
-  preset: 'smoke',
-  overrides: {
-    losses: ['contrastive'],
-    'data.synthetic.size': 40,
-    'data.synthetic.classes': { train: 8, val: 4, test: 4 },
-    'data.synthetic.imagesPerClass': 6,
-    'transform.resizeShort': 40,
-    'transform.crop': 32,
-    'model.width': 4,
-    'sampler.batchSize': 16,
-    'sampler.iterationsPerEpoch': 2,
-  },
-});
+/** The smoke preset shrunk as above; `extra` overrides on top (for tests that need other epochs). */
+export function tinyConfig(extra: Record<string, unknown> = {}): ExperimentConfig {
+  return resolveExperiment({
+    preset: 'smoke',
+    overrides: {
+      losses: ['contrastive'],
+      'data.synthetic.size': 40,
+      'data.synthetic.classes': { train: 8, val: 4, test: 4 },
+      'data.synthetic.imagesPerClass': 6,
+      'transform.resizeShort': 40,
+      'transform.crop': 32,
+      'model.width': 4,
+      'sampler.batchSize': 16,
+      'sampler.iterationsPerEpoch': 2,
+      ...extra,
+    },
+  });
+}
+
+export const TINY = tinyConfig();
 export const VAL_SIZE = 4 * 6;
 
 export interface TinyData {

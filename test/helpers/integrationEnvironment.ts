@@ -7,7 +7,7 @@ import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
 import { startTestServices, type TestServices } from './services';
 import { startInProcessWorkers } from './tinyExperiment';
 
-export interface WorkflowEnvironment {
+export interface IntegrationEnvironment {
   services: TestServices;
   temporal: ConnectedClient;
   client: Client;
@@ -16,7 +16,7 @@ export interface WorkflowEnvironment {
   stop(): Promise<void>;
 }
 
-export async function startWorkflowEnvironment(opts: { workers?: boolean } = {}): Promise<WorkflowEnvironment> {
+export async function startIntegrationEnvironment(opts: { workers?: boolean } = {}): Promise<IntegrationEnvironment> {
   const services = await startTestServices();
   const workers = opts.workers === false ? undefined : startInProcessWorkers(services.endpoints);
   let temporal: ConnectedClient;
