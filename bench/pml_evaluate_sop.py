@@ -6,22 +6,18 @@ Prints one JSON line: the three metrics, k, seconds for get_accuracy, and this p
 Thread count: set OMP_NUM_THREADS (faiss) before starting, as the caller (bench/evaluate-sop.ts) does.
 """
 import json
+import os
 import resource
 import sys
 import time
-import types
 
 import numpy as np
 import torch
 
-# accuracy_calculator imports sklearn.metrics for NMI/AMI only (not computed here; sklearn absent).
-try:
-    import sklearn.metrics  # noqa: F401
-except ModuleNotFoundError:
-    _stub = types.ModuleType("sklearn.metrics")
-    _stub.adjusted_mutual_info_score = _stub.normalized_mutual_info_score = None
-    sys.modules["sklearn"] = types.ModuleType("sklearn")
-    sys.modules["sklearn.metrics"] = _stub
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "fixtures"))
+from fixture_env import stub_sklearn  # noqa: E402
+
+stub_sklearn()  # accuracy_calculator's NMI/AMI only (not computed here; sklearn absent)
 import faiss  # noqa: F401
 from pytorch_metric_learning.utils.accuracy_calculator import AccuracyCalculator
 
