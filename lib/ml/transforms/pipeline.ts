@@ -99,6 +99,15 @@ export interface BackgroundDraw {
   rng: TransformRng & { pick<T>(items: readonly T[]): T };
 }
 
+/** The first step of both transforms: the image (and its mask) resized to the configured short side. */
+function resizedShorterSide(img: RgbImage, mask: GrayImage | undefined, cfg: TransformConfig, target: SampleTarget) {
+  checkConfig(cfg);
+  checkTarget(target, cfg);
+  const resized = resizeShorterSide(img, cfg.resizeShort, 3);
+  const resizedMask = mask === undefined ? undefined : resizeShorterSide(checkMaskSize(mask, img), cfg.resizeShort, 1);
+  return { resized, resizedMask };
+}
+
 /**
  * trainTransform written into `target` (the mask only when both `mask` and `target.mask` are given).
  * Draws, in the reference's order: the crop (RandomResizedCrop.get_params), then the flip. With
@@ -113,10 +122,7 @@ export function trainTransformInto(
   target: SampleTarget,
   background?: BackgroundDraw,
 ): void {
-  checkConfig(cfg);
-  checkTarget(target, cfg);
-  const resized = resizeShorterSide(img, cfg.resizeShort, 3);
-  const resizedMask = mask === undefined ? undefined : resizeShorterSide(checkMaskSize(mask, img), cfg.resizeShort, 1);
+  const { resized, resizedMask } = resizedShorterSide(img, mask, cfg, target);
   const box = trainCropBox(resized, rng, cfg);
   // The reference flips when np.random.rand() > 0.5.
   const flip = rng.uniform() > 0.5;
@@ -141,10 +147,7 @@ export function evalTransformInto(
   target: SampleTarget,
   background?: BackgroundDraw,
 ): void {
-  checkConfig(cfg);
-  checkTarget(target, cfg);
-  const resized = resizeShorterSide(img, cfg.resizeShort, 3);
-  const resizedMask = mask === undefined ? undefined : resizeShorterSide(checkMaskSize(mask, img), cfg.resizeShort, 1);
+  const { resized, resizedMask } = resizedShorterSide(img, mask, cfg, target);
   // A crop to its own size: no resampling pass runs, the rows come straight from the resized image.
   const box = centerCropBox(resized.width, resized.height, cfg.crop);
   sampleInto(cfg, resized, resizedMask, box, false, target, background);
