@@ -36,20 +36,15 @@ import * as path from 'node:path';
 import sharp from 'sharp';
 import type { DecodedItem } from '../lib/data/decodeShards';
 import type { GrayImage, RgbImage } from '../lib/image/types';
-import { readGray, readRgb } from '../lib/image/decode';
 import { encodeShard, type ShardItem } from '../lib/data/shardFormat';
 import { InputPool } from '../lib/ml/input/inputPool';
 import type { BatchSpec } from '../lib/ml/input/keyedBatch';
 import { trainBatch } from '../lib/ml/train/batches';
-import { PAPER_TRANSFORM, resizeShorterSide } from '../lib/ml/transforms/pipeline';
+import { PAPER_TRANSFORM } from '../lib/ml/transforms/pipeline';
 import { setTransformEngine, transformEngine } from '../lib/image/wasmKernels';
 import { Rng } from '../lib/util/rng';
+import { publishedImages, valBackgrounds } from './publishedImages';
 import { flag, hasFlag, positiveIntFlag } from './flags';
-
-/** The paper repository's data folder (gt_masks/, unsplash_backgrounds/); BGBIAS_BENCH_DATA points elsewhere. */
-const DATA = process.env.BGBIAS_BENCH_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
-const GT = path.join(DATA, 'gt_masks');
-const BG_VAL = path.join(DATA, 'unsplash_backgrounds', 'val');
 
 interface Prepared {
   dir: string;
@@ -66,34 +61,17 @@ async function writePng(file: string, img: RgbImage | GrayImage, channels: 1 | 3
 
 /** The dataset images and val backgrounds at short side 256, in memory and as PNGs for the Python side. */
 async function prepare(): Promise<Prepared> {
-  if (!fs.existsSync(GT)) throw new Error(`${GT} is missing: the bench reads the 60 published dataset images there`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-input-bench-'));
   const items: DecodedItem[] = [];
-  const datasets = fs
-    .readdirSync(GT)
-    .filter((d) => fs.statSync(path.join(GT, d)).isDirectory())
-    .sort();
-  for (const ds of datasets) {
-    const ids = fs
-      .readdirSync(path.join(GT, ds))
-      .filter((f) => f.endsWith('_image.jpeg'))
-      .map((f) => f.slice(0, -'_image.jpeg'.length))
-      .sort();
-    for (const id of ids) {
-      const image = resizeShorterSide(await readRgb(path.join(GT, ds, `${id}_image.jpeg`)), 256, 3);
-      const mask = resizeShorterSide(await readGray(path.join(GT, ds, `${id}_mask_pred.png`)), 256, 1);
-      const n = String(items.length).padStart(3, '0');
-      await writePng(path.join(dir, `image-${n}.png`), image, 3);
-      await writePng(path.join(dir, `mask-${n}.png`), mask, 1);
-      items.push({ id: `${ds}/${id}`, label: items.length, image, mask });
-    }
+  for (const { id, image, mask } of await publishedImages(256)) {
+    const n = String(items.length).padStart(3, '0');
+    await writePng(path.join(dir, `image-${n}.png`), image, 3);
+    await writePng(path.join(dir, `mask-${n}.png`), mask, 1);
+    items.push({ id, label: items.length, image, mask });
   }
-  const backgrounds: RgbImage[] = [];
-  for (const f of fs.readdirSync(BG_VAL).sort()) {
-    const bg = resizeShorterSide(await readRgb(path.join(BG_VAL, f)), 256, 3);
-    await writePng(path.join(dir, `bg-${String(backgrounds.length).padStart(3, '0')}.png`), bg, 3);
-    backgrounds.push(bg);
-  }
+  const backgrounds = await valBackgrounds(256);
+  for (const [i, bg] of backgrounds.entries())
+    await writePng(path.join(dir, `bg-${String(i).padStart(3, '0')}.png`), bg, 3);
   return { dir, items, backgrounds };
 }
 

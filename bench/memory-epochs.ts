@@ -11,12 +11,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
-import { PAPER_HYPERPARAMETERS } from '../configs/paper/hyperparameters';
-import { ContrastiveLoss } from '../lib/ml/losses';
 import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
-import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 import { flag, positiveIntFlag } from './flags';
+import { paperContrastiveStep } from './paperStep';
 
 async function main(): Promise<void> {
   const epochs = positiveIntFlag('epochs', 10);
@@ -31,13 +29,7 @@ async function main(): Promise<void> {
     which === 'small' ? createSmallCnn({ seed: 'memory-bench' }) : createBnInception({ seed: 'memory-bench' });
   const size = model.inputSize;
   const vars = model.trainableVariables();
-  const lossFn = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
-  const optimizer = new TorchRMSprop([{ params: vars, lr: 1e-6 }], {
-    alpha: 0.99,
-    eps: 1e-8,
-    weightDecay: 1e-4,
-    momentum: 0.9,
-  });
+  const { loss: lossFn, optimizer } = paperContrastiveStep(vars);
   const mib = (b: number) => (b / 2 ** 20).toFixed(1);
   console.log(
     `backend ${info.name} (${info.package}, ${info.threads} threads); ${which}, ${epochs} epochs x ${steps} steps, ` +

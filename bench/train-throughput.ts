@@ -23,13 +23,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../lib/ml/backend';
-import { PAPER_HYPERPARAMETERS } from '../configs/paper/hyperparameters';
-import { ContrastiveLoss } from '../lib/ml/losses';
 import { createBnInception } from '../lib/ml/models/bnInception';
 import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import type { EmbeddingModel } from '../lib/ml/models/types';
-import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 import { flag, hasFlag, positiveIntFlag } from './flags';
+import { paperContrastiveStep } from './paperStep';
 
 type ModelName = 'small' | 'bninception';
 const INPUT: Record<ModelName, number> = { small: 64, bninception: 227 };
@@ -73,13 +71,7 @@ async function worker(
     Array.from({ length: batch }, (_, i) => Math.floor(i / PER_CLASS)),
     'int32',
   );
-  const loss = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
-  const opt = new TorchRMSprop([{ params: vars, lr: 1e-6 }], {
-    alpha: 0.99,
-    eps: 1e-8,
-    weightDecay: 1e-4,
-    momentum: 0.9,
-  });
+  const { loss, optimizer: opt } = paperContrastiveStep(vars);
   // Exactly lib/ml/train/trainer.ts's step.
   const step = () => {
     const { value, grads } = tf.variableGrads(() => loss.compute(net.embed(x), labels), vars);
@@ -153,6 +145,16 @@ function runChild(cmd: string, args: string[], env: NodeJS.ProcessEnv): Result {
   return JSON.parse(line.slice('RESULT '.length)) as Result;
 }
 
+/** The flags both sides (the tfjs worker and the PyTorch script) take for one measurement. */
+function sideArgs(o: { model: ModelName; threads: number; batch: number; steps: number; warmup: number }): string[] {
+  return ['--model', o.model, '--threads', String(o.threads), '--batch', String(o.batch)].concat([
+    '--steps',
+    String(o.steps),
+    '--warmup',
+    String(o.warmup),
+  ]);
+}
+
 /** Runs both sides with --profile, each printing its own table (no timing comparison: profiling adds overhead). */
 function profileBoth(
   models: ModelName[],
@@ -163,19 +165,7 @@ function profileBoth(
 ): void {
   const batch = positiveIntFlag('batch', 32);
   for (const model of models) {
-    const common = [
-      '--model',
-      model,
-      '--threads',
-      String(threads),
-      '--batch',
-      String(batch),
-      '--steps',
-      '1',
-      '--warmup',
-      '1',
-      '--profile',
-    ];
+    const common = [...sideArgs({ model, threads, batch, steps: 1, warmup: 1 }), '--profile'];
     for (const [cmd, args] of [
       [process.execPath, ['--import', 'tsx', __filename, '--worker', ...common]],
       [python, [torchScript, ...common]],
@@ -221,18 +211,7 @@ async function driver(): Promise<void> {
     // step-by-step times. BN-Inception's steps take seconds, so one warm-up step is enough there.
     const steps = positiveIntFlag('steps', model === 'bninception' ? 3 : 30);
     const warmup = positiveIntFlag('warmup', model === 'bninception' ? 1 : 30);
-    const common = [
-      '--model',
-      model,
-      '--threads',
-      String(threads),
-      '--batch',
-      String(batch),
-      '--steps',
-      String(steps),
-      '--warmup',
-      String(warmup),
-    ];
+    const common = sideArgs({ model, threads, batch, steps, warmup });
     const tfRuns: Result[] = [];
     const torchRuns: Result[] = [];
     for (let r = 0; r < rounds; r++) {

@@ -26,7 +26,6 @@ import * as tf from '@tensorflow/tfjs';
 import { PAPER_HYPERPARAMETERS } from '../configs/paper/hyperparameters';
 import { ShardFiles } from '../lib/data/shardFiles';
 import { encodeShard, type ShardItem } from '../lib/data/shardFormat';
-import { readGray, readRgb } from '../lib/image/decode';
 import type { RgbImage } from '../lib/image/types';
 import { initBackend } from '../lib/ml/backend';
 import { inlineBatchSource, type BatchSource } from '../lib/ml/input/batchSource';
@@ -38,13 +37,11 @@ import { createSmallCnn } from '../lib/ml/models/smallCnn';
 import type { EmbeddingModel } from '../lib/ml/models/types';
 import { TorchRMSprop } from '../lib/ml/optim/rmsprop';
 import { trainStep } from '../lib/ml/train/trainStep';
-import { PAPER_TRANSFORM, resizeShorterSide, type TransformConfig } from '../lib/ml/transforms/pipeline';
+import { PAPER_TRANSFORM, type TransformConfig } from '../lib/ml/transforms/pipeline';
 import { Rng } from '../lib/util/rng';
+import { publishedImages, valBackgrounds } from './publishedImages';
 import { flag, positiveIntFlag } from './flags';
 
-const DATA = process.env.BGBIAS_BENCH_DATA ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
-const GT = path.join(DATA, 'gt_masks');
-const BG_VAL = path.join(DATA, 'unsplash_backgrounds', 'val');
 const PER_CLASS = 4;
 
 type ModelName = 'small' | 'bninception';
@@ -60,34 +57,20 @@ function createModel(model: ModelName): EmbeddingModel {
 
 /** One shard file of the 60 images (JPEG 95, PNG masks) at `short`, and the val backgrounds at `short`. */
 async function prepare(short: number, dir: string): Promise<{ file: string; backgrounds: RgbImage[] }> {
-  if (!fs.existsSync(GT)) throw new Error(`${GT} is missing: the bench reads the 60 published dataset images there`);
   const items: ShardItem[] = [];
-  for (const ds of fs.readdirSync(GT).sort()) {
-    if (!fs.statSync(path.join(GT, ds)).isDirectory()) continue;
-    const ids = fs
-      .readdirSync(path.join(GT, ds))
-      .filter((f) => f.endsWith('_image.jpeg'))
-      .map((f) => f.slice(0, -'_image.jpeg'.length))
-      .sort();
-    for (const id of ids) {
-      const img = resizeShorterSide(await readRgb(path.join(GT, ds, `${id}_image.jpeg`)), short, 3);
-      const mask = resizeShorterSide(await readGray(path.join(GT, ds, `${id}_mask_pred.png`)), short, 1);
-      const raw = (data: Uint8Array, channels: 1 | 3, w: number, h: number) =>
-        sharp(Buffer.from(data), { raw: { width: w, height: h, channels } });
-      items.push({
-        id: `${ds}/${id}`,
-        label: Math.floor(items.length / PER_CLASS),
-        image: await raw(img.data, 3, img.width, img.height).jpeg({ quality: 95 }).toBuffer(),
-        mask: await raw(mask.data, 1, mask.width, mask.height).toColourspace('b-w').png().toBuffer(),
-      });
-    }
+  const raw = (data: Uint8Array, channels: 1 | 3, w: number, h: number) =>
+    sharp(Buffer.from(data), { raw: { width: w, height: h, channels } });
+  for (const { id, image: img, mask } of await publishedImages(short)) {
+    items.push({
+      id,
+      label: Math.floor(items.length / PER_CLASS),
+      image: await raw(img.data, 3, img.width, img.height).jpeg({ quality: 95 }).toBuffer(),
+      mask: await raw(mask.data, 1, mask.width, mask.height).toColourspace('b-w').png().toBuffer(),
+    });
   }
   const file = path.join(dir, `items-${short}.bgsh`);
   fs.writeFileSync(file, encodeShard(items));
-  const backgrounds: RgbImage[] = [];
-  for (const f of fs.readdirSync(BG_VAL).sort())
-    backgrounds.push(resizeShorterSide(await readRgb(path.join(BG_VAL, f)), short, 3));
-  return { file, backgrounds };
+  return { file, backgrounds: await valBackgrounds(short) };
 }
 
 /** Random batches of `batch / 4` classes x 4 images, keyed like the trainer's. */

@@ -1,7 +1,7 @@
 import { LOSS_NAMES, MODES } from '../contracts/grid';
 import type { LossParamsTable } from '../contracts/lossParams';
 import { BN_INCEPTION_WEIGHTS, PAPER_REPO_RAW, U2NET_MODEL } from './paper/addresses';
-import { PAPER_LOSS_PARAMS } from './paper/hyperparameters';
+import { PAPER_LOSS_PARAMS, PAPER_OPTIMIZER } from './paper/hyperparameters';
 
 /**
  * Presets are complete experiment configurations (every field set), validated by
@@ -44,7 +44,7 @@ export function paperPreset(): Record<string, unknown> {
       pretrainedSha256Prefix: BN_INCEPTION_WEIGHTS.sha256Prefix,
     },
     transform: { resizeShort: 256, crop: 227, scale: [0.16, 1], ratio: [0.75, 1.33], mean: [104, 117, 128] },
-    optimizer: { lr: 1e-6, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 },
+    optimizer: { ...PAPER_OPTIMIZER },
     sampler: { batchSize: 32, iterationsPerEpoch: 100 },
     training: { maxEpochs: 1000, patience: 15, validateBeforeTraining: true, heartbeatSeconds: 20 },
     attribution: {

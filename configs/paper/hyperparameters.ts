@@ -86,3 +86,6 @@ function lossParamsOf(settings: LossSettings): LossParamsTable {
 export const SAMPLER_M: Record<LossName, number> = Object.fromEntries(
   LOSS_NAMES.map((name) => [name, PAPER_HYPERPARAMETERS.cars196[name].m]),
 ) as Record<LossName, number>;
+
+/** RMSprop as the reference runs it (docs/protocol.md section 7): one lr for the model, 1e-6. */
+export const PAPER_OPTIMIZER = { lr: 1e-6, weightDecay: 1e-4, momentum: 0.9, alpha: 0.99, eps: 1e-8 } as const;

@@ -18,11 +18,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../lib/ml/backend';
-import { PAPER_HYPERPARAMETERS } from '../../configs/paper/hyperparameters';
-import { ContrastiveLoss } from '../../lib/ml/losses';
 import { createSmallCnn, type SmallCnnOptions } from '../../lib/ml/models/smallCnn';
-import { TorchRMSprop } from '../../lib/ml/optim/rmsprop';
 import { flag, positiveIntFlag } from '../../bench/flags';
+import { paperContrastiveStep } from '../../bench/paperStep';
 
 interface RunResult {
   losses: number[];
@@ -48,14 +46,8 @@ function run(model: SmallCnnOptions & { batch: number }, warmup: number, steps: 
   const size = model.inputSize ?? 64;
   const net = createSmallCnn(model);
   const vars = net.trainableVariables();
-  const lossFn = new ContrastiveLoss(PAPER_HYPERPARAMETERS.cars196.contrastive.params);
   // A larger learning rate than the paper's 1e-6, so a few steps visibly move the loss.
-  const optimizer = new TorchRMSprop([{ params: vars, lr: 1e-3 }], {
-    alpha: 0.99,
-    eps: 1e-8,
-    weightDecay: 1e-4,
-    momentum: 0.9,
-  });
+  const { loss: lossFn, optimizer } = paperContrastiveStep(vars, 1e-3);
   const data = batchData(model.batch, size);
   const x = tf.tensor4d(data.x, [model.batch, size, size, 3]);
   const labels = tf.tensor1d(data.labels, 'int32');
