@@ -3,6 +3,7 @@
  * embedding per image out. Three adapters: tfjsModel.ts (model.json + weights, graph or layers),
  * onnxModel.ts (onnxruntime-node) and bgbiasModel.ts (a model trained here).
  */
+import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingModel } from '../../ml/models/types';
 import type { InputConvention } from '../inputConvention';
 
@@ -52,6 +53,26 @@ export function checkBatch(images: Float32Array, n: number, conv: InputConventio
   const expected = n * conv.size * conv.size * 3;
   if (!Number.isInteger(n) || n < 1 || images.length !== expected) {
     throw new Error(`${source}: batch of ${images.length} values for ${n} images of ${conv.size}x${conv.size}x3`);
+  }
+}
+
+/**
+ * A batch through a tfjs embedding function (the tfjs and bgbias adapters): checked, run inside
+ * tf.tidy, read back, and every tensor released.
+ */
+export async function embedTfjsBatch(
+  embed: (x: tf.Tensor4D) => tf.Tensor2D,
+  images: Float32Array,
+  n: number,
+  conv: InputConvention,
+  source: string,
+): Promise<Float32Array> {
+  checkBatch(images, n, conv, source);
+  const out = tf.tidy(() => embed(tf.tensor4d(images, [n, conv.size, conv.size, 3])));
+  try {
+    return (await out.data()) as Float32Array;
+  } finally {
+    out.dispose();
   }
 }
 

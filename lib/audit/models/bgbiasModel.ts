@@ -4,11 +4,10 @@
  * it was trained under; its input convention is the paper's (BGR, 0..255 minus the mean, NHWC), and
  * it normalises its own output. Attribution runs on the model itself.
  */
-import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingModel } from '../../ml/models/types';
 import type { TransformConfig } from '../../ml/transforms/pipeline';
 import { paperConvention } from '../inputConvention';
-import { checkBatch, type AuditModel } from './auditModel';
+import { embedTfjsBatch, type AuditModel } from './auditModel';
 
 export function bgbiasAuditModel(
   model: EmbeddingModel,
@@ -28,15 +27,7 @@ export function bgbiasAuditModel(
     convention: conv,
     embeddingSize: model.embeddingSize,
     attribution: { available: true, model },
-    async embed(images: Float32Array, n: number): Promise<Float32Array> {
-      checkBatch(images, n, conv, source);
-      const out = tf.tidy(() => model.embed(tf.tensor4d(images, [n, conv.size, conv.size, 3])));
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
+    embed: (images: Float32Array, n: number) => embedTfjsBatch((x) => model.embed(x), images, n, conv, source),
     async dispose() {
       release();
     },

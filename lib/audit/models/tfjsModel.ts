@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EmbeddingModel } from '../../ml/models/types';
 import { l2Normalize } from '../../ml/ops/l2Normalize';
 import type { InputConvention } from '../inputConvention';
-import { checkBatch, type AuditModel } from './auditModel';
+import { embedTfjsBatch, type AuditModel } from './auditModel';
 
 type Format = 'graph-model' | 'layers-model';
 
@@ -146,15 +146,7 @@ export async function loadTfjsModel(path: string, conv: InputConvention): Promis
     convention: conv,
     embeddingSize,
     attribution: { available: true, model: gradientModel },
-    async embed(images: Float32Array, n: number): Promise<Float32Array> {
-      checkBatch(images, n, conv, path);
-      const out = tf.tidy(() => embedTensor(tf.tensor4d(images, [n, conv.size, conv.size, 3])));
-      try {
-        return (await out.data()) as Float32Array;
-      } finally {
-        out.dispose();
-      }
-    },
+    embed: (images: Float32Array, n: number) => embedTfjsBatch(embedTensor, images, n, conv, path),
     async dispose() {
       release();
     },
