@@ -165,26 +165,20 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
   const victim = expected.cars196.splits.val[0].path;
   const victimPath = join(acquired.root, victim);
   const original = readFileSync(victimPath);
-  try {
-    writeFileSync(victimPath, original.subarray(0, 40)); // a truncated JPEG
-    await assert.rejects(
-      prepareDataset({
-        index: acquired.index,
-        root: acquired.root,
-        maskDir,
-        outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
-        format: 'png',
-      }),
-      new RegExp(`cannot decode image .*${victim}`),
-    );
-    const r = await prepareDataset({
+  // The whole dataset into a fresh shard folder, lossless, with the masks computed above.
+  const prepareFresh = (extra: { unreadable?: 'fail' | 'skip' } = {}) =>
+    prepareDataset({
       index: acquired.index,
       root: acquired.root,
       maskDir,
       outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
       format: 'png',
-      unreadable: 'skip',
+      ...extra,
     });
+  try {
+    writeFileSync(victimPath, original.subarray(0, 40)); // a truncated JPEG
+    await assert.rejects(prepareFresh(), new RegExp(`cannot decode image .*${victim}`));
+    const r = await prepareFresh({ unreadable: 'skip' });
     assert.deepEqual(
       r.skipped.map((s) => s.path),
       [victim],
@@ -212,14 +206,5 @@ test('bad inputs: unreadable image fails naming its path or is skipped and count
   }
   const other = expected.cars196.splits.test[0].path;
   await writeGrayPng(maskPathFor(maskDir, other), { width: 3, height: 2, data: new Uint8Array(6) });
-  await assert.rejects(
-    prepareDataset({
-      index: acquired.index,
-      root: acquired.root,
-      maskDir,
-      outDir: mkdtempSync(join(tmpdir(), 'bgs-')),
-      format: 'png',
-    }),
-    /mask .* is 3x2 but image .* is \d+x\d+/,
-  );
+  await assert.rejects(prepareFresh(), /mask .* is 3x2 but image .* is \d+x\d+/);
 });
