@@ -9,7 +9,10 @@
  *     once per trainCell attempt that trains) and the trainCell attempts in the cell workflows'
  *     histories; and one train stage per cell in the store;
  *   - worker RSS over the run: /proc/<pid>/status VmRSS of every worker every 2 s; printed as the
- *     median of the first and of the last quarter of the samples (flat: last/first close to 1).
+ *     median of the first and of the last quarter of the samples (flat: last/first close to 1);
+ *   - per worker, the memory line it logs after every activity (workers/memoryLog.ts): RSS, V8 heap,
+ *     external memory and tfjs tensors, as the median of the first and of the last quarter of its
+ *     activities, so growth per activity (a leak) can be told from allocator warm-up.
  *
  * Usage: node --import tsx bench/grid-load.ts [--seeds 4] [--cells-at-once 3]
  * Not part of npm test (minutes). Numbers: docs/benchmarks.md.
@@ -29,6 +32,8 @@ import { spawnWorkerProcess } from '../test/helpers/workerProcess';
 import { positiveIntFlag } from './flags';
 
 const DATA = process.env.BGBIAS_PAPER_DATA_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
+
+const MEMORY_LINE = /memory after \S+: rss (\d+) MiB, heap (\d+) MiB, external (\d+) MiB, tf tensors (\d+)/g;
 
 function rssKiB(pid: number): number | undefined {
   try {
@@ -126,6 +131,20 @@ async function main(): Promise<void> {
     const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
     const trainStages = new Set((await store.list('load/train/')).map((k) => k.split('/')[2]));
     const records = (await store.list('load/cells/')).filter((k) => k.endsWith('.json'));
+    const afterActivities = Object.fromEntries(
+      workers.map((w) => {
+        const rows = [...fs.readFileSync(w.log, 'utf8').matchAll(MEMORY_LINE)].map((m) => m.slice(1, 5).map(Number));
+        const q = Math.max(1, Math.floor(rows.length / 4));
+        const col = (i: number, part: number[][]) => median(part.map((r) => r[i]));
+        const quarter = (part: number[][]) => ({
+          rss: col(0, part),
+          heap: col(1, part),
+          external: col(2, part),
+          tensors: col(3, part),
+        });
+        return [w.name, { activities: rows.length, first: quarter(rows.slice(0, q)), last: quarter(rows.slice(-q)) }];
+      }),
+    );
     const report = {
       date: new Date().toISOString(),
       machine: `${os.cpus()[0]?.model} x${os.availableParallelism()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB`,
@@ -142,6 +161,7 @@ async function main(): Promise<void> {
           (fs.readFileSync(w.log, 'utf8').match(/trainCell: \S+: input pool of/g) ?? []).length,
         ]),
       ),
+      memoryAfterActivitiesMiB: afterActivities,
       rssMiB: Object.fromEntries(
         workers.map((w) => {
           const q = Math.max(1, Math.floor(w.rss.length / 4));

@@ -4,13 +4,14 @@ import { parseReport, renderTable1 } from '../lib/report';
 import { ArtifactStore } from '../lib/store/artifactStore';
 import { checkBytes } from '../lib/store/integrity';
 import { IntegrityError } from '../contracts/errors';
-import type { S3Endpoint } from '../lib/store/s3Endpoint';
+import { describeS3Endpoint, type S3Endpoint } from '../lib/store/s3Endpoint';
 import { MANIFEST_NAME, readManifest } from '../lib/store/stageOutput';
+import { readWaitingOutS3 } from './s3Outage';
 
 /**
  * Copies a report stage's files from the store into `dir`, each checked against the sha256 of the
  * stage's verified manifest (a damaged file is an IntegrityError naming it); returns Table 1 for the
- * terminal. report.json is read through its schema.
+ * terminal. report.json is read through its schema. An S3 outage is waited out (s3Outage.ts).
  */
 export async function downloadReport(
   s3: S3Endpoint,
@@ -18,6 +19,10 @@ export async function downloadReport(
   prefix: string,
   dir: string,
 ): Promise<{ dir: string; names: string[]; table1: string }> {
+  return readWaitingOutS3(describeS3Endpoint(s3), () => downloadOnce(s3, bucket, prefix, dir));
+}
+
+async function downloadOnce(s3: S3Endpoint, bucket: string, prefix: string, dir: string) {
   const store = await ArtifactStore.open(s3, bucket);
   const manifest = await readManifest(store, prefix);
   if (!manifest)

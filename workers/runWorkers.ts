@@ -7,6 +7,7 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { withMemoryLog } from './memoryLog';
 import { initBackend, type BackendPreference } from '../lib/ml/backend';
 import type { ServiceEndpoints } from '../services/embedded';
 import type { TemporalEndpoint } from '../services/endpoints';
@@ -70,13 +71,10 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   installRuntimeOnce();
   const connection = await connectWorkerConnection(o.endpoints.temporal);
   // The launcher's --threads is this process's share of the cores (cli/workerPlan.ts).
-  const activities = createActivities({
-    s3: o.endpoints.s3,
-    cacheDir: o.cacheDir,
-    inputWorkers: o.inputWorkers,
-    cores: o.threads,
+  const activities = withMemoryLog(
+    createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, inputWorkers: o.inputWorkers, cores: o.threads, log }),
     log,
-  });
+  );
   const workers: Worker[] = [];
   try {
     if (o.queues.includes('gpu')) {

@@ -18,8 +18,10 @@ import { parseAuditSettings } from '../../lib/audit/settings';
 import { parseAuditReport } from '../../lib/report/audit/auditReportSchema';
 import { renderAuditTableText } from '../../lib/report/audit/auditTables';
 import { ArtifactStore } from '../../lib/store/artifactStore';
+import { describeS3Endpoint } from '../../lib/store/s3Endpoint';
 import type { AuditModelResult } from '../../workflows/auditModel';
 import { openLocalSession } from '../localSession';
+import { readWaitingOutS3 } from '../s3Outage';
 
 export interface AuditOptions {
   experiment?: string;
@@ -195,12 +197,14 @@ export function registerAudit(program: Command): void {
         console.log(`started ${handle.workflowId}`);
         const result = await watchAudit(handle, worker);
         const dir = path.resolve(opts.out ?? path.join('out', `audit-${name}`));
-        const store = await ArtifactStore.open(endpoints.s3, opts.bucket);
-        fs.mkdirSync(dir, { recursive: true });
-        for (const key of await store.list(`${result.report.prefix}/`)) {
-          if (key.endsWith('/_manifest.json')) continue;
-          await store.download(key, path.join(dir, key.slice(result.report.prefix.length + 1)));
-        }
+        await readWaitingOutS3(describeS3Endpoint(endpoints.s3), async () => {
+          const store = await ArtifactStore.open(endpoints.s3, opts.bucket);
+          fs.mkdirSync(dir, { recursive: true });
+          for (const key of await store.list(`${result.report.prefix}/`)) {
+            if (key.endsWith('/_manifest.json')) continue;
+            await store.download(key, path.join(dir, key.slice(result.report.prefix.length + 1)));
+          }
+        });
         const report = parseAuditReport(JSON.parse(fs.readFileSync(path.join(dir, 'report.json'), 'utf8')));
         console.log(`\n${renderAuditTableText(report)}\n`);
         if (!report.attribution.available) console.log(`attribution not available: ${report.attribution.reason}`);
