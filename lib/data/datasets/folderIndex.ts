@@ -15,6 +15,7 @@
  * classes go where is a seeded shuffle of the sorted class names. Labels: train classes 0..t-1 (the
  * ArcFace / normalized-softmax weight columns), then val, then test, each in sorted name order.
  */
+import { ValidationError } from '../../../contracts/errors';
 import { Rng } from '../../util/rng';
 import type { DatasetIndex, IndexItem, SplitName } from './types';
 
@@ -77,7 +78,8 @@ interface ClassFiles {
 }
 
 function fail(dataset: string, message: string): never {
-  throw new Error(`folder dataset ${dataset}: ${message}`);
+  // A folder that is not a usable dataset: no retry changes that (a non-retryable failure).
+  throw new ValidationError(`folder dataset ${dataset}: ${message}`);
 }
 
 function listNames(xs: readonly string[], n = 5): string {
