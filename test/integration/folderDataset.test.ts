@@ -1,0 +1,194 @@
+/**
+ * A folder of one's own images as a dataset, end to end on real Temporal + MinIO with in-process
+ * workers: a generated ImageFolder (16 classes x 4 images, JPEG and PNG) with a parallel masks folder,
+ * one class with a single image and one unreadable image (both skipped under
+ * data.unreadableImages=skip), registered as `myshop`; the tiny smoke grid (small CNN, 1 loss x 2
+ * modes) through reproducePaper to the report; then the import alone again: the same bytes at
+ * another path are the same import, a changed byte is another.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Client } from '@temporalio/client';
+import sharp from 'sharp';
+import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
+import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
+import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
+import { cellKey, readCellRecord } from '../../activities/cells';
+import { Stores } from '../../activities/context';
+import { importFolderDataset } from '../../activities/folderDataset';
+import { resolveExperiment } from '../../configs/resolve';
+import { parseReport } from '../../lib/report';
+import { ArtifactStore } from '../../lib/store/artifactStore';
+import { readManifest } from '../../lib/store/stageOutput';
+import type { Progress } from '../../workflows/progress';
+import type { ReproducePaperResult } from '../../workflows/reproducePaper';
+import { folderClassName, writeImageFolder, type WrittenImageFolder } from '../helpers/imageFolder';
+import { startTestServices, type TestServices } from '../helpers/services';
+import { SHARED_DATA_MISSING } from '../helpers/sharedData';
+import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+
+const CLASSES = 16;
+const PER_CLASS = 4;
+
+let tmp: string;
+let folder: WrittenImageFolder;
+let services: TestServices;
+let workers: { stop(): Promise<void> };
+let temporal: ConnectedClient;
+let client: Client;
+
+before(async () => {
+  if (SHARED_DATA_MISSING) return;
+  tmp = mkdtempSync(join(tmpdir(), 'bgfolder-'));
+  folder = await writeImageFolder(tmp, { classes: CLASSES, imagesPerClass: PER_CLASS, width: 48, height: 40 });
+  // A class of one image, an image that does not decode (with a mask), and a file that is no image.
+  mkdirSync(join(folder.images, 'lonely'));
+  writeFileSync(
+    join(folder.images, 'lonely', 'only.png'),
+    await sharp({ create: { width: 48, height: 40, channels: 3, background: '#808080' } })
+      .png()
+      .toBuffer(),
+  );
+  mkdirSync(join(folder.masks, 'lonely'), { recursive: true });
+  cpSync(join(folder.masks, folderClassName(0), 'img-1.png'), join(folder.masks, 'lonely', 'only.png'));
+  writeFileSync(join(folder.images, folderClassName(5), 'broken.jpg'), 'not a JPEG');
+  cpSync(join(folder.masks, folderClassName(5), 'img-0.png'), join(folder.masks, folderClassName(5), 'broken.png'));
+  writeFileSync(join(folder.images, 'README.txt'), 'product photos');
+  services = await startTestServices();
+  workers = startInProcessWorkers(services.endpoints);
+  temporal = await connectClient(services.endpoints);
+  client = temporal.client;
+});
+
+after(async () => {
+  await temporal?.close();
+  await workers?.stop();
+  await services?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+const finite01 = (v: number, what: string) => assert.ok(Number.isFinite(v) && v >= 0 && v <= 1, `${what} = ${v}`);
+
+test(
+  'a folder dataset (ImageFolder + masks folder) trains, evaluates, attributes and reports through reproducePaper',
+  { skip: SHARED_DATA_MISSING, timeout: 600_000 },
+  async () => {
+    const experiment = 'myshop-ci';
+    const overrides = tinyOverrides(experiment, {
+      datasets: ['myshop'],
+      modes: ['base', 'bgaugment'],
+      'data.folders.myshop': { path: folder.images, masks: folder.masks },
+      'data.unreadableImages': 'skip',
+      'attribution.figureDataset': 'myshop',
+      'lossParams.myshop.contrastive': { posMargin: 0.2, negMargin: 0.5 },
+    });
+    const input = { preset: 'smoke', overrides };
+    const t0 = Date.now();
+    const handle = await client.workflow.start('reproducePaper', {
+      taskQueue: TASK_QUEUES.cpu,
+      workflowId: reproduceId(experiment),
+      args: [input],
+      typedSearchAttributes: [
+        { key: EXPERIMENT, value: experiment },
+        { key: PRESET, value: 'smoke' },
+        { key: STAGE, value: 'config' },
+      ],
+    });
+    const result = await resultExplained<ReproducePaperResult>(handle);
+    const seconds = (Date.now() - t0) / 1000;
+    const progress = await handle.query<Progress>('progress');
+    assert.equal(progress.stage, 'done');
+    assert.deepEqual(progress.datasets, { myshop: 'done' });
+    assert.deepEqual(result.cells.map((c) => c.cellId).sort(), [
+      'myshop/contrastive/base/s42',
+      'myshop/contrastive/bgaugment/s42',
+    ]);
+
+    // The import: once, content-addressed, outside the experiment; every image and mask in it.
+    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const imports = (await store.list('imports/folder/')).filter((k) => k.endsWith('/_manifest.json'));
+    assert.equal(imports.length, 1, imports.join(', '));
+    const importPrefix = imports[0].slice(0, -'/_manifest.json'.length);
+    const files = (await store.getJson(`${importPrefix}/files.json`)) as { images: { path: string; mask?: unknown }[] };
+    assert.equal(files.images.length, CLASSES * PER_CLASS + 2, 'every image file, README.txt left out');
+    assert.ok(
+      files.images.every((f) => f.mask),
+      'every image came with its mask',
+    );
+
+    // The split: class-disjoint, 16 usable classes -> 6 train, 2 val, 8 test (docs/protocol.md
+    // proportions), recorded in the stage; the lonely class and the broken image skipped and listed.
+    const record = await readCellRecord(store, cellKey(experiment, result.cells[0].cellId));
+    const ds = record.dataset;
+    assert.equal(ds.dataset, 'myshop');
+    assert.deepEqual(
+      [ds.splits.train, ds.splits.val, ds.splits.test].map((s) => s.numClasses),
+      [6, 2, 8],
+    );
+    assert.equal(ds.splits.train.count + ds.splits.val.count + ds.splits.test.count, CLASSES * PER_CLASS);
+    const stage = await readManifest(store, ds.prefix);
+    assert.ok(stage);
+    assert.equal(stage.metrics.maskSource, 'folder');
+    assert.deepEqual((stage.metrics.skipped as { path: string }[]).map((s) => s.path).sort(), [
+      `${folderClassName(5)}/broken.jpg`,
+      'lonely/only.png',
+    ]);
+    const split = (await store.getJson(`${ds.prefix}/split.json`)) as {
+      layout: string;
+      seed: number;
+      classes: { name: string; split: string; label: number }[];
+    };
+    assert.equal(split.layout, 'seeded');
+    assert.equal(split.seed, 42, 'the split seed defaults to the first of seeds');
+    assert.deepEqual(split.classes.map((c) => c.name).sort(), [...folder.classNames].sort());
+    assert.deepEqual(
+      split.classes.map((c) => c.label),
+      [...Array(CLASSES).keys()],
+    );
+
+    // The report: the folder dataset's rows, every metric finite, attention scores, the tables.
+    const report = parseReport(await store.getJson(`${result.reportPrefix}/report.json`));
+    assert.deepEqual(
+      report.cells.map((c) => c.dataset),
+      ['myshop', 'myshop'],
+    );
+    for (const c of report.cells) {
+      for (const k of ['mapAtR', 'precisionAt1', 'rPrecision'] as const) {
+        finite01(c.clean[k], `${c.mode} clean ${k}`);
+        finite01(c.swapped[k].mean, `${c.mode} swapped ${k}`);
+      }
+      assert.ok(c.attention && c.attention.n === 4 && Number.isFinite(c.attention.mean), JSON.stringify(c.attention));
+    }
+    const md = (await store.getBuffer(`${result.reportPrefix}/tables.md`)).toString('utf8');
+    assert.match(md, /myshop/);
+    assert.ok(await store.exists(`${result.reportPrefix}/attention.png`), 'the attention figure of myshop');
+    console.log(`folder dataset grid: ${seconds.toFixed(1)} s`);
+
+    // The import alone again (a plain call, as a worker makes it): the same bytes at another path
+    // are the same import and are not uploaded again; one changed byte makes another import.
+    const stores = new Stores(services.endpoints.s3);
+    const importIt = importFolderDataset(stores);
+    const moved = join(tmp, 'moved');
+    cpSync(folder.images, moved, { recursive: true });
+    const config = (path: string) =>
+      resolveExperiment({
+        preset: 'smoke',
+        overrides: { ...overrides, 'data.folders.myshop': { path, masks: folder.masks } },
+      });
+    const again = await importIt(config(moved), 'myshop');
+    assert.equal(again.prefix, importPrefix);
+    assert.equal(again.cached, true);
+    writeFileSync(
+      join(moved, folderClassName(0), 'img-1.png'),
+      await sharp({ create: { width: 48, height: 40, channels: 3, background: '#102030' } })
+        .png()
+        .toBuffer(),
+    );
+    const changed = await importIt(config(moved), 'myshop');
+    assert.notEqual(changed.digest, again.digest);
+    assert.equal(changed.cached, false);
+  },
+);
