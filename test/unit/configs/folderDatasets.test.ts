@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { absoluteFolderPaths } from '../../../cli/folderPaths';
 import { parseOverrideArgs, resolveExperiment } from '../../../configs/resolve';
 import { PAPER_LOSS_PARAMS } from '../../../configs/paper/hyperparameters';
 import { SMOKE_LOSS_PARAMS } from '../../../configs/presets';
@@ -65,4 +68,26 @@ test('folder datasets: unregistered, built-in, ill-formed names and relative pat
     /^lossParams\.shop2: unknown dataset 'shop2'/m,
   );
   assert.match(issuesOf(['data.folders.myshop={"path":"/x","split":"random"}']).join('\n'), /^data\.folders\.myshop/m);
+});
+
+test("README's folder-dataset commands parse and resolve as written", () => {
+  const readme = readFileSync(join(__dirname, '..', '..', '..', 'README.md'), 'utf8');
+  const section = readme.slice(
+    readme.indexOf('## Your own images as a dataset'),
+    readme.indexOf('## Auditing a model'),
+  );
+  const commands = section
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('npm run bgbias -- run'));
+  assert.equal(commands.length, 2, section);
+  for (const line of commands) {
+    // Shell words: single-quoted parts kept whole, quotes removed.
+    const words = [...line.trim().matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
+    const preset = words[words.indexOf('--preset') + 1];
+    const overrides = words.slice(words.indexOf('--preset') + 2);
+    const config = resolveExperiment({ preset, overrides: absoluteFolderPaths(parseOverrideArgs(overrides), '/') });
+    assert.deepEqual(config.datasets, ['myshop'], line);
+    assert.ok(config.lossParams.myshop, line);
+  }
 });
