@@ -4,13 +4,17 @@
  * one class with a single image and one unreadable image (both skipped under
  * data.unreadableImages=skip), registered as `myshop`; the tiny smoke grid (small CNN, 1 loss x 2
  * modes) through reproducePaper to the report; then the import alone again: the same bytes at
- * another path are the same import, a changed byte is another.
+ * another path are the same import, a changed byte is another. Then, as plain activity calls, a
+ * pre-split train/val/test folder without masks (u2net from the stand-in model, real onnxruntime)
+ * and the errors a bad folder gets.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import type { Client } from '@temporalio/client';
 import sharp from 'sharp';
 import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
@@ -18,7 +22,9 @@ import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
 import { cellKey, readCellRecord } from '../../activities/cells';
 import { Stores } from '../../activities/context';
-import { importFolderDataset } from '../../activities/folderDataset';
+import { buildFolderDataset, importFolderDataset } from '../../activities/folderDataset';
+import { decodeShard } from '../../lib/data/shardFormat';
+import { decodeGray, decodeRgb } from '../../lib/data/decodeShards';
 import { resolveExperiment } from '../../configs/resolve';
 import { parseReport } from '../../lib/report';
 import { ArtifactStore } from '../../lib/store/artifactStore';
@@ -190,5 +196,111 @@ test(
     const changed = await importIt(config(moved), 'myshop');
     assert.notEqual(changed.digest, again.digest);
     assert.equal(changed.cached, false);
+  },
+);
+
+const U2NET = join(__dirname, '..', 'fixtures', 'data', 'u2net', 'tiny_u2net.onnx');
+
+/** The tiny ImageFolder moved into train/ (10 classes), val/ (2) and test/ (4), with no masks. */
+function preSplit(root: string, from: WrittenImageFolder): { train: string[]; val: string[]; test: string[] } {
+  const names = from.classNames;
+  const splits = { train: names.slice(0, 10), val: names.slice(10, 12), test: names.slice(12, 16) };
+  for (const [split, classes] of Object.entries(splits))
+    for (const c of classes) cpSync(join(from.images, c), join(root, split, c), { recursive: true });
+  return splits;
+}
+
+test(
+  'a pre-split folder without masks: its own train/val/test classes, u2net masks, cached the second time',
+  { skip: SHARED_DATA_MISSING, timeout: 300_000 },
+  async () => {
+    const root = join(tmp, 'presplit');
+    const given = preSplit(root, folder);
+    const md5 = createHash('md5').update(readFileSync(U2NET)).digest('hex');
+    const config = resolveExperiment({
+      preset: 'smoke',
+      overrides: tinyOverrides('presplit-ci', {
+        datasets: ['shop2'],
+        'data.folders.shop2': root,
+        'attribution.figureDataset': 'shop2',
+        'data.masks.u2netUrl': pathToFileURL(U2NET).href,
+        'data.masks.u2netMd5': md5,
+      }),
+    });
+    const stores = new Stores(services.endpoints.s3);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'bgfolder-cache-'));
+    const build = buildFolderDataset(stores, cacheDir);
+    // The unreadable image the before hook left in class 5, under data.unreadableImages=fail: named.
+    await assert.rejects(
+      build(config, 'shop2', await importFolderDataset(stores)(config, 'shop2')),
+      new RegExp(`cannot decode image .*/train/${folderClassName(5)}/broken\\.jpg`),
+    );
+    rmSync(join(root, 'train', folderClassName(5), 'broken.jpg'));
+    const imported = await importFolderDataset(stores)(config, 'shop2');
+    assert.equal(imported.masks, false);
+    const ref = await build(config, 'shop2', imported);
+    assert.equal(ref.cached, false);
+    assert.deepEqual(
+      [ref.splits.train, ref.splits.val, ref.splits.test].map((s) => [s.numClasses, s.count]),
+      [
+        [10, 10 * PER_CLASS],
+        [2, 2 * PER_CLASS],
+        [4, 4 * PER_CLASS],
+      ],
+    );
+    assert.equal(ref.maskTiming?.images, CLASSES * PER_CLASS, 'u2net masked every image');
+    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const split = (await store.getJson(`${ref.prefix}/split.json`)) as {
+      layout: string;
+      classes: { name: string; split: string; label: number }[];
+    };
+    assert.equal(split.layout, 'folders');
+    for (const s of ['train', 'val', 'test'] as const)
+      assert.deepEqual(
+        split.classes.filter((c) => c.split === s).map((c) => c.name),
+        [...given[s]].sort(),
+      );
+    // The test shards: ids under test/, labels after the 12 train + val classes, masks at the image's size.
+    const shard = decodeShard(await store.getBuffer(ref.splits.test.shardKeys[0]), 'test shard');
+    assert.ok(shard.every((it) => it.id.startsWith('test/') && it.label >= 12 && it.label < 16));
+    const [img, mask] = [await decodeRgb(shard[0].image, 'image'), await decodeGray(shard[0].mask, 'mask')];
+    assert.deepEqual([mask.width, mask.height], [img.width, img.height]);
+    assert.equal(Math.min(img.width, img.height), 40, 'the prepared short side');
+    // Again: the stage answers from its manifest.
+    const again = await build(config, 'shop2', await importFolderDataset(stores)(config, 'shop2'));
+    assert.equal(again.cached, true);
+    assert.equal(again.digest, ref.digest);
+    rmSync(cacheDir, { recursive: true, force: true });
+  },
+);
+
+test(
+  'a bad folder: not there, a mask missing, a class in two splits: errors naming what is wrong',
+  { skip: SHARED_DATA_MISSING },
+  async () => {
+    const stores = new Stores(services.endpoints.s3);
+    const importIt = importFolderDataset(stores);
+    const configFor = (setting: unknown) =>
+      resolveExperiment({
+        preset: 'smoke',
+        overrides: { datasets: ['shop3'], 'attribution.figureDataset': 'shop3', 'data.folders.shop3': setting },
+      });
+    await assert.rejects(importIt(configFor(join(tmp, 'nowhere')), 'shop3'), (e: Error) => {
+      assert.match(e.message, /data\.folders\.shop3: .*nowhere is not a folder on this worker/);
+      assert.equal(e.name, 'ValidationError');
+      return true;
+    });
+    const masks = join(tmp, 'masks-incomplete');
+    cpSync(folder.masks, masks, { recursive: true });
+    rmSync(join(masks, folderClassName(3), 'img-2.png'));
+    await assert.rejects(
+      importIt(configFor({ path: folder.images, masks }), 'shop3'),
+      new RegExp(`no mask in the masks folder for 1 image\\(s\\): expected ${folderClassName(3)}/img-2\\.png`),
+    );
+    const twice = join(tmp, 'twice');
+    cpSync(join(folder.images, folderClassName(0)), join(twice, 'train', 'x'), { recursive: true });
+    cpSync(join(folder.images, folderClassName(2)), join(twice, 'train', 'y'), { recursive: true });
+    cpSync(join(folder.images, folderClassName(1)), join(twice, 'test', 'x'), { recursive: true });
+    await assert.rejects(importIt(configFor(twice), 'shop3'), /class x is in both train\/ and test\//);
   },
 );
