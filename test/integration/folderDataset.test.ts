@@ -15,11 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import type { Client } from '@temporalio/client';
 import sharp from 'sharp';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
-import { reproduceId, TASK_QUEUES } from '../../contracts/ids';
-import { EXPERIMENT, PRESET, STAGE } from '../../contracts/searchAttributes';
+import { reproducePaperStart } from '../../cli/reproducePaperStart';
 import { cellKey, readCellRecord } from '../../activities/cells';
 import { Stores } from '../../activities/context';
 import { buildFolderDataset, importFolderDataset } from '../../activities/folderDataset';
@@ -32,19 +29,16 @@ import { readManifest } from '../../lib/store/stageOutput';
 import type { Progress } from '../../workflows/progress';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import { folderClassName, writeImageFolder, type WrittenImageFolder } from '../helpers/imageFolder';
-import { startTestServices, type TestServices } from '../helpers/services';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { SHARED_DATA_MISSING } from '../helpers/sharedData';
-import { resultExplained, startInProcessWorkers, tinyOverrides } from '../helpers/tinyExperiment';
+import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 
 const CLASSES = 16;
 const PER_CLASS = 4;
 
 let tmp: string;
 let folder: WrittenImageFolder;
-let services: TestServices;
-let workers: { stop(): Promise<void> };
-let temporal: ConnectedClient;
-let client: Client;
+let env: IntegrationEnvironment;
 
 before(async () => {
   if (SHARED_DATA_MISSING) return;
@@ -63,16 +57,11 @@ before(async () => {
   writeFileSync(join(folder.images, folderClassName(5), 'broken.jpg'), 'not a JPEG');
   cpSync(join(folder.masks, folderClassName(5), 'img-0.png'), join(folder.masks, folderClassName(5), 'broken.png'));
   writeFileSync(join(folder.images, 'README.txt'), 'product photos');
-  services = await startTestServices();
-  workers = startInProcessWorkers(services.endpoints);
-  temporal = await connectClient(services.endpoints);
-  client = temporal.client;
+  env = await startIntegrationEnvironment();
 });
 
 after(async () => {
-  await temporal?.close();
-  await workers?.stop();
-  await services?.stop();
+  await env?.stop();
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -93,16 +82,7 @@ test(
     });
     const input = { preset: 'smoke', overrides };
     const t0 = Date.now();
-    const handle = await client.workflow.start('reproducePaper', {
-      taskQueue: TASK_QUEUES.cpu,
-      workflowId: reproduceId(experiment),
-      args: [input],
-      typedSearchAttributes: [
-        { key: EXPERIMENT, value: experiment },
-        { key: PRESET, value: 'smoke' },
-        { key: STAGE, value: 'config' },
-      ],
-    });
+    const handle = await env.client.workflow.start('reproducePaper', reproducePaperStart(experiment, 'smoke', input));
     const result = await resultExplained<ReproducePaperResult>(handle);
     const seconds = (Date.now() - t0) / 1000;
     const progress = await handle.query<Progress>('progress');
@@ -114,7 +94,7 @@ test(
     ]);
 
     // The import: once, content-addressed, outside the experiment; every image and mask in it.
-    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const store = await ArtifactStore.open(env.services.endpoints.s3, 'bgbias');
     const imports = (await store.list('imports/folder/')).filter((k) => k.endsWith('/_manifest.json'));
     assert.equal(imports.length, 1, imports.join(', '));
     const importPrefix = imports[0].slice(0, -'/_manifest.json'.length);
@@ -175,7 +155,7 @@ test(
 
     // The import alone again (a plain call, as a worker makes it): the same bytes at another path
     // are the same import and are not uploaded again; one changed byte makes another import.
-    const stores = new Stores(services.endpoints.s3);
+    const stores = new Stores(env.services.endpoints.s3);
     const importIt = importFolderDataset(stores);
     const moved = join(tmp, 'moved');
     cpSync(folder.images, moved, { recursive: true });
@@ -227,7 +207,7 @@ test(
         'data.masks.u2netMd5': md5,
       }),
     });
-    const stores = new Stores(services.endpoints.s3);
+    const stores = new Stores(env.services.endpoints.s3);
     const cacheDir = mkdtempSync(join(tmpdir(), 'bgfolder-cache-'));
     const build = buildFolderDataset(stores, cacheDir);
     // The unreadable image the before hook left in class 5, under data.unreadableImages=fail: named.
@@ -249,7 +229,7 @@ test(
       ],
     );
     assert.equal(ref.maskTiming?.images, CLASSES * PER_CLASS, 'u2net masked every image');
-    const store = await ArtifactStore.open(services.endpoints.s3, 'bgbias');
+    const store = await ArtifactStore.open(env.services.endpoints.s3, 'bgbias');
     const split = (await store.getJson(`${ref.prefix}/split.json`)) as {
       layout: string;
       classes: { name: string; split: string; label: number }[];
@@ -278,7 +258,7 @@ test(
   'a bad folder: not there, a mask missing, a class in two splits: errors naming what is wrong',
   { skip: SHARED_DATA_MISSING },
   async () => {
-    const stores = new Stores(services.endpoints.s3);
+    const stores = new Stores(env.services.endpoints.s3);
     const importIt = importFolderDataset(stores);
     const configFor = (setting: unknown) =>
       resolveExperiment({
