@@ -40,7 +40,7 @@ export interface FolderDataset {
 }
 
 export function isFolderDataset(config: Pick<ExperimentConfig, 'data'>, dataset: string): boolean {
-  return Object.hasOwn(config.data.folders, dataset);
+  return Object.hasOwn(config.data.folders ?? {}, dataset);
 }
 
 export function folderDataset(config: Pick<ExperimentConfig, 'data' | 'seeds'>, dataset: string): FolderDataset {

@@ -13,7 +13,8 @@ export async function prepareDataset(config: ExperimentConfig, dataset: DatasetN
   if (dataset === 'synthetic') return cpu.generateSyntheticDataset(config);
   // A folder of the user's images (data.folders.<name>): into the store once, then prepared like the
   // paper's datasets; it has no published masks to measure the masks' quality against.
-  if (Object.hasOwn(config.data.folders, dataset)) {
+  // (`folders ?? {}`: configurations resolved before the setting existed, in older histories, lack it.)
+  if (Object.hasOwn(config.data.folders ?? {}, dataset)) {
     const imported = await cpu.importFolderDataset(config, dataset);
     return cpu.buildFolderDataset(config, dataset, imported);
   }
