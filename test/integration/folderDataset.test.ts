@@ -71,7 +71,7 @@ test(
   'a folder dataset (ImageFolder + masks folder) trains, evaluates, attributes and reports through reproducePaper',
   { skip: SHARED_DATA_MISSING, timeout: 600_000 },
   async () => {
-    const experiment = 'myshop-ci';
+    const experiment = 'folder-ci';
     const overrides = tinyOverrides(experiment, {
       datasets: ['myshop'],
       modes: ['base', 'bgaugment'],
@@ -149,7 +149,11 @@ test(
       assert.ok(c.attention && c.attention.n === 4 && Number.isFinite(c.attention.mean), JSON.stringify(c.attention));
     }
     const md = (await store.getBuffer(`${result.reportPrefix}/tables.md`)).toString('utf8');
-    assert.match(md, /myshop/);
+    const table1 = md.slice(md.indexOf('## Table 1'), md.indexOf('## Table 2'));
+    const table2 = md.slice(md.indexOf('## Table 2'));
+    for (const column of ['myshop clean', 'myshop swapped'])
+      assert.ok(table1.includes(column), `Table 1: ${column}\n${md}`);
+    assert.ok(table2.includes('myshop'), `Table 2 lacks myshop:\n${md}`);
     assert.ok(await store.exists(`${result.reportPrefix}/attention.png`), 'the attention figure of myshop');
     console.log(`folder dataset grid: ${seconds.toFixed(1)} s`);
 
