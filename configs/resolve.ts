@@ -63,7 +63,7 @@ export function resolveExperiment(input: unknown): ExperimentConfig {
 /**
  * Overrides on a plain configuration, then the schema: InvalidConfigError naming every bad field.
  * With `preset`, the `data.*` overrides come first, then every registered folder dataset without
- * loss hyperparameters gets the default table (config./folderDatasets.ts), then the other overrides,
+ * loss hyperparameters gets the default table (configs/folderDatasets.ts), then the other overrides,
  * so `lossParams.myshop.triplet.margin=0.2` edits one value of the defaults.
  */
 function applyOverrides(

@@ -9,12 +9,13 @@ import { SAMPLER_M } from './paper/hyperparameters';
  * field by path (`train.maxEpochs=5`) or through the workflow input JSON. Strict objects: a misspelt
  * key is an error that names it, not a silently ignored setting.
  */
+const LossName = z.enum(LOSS_NAMES);
+const Mode = z.enum(MODES);
+
 /** A built-in dataset or a registered folder's name; ExperimentSchema checks which names are registered. */
 export const DatasetNameSchema = z
   .string()
   .regex(DATASET_NAME_PATTERN, 'a dataset name: lower-case letters, digits, _ and - (at most 40), no dots');
-const LossName = z.enum(LOSS_NAMES);
-const Mode = z.enum(MODES);
 
 const positiveInt = z.int().positive();
 
@@ -323,7 +324,6 @@ export const ExperimentSchema = z
   });
 
 export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
-export type FolderDatasetSetting = z.infer<typeof FolderDatasetSchema>;
 export type ModelConfig = z.infer<typeof ModelSchema>;
 export type RehearsalConfig = z.infer<typeof RehearsalSchema>;
 export type SplitCut = z.infer<typeof SplitCutSchema>;
