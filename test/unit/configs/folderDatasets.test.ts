@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { absoluteFolderPaths } from '../../../cli/folderPaths';
+import { reproduceId } from '../../../contracts/ids';
 import { parseOverrideArgs, resolveExperiment } from '../../../configs/resolve';
 import { PAPER_LOSS_PARAMS } from '../../../configs/paper/hyperparameters';
 import { SMOKE_LOSS_PARAMS } from '../../../configs/presets';
@@ -81,6 +82,15 @@ test("README's folder-dataset commands parse and resolve as written", () => {
     .split('\n')
     .filter((l) => l.trim().startsWith('npm run bgbias -- run'));
   assert.equal(commands.length, 2, section);
+  const temporal = section
+    .replace(/\\\n\s*/g, ' ')
+    .split('\n')
+    .filter((l) => l.trim().startsWith('temporal workflow start'));
+  assert.equal(temporal.length, 1, section);
+  const input = JSON.parse(/--input '([^']*)'/.exec(temporal[0])![1]) as unknown;
+  const fromTemporal = resolveExperiment(input);
+  assert.deepEqual(fromTemporal.datasets, ['myshop']);
+  assert.ok(temporal[0].includes(`--workflow-id ${reproduceId(fromTemporal.experiment)} `), temporal[0]);
   for (const line of commands) {
     // Shell words: single-quoted parts kept whole, quotes removed.
     const words = [...line.trim().matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]);
