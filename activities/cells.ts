@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import type { ExperimentConfig } from '../configs/schema';
 import { StoredExperimentSchema } from '../configs/storedConfig';
-import { DATASET_NAMES, LOSS_NAMES, MODES } from '../contracts/grid';
+import { LOSS_NAMES, MODES } from '../contracts/grid';
+import { DatasetNameSchema } from '../configs/schema';
 import { cellId } from '../contracts/ids';
 import { CleanMetricsSchema, SwappedMetricsSchema } from '../lib/report/schema';
 import type { ArtifactStore } from '../lib/store/artifactStore';
@@ -23,13 +24,13 @@ const stageRef = { prefix: z.string().min(1), digest, cached: z.boolean() };
  */
 export const CellRecordSchema = z.looseObject({
   cell: z.strictObject({
-    dataset: z.enum(DATASET_NAMES),
+    dataset: DatasetNameSchema,
     loss: z.enum(LOSS_NAMES),
     mode: z.enum(MODES),
     seed: z.int().min(0),
   }),
   cellId: z.string().min(1),
-  dataset: z.looseObject({ ...stageRef, dataset: z.enum(DATASET_NAMES), splits: z.looseObject({}) }),
+  dataset: z.looseObject({ ...stageRef, dataset: DatasetNameSchema, splits: z.looseObject({}) }),
   backgrounds: z.looseObject({ ...stageRef, pools: z.looseObject({}) }),
   train: z.looseObject({
     ...stageRef,

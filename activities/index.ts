@@ -13,6 +13,7 @@ import { Stores, type ActivityDeps } from './context';
 import { DataCache } from './dataCache';
 import { classifyErrors } from './errorMapping';
 import { evaluateCell } from './evaluate';
+import { buildFolderDataset, importFolderDataset } from './folderDataset';
 import { buildPreparedDataset, downloadDatasetArchives, measureMaskQuality } from './realDataset';
 import { writeReport } from './report';
 import { generateSyntheticDataset_ } from './synthetic';
@@ -30,6 +31,8 @@ export function createActivities(deps: ActivityDeps) {
     downloadDatasetArchives: downloadDatasetArchives(stores, deps.cacheDir),
     buildPreparedDataset: buildPreparedDataset(stores, deps.cacheDir),
     measureMaskQuality: measureMaskQuality(stores, deps.cacheDir),
+    importFolderDataset: importFolderDataset(stores),
+    buildFolderDataset: buildFolderDataset(stores, deps.cacheDir),
     trainCell: trainCell(stores, data),
     evaluateCell: evaluateCell(stores, data),
     recordCell: recordCell(stores),

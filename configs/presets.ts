@@ -22,6 +22,8 @@ const common = {
     unreadableImages: 'fail',
     masks: { u2netUrl: U2NET_MODEL.url, u2netMd5: U2NET_MODEL.md5 },
     synthetic: { seed: 42, size: 72, classes: { train: 32, val: 8, test: 16 }, imagesPerClass: 16 },
+    // Folders of the user's images by dataset name (`data.folders.myshop=/path`); none by default.
+    folders: {},
   },
 } as const;
 
@@ -64,7 +66,7 @@ export function paperPreset(): Record<string, unknown> {
  * pretrained trunk), so the loss groups need larger learning rates than the paper's fine-tuning;
  * margins follow the paper's cars196 values.
  */
-const SMOKE_LOSS_PARAMS: LossParamsTable = {
+export const SMOKE_LOSS_PARAMS: LossParamsTable = {
   // negMargin 1.0 (PML's default) rather than ~0.5: with 0.5 the from-scratch CNN's contrastive
   // models stayed weak (test MAP@R ~0.61-0.65 where the other losses reached 0.8-0.92).
   contrastive: { posMargin: 0.2, negMargin: 1.0 },

@@ -3,6 +3,7 @@ import { ValidationError } from '../contracts/errors';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { PRESETS, type PresetName } from './presets';
 import { rehearsalConfig } from './rehearsal';
+import { folderLossDefaults } from './folderDatasets';
 
 /** What a user hands the workflow (`temporal workflow start --input`) or the CLI builds. */
 export const ExperimentInputSchema = z.strictObject({
@@ -49,6 +50,7 @@ export function resolveExperiment(input: unknown): ExperimentConfig {
   const config = applyOverrides(
     PRESETS[preset](),
     Object.entries(overrides).filter(([path]) => !rehearse || !isRehearsalSetting(path)),
+    preset,
   );
   if (!rehearse) return config;
   const rehearsal = applyOverrides(
@@ -58,18 +60,44 @@ export function resolveExperiment(input: unknown): ExperimentConfig {
   return rehearsal;
 }
 
-/** Overrides on a plain configuration, then the schema: InvalidConfigError naming every bad field. */
-function applyOverrides(config: Record<string, unknown>, overrides: [string, unknown][]): ExperimentConfig {
+/**
+ * Overrides on a plain configuration, then the schema: InvalidConfigError naming every bad field.
+ * With `preset`, the `data.*` overrides come first, then every registered folder dataset without
+ * loss hyperparameters gets the default table (configs/folderDatasets.ts), then the other overrides,
+ * so `lossParams.myshop.triplet.margin=0.2` edits one value of the defaults.
+ */
+function applyOverrides(
+  config: Record<string, unknown>,
+  overrides: [string, unknown][],
+  preset?: PresetName,
+): ExperimentConfig {
   const problems: string[] = [];
-  for (const [path, value] of overrides) {
-    const problem = setPath(config, path, value);
-    if (problem) problems.push(problem);
-  }
+  const isData = ([path]: [string, unknown]) => path === 'data' || path.startsWith('data.');
+  const apply = (list: [string, unknown][]) => {
+    for (const [path, value] of list) {
+      const problem = setPath(config, path, value);
+      if (problem) problems.push(problem);
+    }
+  };
+  apply(overrides.filter(isData));
+  if (preset) fillFolderLossDefaults(config, preset);
+  apply(overrides.filter((o) => !isData(o)));
   if (problems.length) throw new InvalidConfigError(problems);
   const parsed = ExperimentSchema.safeParse(config);
   if (!parsed.success) throw new InvalidConfigError(formatIssues(parsed.error));
   return parsed.data;
 }
+
+/** `lossParams.<name>` = the default table for each registered folder dataset that has none. */
+function fillFolderLossDefaults(config: Record<string, unknown>, preset: PresetName): void {
+  const folders = (config.data as { folders?: unknown } | undefined)?.folders;
+  const lossParams = config.lossParams;
+  if (!isPlainObject(folders) || !isPlainObject(lossParams)) return; // the schema names what is wrong
+  for (const name of Object.keys(folders)) lossParams[name] ??= folderLossDefaults(preset);
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Sets `a.b.c` in a nested plain object; returns a message when the path cannot exist. */
 function setPath(target: Record<string, unknown>, path: string, value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { DEFAULT_ATTRIBUTION_CHUNK_IMAGES } from '../contracts/attributionChunks';
 import { z } from 'zod';
-import { DATASET_NAMES, LOSS_NAMES, MODES } from '../contracts/grid';
+import { DATASET_NAME_PATTERN, DATASET_NAMES, isBuiltinDataset, LOSS_NAMES, MODES } from '../contracts/grid';
 import { LossParamsSchema } from '../contracts/lossParams';
 import { SAMPLER_M } from './paper/hyperparameters';
 
@@ -9,9 +9,13 @@ import { SAMPLER_M } from './paper/hyperparameters';
  * field by path (`train.maxEpochs=5`) or through the workflow input JSON. Strict objects: a misspelt
  * key is an error that names it, not a silently ignored setting.
  */
-const DatasetName = z.enum(DATASET_NAMES);
 const LossName = z.enum(LOSS_NAMES);
 const Mode = z.enum(MODES);
+
+/** A built-in dataset or a registered folder's name; ExperimentSchema checks which names are registered. */
+export const DatasetNameSchema = z
+  .string()
+  .regex(DATASET_NAME_PATTERN, 'a dataset name: lower-case letters, digits, _ and - (at most 40), no dots');
 
 const positiveInt = z.int().positive();
 
@@ -40,6 +44,29 @@ export const SyntheticSchema = z.strictObject({
   imagesPerClass: z.int().min(2),
 });
 
+/**
+ * A folder of the user's images as a dataset (lib/data/datasets/folderIndex.ts): one sub-folder per
+ * class, or train/ (+ val/) + test/ folders of class folders. A bare string is the path. Paths are
+ * absolute: the CPU worker that imports the folder into the store reads them, not the shell that
+ * started the run.
+ */
+const absolutePath = z
+  .string()
+  .min(1)
+  .refine((p) => p.startsWith('/'), 'an absolute path (a CPU worker reads it, not the shell that started the run)');
+export const FolderDatasetSchema = z.union([
+  absolutePath,
+  z.strictObject({
+    path: absolutePath,
+    /** A parallel folder of masks: the same relative paths with .png, 8-bit grey; without it, u2net. */
+    masks: absolutePath.optional(),
+    /** 'auto' detects train/(val/)test/ folders; 'folders' requires them; 'seeded' splits the classes. */
+    split: z.enum(['auto', 'folders', 'seeded']).default('auto'),
+    /** Seed of the class split; omitted: the first of `seeds`. */
+    splitSeed: z.union([z.int(), z.string()]).optional(),
+  }),
+]);
+
 export const DataSchema = z.strictObject({
   /** Folder with a local copy of the paper repository's data (unsplash_backgrounds/, gt_masks/); when
    * set, files are read from it (and still verified) instead of downloaded. Without it, a worker's
@@ -67,6 +94,8 @@ export const DataSchema = z.strictObject({
     u2netMd5: z.string().regex(/^[0-9a-f]{32}$/),
   }),
   synthetic: SyntheticSchema,
+  /** Folders of the user's images registered as datasets by name: `datasets=myshop` with `data.folders.myshop=/path`. */
+  folders: z.record(z.string(), FolderDatasetSchema).default({}),
 });
 
 /** A small CNN trained from scratch (the smoke preset: minutes on a CPU). */
@@ -182,7 +211,7 @@ export const AttributionSchema = z.strictObject({
   chunkImages: positiveInt.default(DEFAULT_ATTRIBUTION_CHUNK_IMAGES),
   /** Which loss the figure shows (paper: CUB200 normalized softmax). */
   figureLoss: LossName,
-  figureDataset: DatasetName,
+  figureDataset: DatasetNameSchema,
 });
 
 /** One split's rehearsal cut: its first `classes` classes (by label), at most `imagesPerClass` images each. */
@@ -219,7 +248,7 @@ export const ExperimentSchema = z
       ),
     preset: z.enum(['paper', 'smoke']),
     seeds: distinct(z.int().min(0)),
-    datasets: distinct(DatasetName),
+    datasets: distinct(DatasetNameSchema),
     losses: distinct(LossName),
     modes: distinct(Mode),
     data: DataSchema,
@@ -231,7 +260,7 @@ export const ExperimentSchema = z
     evaluation: EvaluationSchema,
     attribution: AttributionSchema,
     /** Loss hyperparameters per dataset (docs/protocol.md section 8 for the paper's three). */
-    lossParams: z.partialRecord(DatasetName, LossParamsSchema),
+    lossParams: z.record(z.string(), LossParamsSchema),
     storage: z.strictObject({ bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{2,62}$/, 'an S3 bucket name') }),
     /** Grid cells trained at the same time (each takes one GPU-worker slot). */
     concurrency: z.strictObject({ cells: positiveInt }),
@@ -239,8 +268,26 @@ export const ExperimentSchema = z
     rehearsal: RehearsalSchema.optional(),
   })
   .superRefine((cfg, ctx) => {
+    const folders = Object.keys(cfg.data.folders);
+    for (const name of folders) {
+      const problem = !DATASET_NAME_PATTERN.test(name)
+        ? 'a folder dataset is named by lower-case letters, digits, _ and - (at most 40, no dots): the name is part of store keys'
+        : isBuiltinDataset(name)
+          ? `'${name}' is a built-in dataset (${DATASET_NAMES.join(', ')}): register the folder under another name`
+          : undefined;
+      if (problem) ctx.addIssue({ code: 'custom', path: ['data', 'folders', name], message: problem });
+    }
+    const known = (d: string) => isBuiltinDataset(d) || folders.includes(d);
+    const knownList = () =>
+      `expected one of ${[...DATASET_NAMES, ...folders].join(', ')}, or a folder registered as data.folders.<name>=<path>`;
+    for (const [i, d] of cfg.datasets.entries())
+      if (!known(d))
+        ctx.addIssue({ code: 'custom', path: ['datasets', i], message: `unknown dataset '${d}': ${knownList()}` });
+    for (const d of Object.keys(cfg.lossParams))
+      if (!known(d))
+        ctx.addIssue({ code: 'custom', path: ['lossParams', d], message: `unknown dataset '${d}': ${knownList()}` });
     for (const [i, d] of cfg.datasets.entries()) {
-      if (!cfg.lossParams[d])
+      if (known(d) && !cfg.lossParams[d])
         ctx.addIssue({
           code: 'custom',
           path: ['lossParams', d],

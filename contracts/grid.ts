@@ -8,9 +8,27 @@
 export const PAPER_DATASETS = ['cars196', 'cub200', 'sop'] as const;
 export type PaperDataset = (typeof PAPER_DATASETS)[number];
 
-/** Every dataset an experiment may name: the paper's three and the generated smoke dataset. */
+/** The datasets bgbias knows by name: the paper's three and the generated smoke dataset. */
 export const DATASET_NAMES = [...PAPER_DATASETS, 'synthetic'] as const;
-export type DatasetName = (typeof DATASET_NAMES)[number];
+export type BuiltinDatasetName = (typeof DATASET_NAMES)[number];
+
+/**
+ * Every dataset an experiment may name: a built-in one, or a folder of the user's images registered
+ * under `data.folders.<name>` (configs/schema.ts checks that the name is registered). `string & {}`
+ * keeps the built-in names visible to the editor while admitting the registered ones.
+ */
+export type DatasetName = BuiltinDatasetName | (string & {});
+
+/**
+ * What a dataset name may look like: it is a segment of store keys (`<experiment>/dataset-<name>/`,
+ * cell ids `<name>/<loss>/<mode>/s<seed>`) and of dotted setting paths (`lossParams.<name>.triplet`),
+ * so no dots, slashes or upper case.
+ */
+export const DATASET_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+export function isBuiltinDataset(dataset: string): dataset is BuiltinDatasetName {
+  return (DATASET_NAMES as readonly string[]).includes(dataset);
+}
 
 export function isPaperDataset(dataset: string): dataset is PaperDataset {
   return (PAPER_DATASETS as readonly string[]).includes(dataset);

@@ -6,10 +6,18 @@ import { cpu } from './activityProxies';
 /**
  * download (archives into the store, keyed by md5) -> extract + index + splits -> u2net masks ->
  * shards -> mask quality (published hand-labelled masks; CUB's official ones when present).
- * The synthetic smoke dataset is generated with exact masks, so it is one step.
+ * The synthetic smoke dataset is generated with exact masks, so it is one step; a folder dataset is
+ * imported, then built (activities/folderDataset.ts).
  */
 export async function prepareDataset(config: ExperimentConfig, dataset: DatasetName): Promise<DatasetRef> {
   if (dataset === 'synthetic') return cpu.generateSyntheticDataset(config);
+  // A folder of the user's images (data.folders.<name>): into the store once, then prepared like the
+  // paper's datasets; it has no published masks to measure the masks' quality against.
+  // (`folders ?? {}`: configurations resolved before the setting existed, in older histories, lack it.)
+  if (Object.hasOwn(config.data.folders ?? {}, dataset)) {
+    const imported = await cpu.importFolderDataset(config, dataset);
+    return cpu.buildFolderDataset(config, dataset, imported);
+  }
   const archives = await cpu.downloadDatasetArchives(config, dataset);
   const prepared = await cpu.buildPreparedDataset(config, dataset, archives);
   const maskQuality = await cpu.measureMaskQuality(config, dataset, prepared);

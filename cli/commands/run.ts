@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import { resolveExperiment, parseOverrideArgs } from '../../configs/resolve';
+import { absoluteFolderPaths } from '../folderPaths';
 import { ensureServices } from '../../services/embedded';
 import { BGBIAS_SEARCH_ATTRIBUTES } from '../../services/searchAttributes';
 import { resolveStateDir } from '../../services/stateDir';
@@ -69,7 +70,7 @@ export async function runCommand(o: RunOptions): Promise<void> {
   // Validate here first: a bad setting is reported before anything starts.
   const input = {
     preset: o.preset,
-    overrides: parseOverrideArgs(o.overrides),
+    overrides: absoluteFolderPaths(parseOverrideArgs(o.overrides), process.cwd()),
     rehearse: o.rehearse ?? false,
     replace: o.replace === true,
   };

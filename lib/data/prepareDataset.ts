@@ -32,6 +32,8 @@ export interface PrepareOptions {
   maskDir?: string;
   /** Use the dataset's official masks (IndexItem.officialMask, relative to root) instead. */
   useOfficialMasks?: boolean;
+  /** Where maskDir's masks came from, as index.json records it (default u2net): 'folder' = the user's own. */
+  maskDirSource?: 'u2net' | 'folder';
   outDir: string;
   shardSize?: number;
   shortSide?: number;
@@ -54,7 +56,7 @@ export interface PreparedIndex {
   numTrainClasses: number;
   shortSide: number;
   format: PreparedFormat;
-  maskSource: 'u2net' | 'official';
+  maskSource: 'u2net' | 'official' | 'folder';
   shards: PreparedShard[];
   counts: Record<SplitName, number>;
   skipped: { path: string; reason: string }[];
@@ -169,7 +171,7 @@ export async function prepareDataset(opts: PrepareOptions): Promise<PreparedData
     numTrainClasses: opts.index.numTrainClasses,
     shortSide,
     format,
-    maskSource: opts.useOfficialMasks ? 'official' : 'u2net',
+    maskSource: opts.useOfficialMasks ? 'official' : (opts.maskDirSource ?? 'u2net'),
     shards,
     counts,
     skipped,

@@ -168,6 +168,26 @@ test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cell
   assert.equal(child.typedSearchAttributes.get(STAGE), 'train');
 });
 
+test('a folder dataset is imported, then built, beside a paper dataset; no archive download, no mask-quality check', async () => {
+  const handle = await start(
+    'folders',
+    paperInput('folders', 2, { datasets: ['cub200', 'myshop'], 'data.folders.myshop': '/data/myshop' }),
+  );
+  const result: ReproducePaperResult = await handle.result();
+  const mine = study.events.slice(study.events.indexOf('saveExperiment folders') - 1);
+  before_(mine, 'importFolderDataset myshop', 'buildFolderDataset myshop');
+  const firstTrain = mine.findIndex((e) => e.startsWith('trainCell'));
+  assert.ok(mine.indexOf('buildFolderDataset myshop') < firstTrain, 'prepared before the grid');
+  for (const e of mine)
+    assert.ok(!/^(downloadDatasetArchives|buildPreparedDataset|measureMaskQuality) myshop/.test(e), e);
+  assert.deepEqual(
+    result.cells.filter((c) => c.cellId.startsWith('myshop/')).map((c) => c.cellId),
+    PAPER_GRID.filter((id) => id.startsWith('cub200/')).map((id) => id.replace('cub200/', 'myshop/')),
+  );
+  const p: Progress = await handle.query('progress');
+  assert.deepEqual(Object.keys(p.datasets).sort(), ['cub200', 'myshop']);
+});
+
 test('the same study again: every stage reported cached, except a cell whose test had to run again', async () => {
   // dag's first run stored everything; drop one cell's test result, as if it had never been stored.
   study.forget('dag', 'evaluate', 'sop/triplet/base/s1');

@@ -112,6 +112,14 @@ export class StubStudy {
         log(`measureMaskQuality ${d}`);
         return [];
       },
+      importFolderDataset: async (config, d) => {
+        log(`importFolderDataset ${d}`);
+        return { ...this.ref('imports', 'folder', d), dataset: d, images: 10, bytes: 100, masks: false };
+      },
+      buildFolderDataset: async (config, d, imported) => {
+        log(`buildFolderDataset ${imported.dataset}`);
+        return dataset(config, d);
+      },
       trainCell: async ({ config, cell, progressWorkflowId }): Promise<TrainResult> => {
         const id = cellId(cell);
         const scenario = this.scenarios.get(config.experiment) ?? {};
