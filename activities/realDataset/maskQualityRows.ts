@@ -1,8 +1,10 @@
 /**
  * Activity: the mask-quality rows of a real dataset (docs/protocol.md section 11): the paper's 60 published
- * hand-labelled masks against the paper's own rembg masks (this dataset's 20), and, for CUB when
- * its official segmentations were available, the official masks against our u2net masks over the
- * test split (computed by the prepare stage, read from its manifest).
+ * hand-labelled masks against the paper's own rembg masks (this dataset's 20); THIS pipeline's
+ * masks of the same 20 images (the u2net model the prepare stage used, with its processing) against
+ * the hand labels (`ours`) and against the published rembg masks (`ours vs rembg`, which should agree
+ * almost exactly); and, for CUB when its official segmentations were available, the official masks
+ * against our u2net masks over the test split (computed by the prepare stage, read from its manifest).
  */
 import { join } from 'node:path';
 import type { ExperimentConfig } from '../../configs/schema';
@@ -13,11 +15,17 @@ import { readSha256SumsFile } from '../../lib/data/download/checksumList';
 import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
 import type { MaskQualityResult, Summary as LibSummary } from '../../lib/data/maskQuality/maskQuality';
 import { readManifest } from '../../lib/store/stageOutput';
+import type { ArtifactStore } from '../../lib/store/artifactStore';
+import { downloadUrlsFor } from '../../lib/data/datasets/sources';
+import { ownMaskQualityOfFolder } from '../../lib/data/maskQuality/ownMasks';
+import { U2netSession } from '../../lib/data/masks/u2netSession';
+import { ensureLocalCopy, ensureStored } from './storedFiles';
 import { paperDataSource } from '../paperData';
 import { badInput, cachedStage, heartbeat, logInfo, type Stores } from '../context';
 import type { DatasetRef, MaskQualityRow, Summary } from '../types';
 
-const STAGE_VERSION = 1;
+// 2: our own masks' rows (ours, ours vs rembg).
+const STAGE_VERSION = 2;
 
 function toSummary(s: LibSummary): Summary {
   return { mean: s.mean, std: s.std, median: s.median, q1: s.q25, q3: s.q75, min: s.min, max: s.max };
@@ -32,7 +40,8 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
     const store = await stores.get(config.storage.bucket);
     const files = readSha256SumsFile(GT_MASKS_SHA256SUMS).filter((f) => f.path.startsWith(`${dataset}/`));
     if (files.length === 0) throw badInput(`mask quality: the paper published no hand-labelled masks for '${dataset}'`);
-    const inputs = { dataset, files: files.map((f) => [f.path, f.sha256]) };
+    // The model decides our masks: its md5 is an input (a new model recomputes the rows).
+    const inputs = { dataset, files: files.map((f) => [f.path, f.sha256]), u2netMd5: config.data.masks.u2netMd5 };
     const stage = await cachedStage(
       store,
       config.experiment,
@@ -41,6 +50,7 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
       inputs,
       [prepared.digest],
       async (writer) => {
+        // The files land under dir/<dataset>/ (their listed paths), the layout the scorers read.
         const dir = join(cacheDir, 'downloads', 'gt_masks', dataset);
         await fetchGtMasks({
           source: paperDataSource(config, 'gtMasks').source,
@@ -51,6 +61,12 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
         const published = (await maskQualityOfFolder(dir, { warn: (line) => logInfo(line) }))[dataset];
         await writer.putJson('published_per_image.json', published.perImage);
         const rows = [summaryRow(dataset, 'published', published)];
+        const ours = await ownMaskRows(store, config, dataset, dir, cacheDir);
+        rows.push(summaryRow(dataset, 'ours', ours.vsHand), summaryRow(dataset, 'ours vs rembg', ours.vsPublished));
+        await writer.putJson('ours_per_image.json', {
+          vsHand: ours.vsHand.perImage,
+          vsRembg: ours.vsPublished.perImage,
+        });
         const upstream = await readManifest(store, prepared.prefix);
         if (!upstream)
           throw new Error(`mask quality of ${dataset}: the prepared dataset ${prepared.prefix} has no manifest`);
@@ -61,4 +77,38 @@ export function measureMaskQuality(stores: Stores, cacheDir: string) {
     );
     return stage.manifest.metrics.rows as MaskQualityRow[];
   };
+}
+
+/**
+ * Our masks of the dataset's hand-labelled images: the u2net model of the experiment (from the
+ * store, where the prepare stage put it; downloaded and verified by md5 only if it is not there),
+ * run on the published images as the prepare stage runs it on the dataset's.
+ */
+async function ownMaskRows(
+  store: ArtifactStore,
+  config: ExperimentConfig,
+  dataset: string,
+  gtMasksDir: string,
+  cacheDir: string,
+) {
+  const { u2netMd5, u2netUrl } = config.data.masks;
+  const model = await ensureStored(
+    store,
+    'models',
+    {
+      name: 'u2net.onnx',
+      md5: u2netMd5,
+      urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [u2netUrl] }, config.data.mirrors),
+    },
+    cacheDir,
+  );
+  const session = await U2netSession.load(await ensureLocalCopy(store, model, cacheDir));
+  try {
+    heartbeat({ dataset, phase: 'our masks of the hand-labelled images' });
+    const q = (await ownMaskQualityOfFolder(gtMasksDir, session, { datasets: [dataset] }))[dataset];
+    if (!q) throw new Error(`mask quality of ${dataset}: no hand-labelled images under ${gtMasksDir}/${dataset}`);
+    return q;
+  } finally {
+    await session.release();
+  }
 }

@@ -18,13 +18,17 @@ export interface OwnMaskQuality {
   vsPublished: MaskQualityResult;
 }
 
-export async function ownMaskQualityOfFolder(dir: string, masker: Masker): Promise<Record<string, OwnMaskQuality>> {
+export async function ownMaskQualityOfFolder(
+  dir: string,
+  masker: Masker,
+  opts: { datasets?: readonly string[] } = {},
+): Promise<Record<string, OwnMaskQuality>> {
   const datasets = (
     await fsp.readdir(dir, { withFileTypes: true }).catch((e: Error) => {
       throw new Error(`mask quality: cannot read folder ${dir}: ${e.message}`, { cause: e });
     })
   )
-    .filter((e) => e.isDirectory())
+    .filter((e) => e.isDirectory() && (!opts.datasets || opts.datasets.includes(e.name)))
     .map((e) => e.name)
     .sort();
   const out: Record<string, OwnMaskQuality> = {};

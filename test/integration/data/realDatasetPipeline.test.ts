@@ -16,6 +16,9 @@ import { resolveExperiment } from '../../../configs/resolve';
 import type { ExperimentConfig } from '../../../configs/schema';
 import type { DatasetRef, MaskQualityRow } from '../../../activities/types';
 import { datasetSource, SOURCES_ENV } from '../../../activities/realDataset/sources';
+import { summaryRow } from '../../../activities/realDataset/maskQualityRows';
+import { ownMaskQualityOfFolder } from '../../../lib/data/maskQuality/ownMasks';
+import { U2netSession } from '../../../lib/data/masks/u2netSession';
 import { decodeShardItems } from '../../../lib/data/splitData';
 import { ArtifactStore } from '../../../lib/store/artifactStore';
 import { readManifest } from '../../../lib/store/stageOutput';
@@ -178,8 +181,21 @@ test(
     // CUB: the official segmentations (fixture: classes with an even index have one) against our masks.
     assert.deepEqual(
       cars.maskQuality!.map((r) => r.source),
-      ['published'],
+      ['published', 'ours', 'ours vs rembg'],
     );
+    // Our masks of the 20 hand-labelled images: what the same (stand-in) model scores when run here
+    // directly on the published images (the stage's plumbing: model from the store, the right files).
+    const session = await U2netSession.load(join(FIX, 'u2net', 'tiny_u2net.onnx'));
+    try {
+      const direct = (await ownMaskQualityOfFolder(join(SHARED_DATA, 'gt_masks'), session, { datasets: ['cars196'] }))
+        .cars196;
+      const row = (source: string) => cars.maskQuality!.find((r) => r.source === source)!;
+      assert.deepEqual(row('ours'), summaryRow('cars196', 'ours', direct.vsHand));
+      assert.deepEqual(row('ours vs rembg'), summaryRow('cars196', 'ours vs rembg', direct.vsPublished));
+      assert.equal(row('ours').n, 20);
+    } finally {
+      await session.release();
+    }
     const official = cub.maskQuality!.find((r) => r.source === 'official') as MaskQualityRow;
     assert.equal(official.n, (expected.cub200.splits.test as Item[]).filter((i) => i.label % 2 === 0).length);
     for (const s of [official.iou, official.overlap]) {
