@@ -12,7 +12,9 @@ import { configDigest, configKey } from './config';
 import { badInput, logInfo, type Stores } from './context';
 import type { CellRecord } from './types';
 
-export const cellKey = (experiment: string, cellId: string) => `${experiment}/cells/${cellId}.json`;
+import { cellKey } from '../contracts/ids';
+
+export { cellKey };
 
 const digest = z.string().regex(/^[0-9a-f]{64}$/);
 const stageRef = { prefix: z.string().min(1), digest, cached: z.boolean() };

@@ -4,6 +4,7 @@
 import { Command } from 'commander';
 import { registerAnalyze } from './commands/analyze';
 import { registerAudit } from './commands/audit';
+import { registerExport } from './commands/export';
 import { registerRun } from './commands/run';
 import { registerStatus } from './commands/status';
 import { registerServices } from './commands/services';
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerAnalyze(program);
   registerAudit(program);
+  registerExport(program);
   registerStatus(program);
   registerServices(program);
   registerEvaluate(program);

@@ -12,5 +12,8 @@ export const cellId = (c: GridCell) => `${c.dataset}/${c.loss}/${c.mode}/s${c.se
 export const cellWorkflowId = (experiment: string, c: GridCell) => `bgbias/${experiment}/cell/${cellId(c)}`;
 export const analyzeId = (experiment: string) => `bgbias/${experiment}/analyze`;
 
+/** Where a trained cell's record lives in the store (activities/cells.ts writes and verifies it). */
+export const cellKey = (experiment: string, cellId: string) => `${experiment}/cells/${cellId}.json`;
+
 /** cpu: every workflow and the short CPU stages; gpu: train, evaluate, attribution (docs/architecture.md). */
 export const TASK_QUEUES = { cpu: 'bgbias-cpu', gpu: 'bgbias-gpu' } as const;

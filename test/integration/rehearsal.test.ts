@@ -20,6 +20,11 @@ import { SOURCES_ENV } from '../../activities/realDataset/sources';
 import { PAPER_DATA_ENV } from '../../activities/paperData';
 import { cellKey, readCellRecord } from '../../activities/cells';
 import { parseReport } from '../../lib/report';
+import { decodeSafetensors } from '../../lib/io/safetensors';
+import { decodeTensorFile } from '../../lib/ml/checkpoint/tensorFile';
+import { bnInceptionParameterShapes } from '../../lib/ml/models/bnInception';
+import { torchToTfLayout } from '../../lib/ml/torch/layout';
+import { exportCellSafetensors } from '../../cli/exportCell';
 import { formatCostEstimate } from '../../lib/report/costEstimate';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { readManifest } from '../../lib/store/stageOutput';
@@ -174,6 +179,24 @@ test(
     const html = (await store.getBuffer(`${result.reportPrefix}/report.html`)).toString('utf8');
     assert.match(html, /Cost estimate of the full run/);
     assert.ok(await store.exists(`${result.reportPrefix}/attention.png`), 'the attention figure');
+
+    // `bgbias export` of a trained BN-Inception cell: Cadene's state_dict, in PyTorch's layouts, holding
+    // exactly the stored best weights (brought back to tfjs layouts by the loader's own conversion).
+    const exportedCell = result.cells[0].cellId;
+    const { bytes } = await exportCellSafetensors(services.endpoints.s3, 'bgbias', experiment, exportedCell);
+    const exported = decodeSafetensors(bytes, 'export');
+    assert.equal(exported.metadata.cell, exportedCell);
+    const best = decodeTensorFile(await store.getBuffer(records[0].train.bestWeightsKey), 'best').tensors;
+    assert.deepEqual([...exported.tensors.keys()].sort(), [...bnInceptionParameterShapes(128).keys()].sort());
+    for (const [name, t] of exported.tensors) {
+      const stored = best.get(`model/${name}`)!;
+      const back = torchToTfLayout(t.data, t.shape);
+      assert.deepEqual(back.shape, stored.shape, name);
+      assert.ok(
+        back.data.every((v, i) => v === stored.data[i]),
+        `${name}: the exported values are not the stored ones`,
+      );
+    }
 
     // The estimate: in the result, the report and the progress query; finite, positive, both epoch counts.
     const e = result.costEstimate;

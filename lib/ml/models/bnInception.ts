@@ -22,6 +22,7 @@ import { foldFrozenBatchNorm, isFrozenBatchNormStatistic } from './layers/frozen
 import { concatChannels } from './layers/releasingOps';
 import { avgPool2dTorch, maxPool2dTorch, type PoolSpec } from './layers/torchPool';
 import type { EmbeddingModel } from './types';
+import { torchToTfLayout } from '../torch/layout';
 
 export interface TorchWeight {
   shape: number[];
@@ -147,28 +148,6 @@ export function bnInceptionSupportsInput(side: number): boolean {
   return m3c % 4 === 0 && m3c >= 8;
 }
 
-/** OIHW -> HWIO; [out, in] -> [in, out]; vectors unchanged. */
-function toTfLayout(data: Float32Array, shape: number[]): { data: Float32Array; shape: number[] } {
-  if (shape.length === 4) {
-    const [o, i, h, w] = shape;
-    const out = new Float32Array(data.length);
-    for (let a = 0; a < o; a++)
-      for (let b = 0; b < i; b++)
-        for (let y = 0; y < h; y++)
-          for (let x = 0; x < w; x++) {
-            out[((y * w + x) * i + b) * o + a] = data[((a * i + b) * h + y) * w + x];
-          }
-    return { data: out, shape: [h, w, i, o] };
-  }
-  if (shape.length === 2) {
-    const [o, i] = shape;
-    const out = new Float32Array(data.length);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) out[b * o + a] = data[a * i + b];
-    return { data: out, shape: [i, o] };
-  }
-  return { data, shape };
-}
-
 /** PyTorch's default init for one parameter (conv / linear: kaiming_uniform(a=sqrt(5)) = U(+-1/sqrt(fan_in))). */
 function defaultInit(name: string, shape: number[], rng: Rng): Float32Array {
   const n = shape.reduce((a, b) => a * b, 1);
@@ -206,7 +185,7 @@ export function createBnInception(opts: BnInceptionOptions = {}): EmbeddingModel
   for (const [name, shape] of shapes) {
     const w = given?.get(name);
     const raw = w ? w.data : defaultInit(name, shape, root.derive('bnInception', name));
-    const tfw = toTfLayout(raw, shape);
+    const tfw = torchToTfLayout(raw, shape);
     const trainable = !isFrozenBatchNormStatistic(name);
     vars.set(
       name,
