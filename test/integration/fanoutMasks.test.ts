@@ -191,6 +191,13 @@ test(
     const got = await storedMasks('three');
     assert.deepEqual([...got.keys()], [...reference.keys()]);
     for (const [k, v] of reference) assert.ok(got.get(k)!.equals(v), `${k} differs from the one-worker run`);
+    // Each worker that computed a part said which execution provider u2net got (no GPU here: cpu).
+    const providerLines = workers
+      .flatMap((w) => fs.readFileSync(w.log, 'utf8').split('\n'))
+      .filter((l) => l.includes('computeMaskPart: u2net: onnxruntime'));
+    assert.ok(providerLines.length >= 2, providerLines.join('\n'));
+    for (const l of providerLines)
+      assert.match(l, /u2net: onnxruntime cpu execution provider, 1 thread\(s\); no GPU on this worker$/);
     // And the same prepared dataset: same stage digest, same shards byte for byte.
     assert.equal(three.digest, one.digest);
     const [soloStore, threeStore] = await Promise.all(
