@@ -64,16 +64,23 @@ async function measure(model: string, threads: number, imgs: RgbImage[], provide
     providers: provider === 'cuda' ? ['cuda', 'cpu'] : ['cpu'],
     log: (l) => console.log(`  ${l}`),
   });
+  let endToEnd: number;
   try {
     await session.predict([imgs[0]]); // warm-up (allocations, kernel selection)
-    let t0 = performance.now();
+    const t0 = performance.now();
     for (const img of imgs) await session.predict([img]); // rembg masks one image at a time
-    const endToEnd = imgs.length / ((performance.now() - t0) / 1000);
-    // Model only: the same input tensors, built beforehand, through a plain session.
-    const raw = await ort.InferenceSession.create(model, {
-      executionProviders: [session.provider],
-      intraOpNumThreads: threads,
-    });
+    endToEnd = imgs.length / ((performance.now() - t0) / 1000);
+  } finally {
+    // Released before the next session: onnxruntime's idle intra-op threads spin for a while and
+    // would take the cores from it.
+    await session.release();
+  }
+  // Model only: the same input tensors, built beforehand, through a plain session.
+  const raw = await ort.InferenceSession.create(model, {
+    executionProviders: [session.provider],
+    intraOpNumThreads: threads,
+  });
+  try {
     const plane = 3 * U2NET_SIZE * U2NET_SIZE;
     const tensors = imgs.map((img) => {
       const data = new Float32Array(plane);
@@ -81,13 +88,12 @@ async function measure(model: string, threads: number, imgs: RgbImage[], provide
       return new ort.Tensor('float32', data, [1, 3, U2NET_SIZE, U2NET_SIZE]);
     });
     await raw.run({ [raw.inputNames[0]]: tensors[0] });
-    t0 = performance.now();
+    const t0 = performance.now();
     for (const t of tensors) await raw.run({ [raw.inputNames[0]]: t });
     const modelOnly = imgs.length / ((performance.now() - t0) / 1000);
-    await raw.release();
     return { endToEnd, modelOnly, provider: session.provider };
   } finally {
-    await session.release();
+    await raw.release();
   }
 }
 
