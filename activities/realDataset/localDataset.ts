@@ -1,11 +1,11 @@
 /**
  * A real dataset extracted and indexed in this worker's cache folder, from its archives in the store:
  * what buildPreparedDataset and every mask-part activity on the worker need (docs/architecture.md
- * "Masks"). Kept under `<cache>/datasets/<digest of the archives' md5s>`, so the parts a worker
- * takes one after the other extract the archives once; concurrent calls in one process share one
- * extraction. The extraction resumes by acquireDataset's per-archive markers.
+ * "Workflows"). Kept under `<cache>/datasets/<dataset>-<digest of the archives' md5s>`, so the parts a
+ * worker takes one after the other extract the archives once; concurrent calls in one process share
+ * one extraction. An interrupted extraction resumes by acquireDataset's per-archive markers.
  */
-import { promises as fsp } from 'node:fs';
+import { existsSync, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ExperimentConfig } from '../../configs/schema';
@@ -47,13 +47,15 @@ export function localDatasetDir(cacheDir: string, dataset: string, archives: rea
   return join(cacheDir, 'datasets', `${dataset}-${digest.slice(0, 16)}`);
 }
 
-const inFlight = new Map<string, Promise<LocalDataset>>();
+/** Extractions of this process: in flight (shared by concurrent calls) or done (reused while on disk). */
+const extractions = new Map<string, Promise<AcquiredDataset>>();
 
 /**
  * The archives from the store into the cache, extracted, indexed, split, counts checked (a mismatch
- * is a BadInput: no retry helps), and cut for a rehearsal.
+ * is a BadInput: no retry helps), and cut for a rehearsal. A later call in the same process reuses
+ * the extraction while its folder exists (no md5 of a multi-GB archive per mask part).
  */
-export function localDataset(
+export async function localDataset(
   store: ArtifactStore,
   cacheDir: string,
   config: ExperimentConfig,
@@ -62,25 +64,35 @@ export function localDataset(
   ticker: HeartbeatTicker,
 ): Promise<LocalDataset> {
   const dir = localDatasetDir(cacheDir, dataset, archives);
-  let p = inFlight.get(dir);
+  let p = extractions.get(dir);
+  if (
+    p &&
+    !(await p.then(
+      (a) => existsSync(a.root),
+      () => false,
+    ))
+  )
+    p = undefined;
   if (!p) {
-    p = extract(store, cacheDir, config, dataset, sortedArchives(archives), ticker, dir).finally(() =>
-      inFlight.delete(dir),
-    );
-    inFlight.set(dir, p);
+    p = extract(store, cacheDir, dataset, sortedArchives(archives), ticker, dir);
+    p.catch(() => extractions.delete(dir));
+    extractions.set(dir, p);
   }
-  return p;
+  const acquired = await p;
+  // A rehearsal keeps a deterministic slice of each split (configs/rehearsal.ts); the counts
+  // were checked on the whole dataset, whose sizes the cost estimate scales to.
+  const index = config.rehearsal ? cutIndex(acquired.index, config.rehearsal.cut) : acquired.index;
+  return { acquired, index, dir };
 }
 
 async function extract(
   store: ArtifactStore,
   cacheDir: string,
-  config: ExperimentConfig,
   dataset: PaperDataset,
   archives: readonly StoredFileRef[],
   ticker: HeartbeatTicker,
   dir: string,
-): Promise<LocalDataset> {
+): Promise<AcquiredDataset> {
   const source = datasetSource(dataset);
   const files = [];
   await fsp.mkdir(join(dir, 'downloads'), { recursive: true });
@@ -97,7 +109,7 @@ async function extract(
   }
   ticker.update({ dataset, phase: 'extract + index' });
   const sources: DatasetSources = { ...DATASET_SOURCES, [dataset]: { files, expected: source.expected } };
-  const acquired = await acquireDataset(dataset, {
+  return acquireDataset(dataset, {
     sources,
     downloadDir: join(dir, 'downloads'),
     extractDir: join(dir, 'extracted'),
@@ -106,10 +118,6 @@ async function extract(
     // Wrong counts or a class in two splits: the archives are not the dataset; no retry helps.
     throw /does not match the protocol|occurs in both/.test(e.message) ? badInput(e.message) : e;
   });
-  // A rehearsal keeps a deterministic slice of each split (configs/rehearsal.ts); the counts
-  // above were checked on the whole dataset, whose sizes the cost estimate scales to.
-  const index = config.rehearsal ? cutIndex(acquired.index, config.rehearsal.cut) : acquired.index;
-  return { acquired, index, dir };
 }
 
 /** Every image of the index in the masks' fixed order (train, val, test, each in index order): parts are slices of it. */
