@@ -11,11 +11,13 @@
  * `--model u2net.onnx` measures the real one instead.
  *
  * Images: the paper repository's published dataset images (gt_masks/<dataset>/*_image.*; real
- * CUB / Cars / SOP photos of their real sizes) from BGBIAS_PAPER_DATA_DIR or ../shared/data.
+ * CUB / Cars / SOP photos of their real sizes), bench/publishedImages.ts (BGBIAS_BENCH_DATA or
+ * ../shared/data).
  *
  * Usage: node --import tsx bench/mask-throughput.ts [--threads 1,2] [--images 6] [--rounds 1]
  *          [--model FILE] [--device cpu|cuda]
- * Environment: BGBIAS_PYTHON (default python3, with numpy and onnx) builds the stand-in.
+ * Environment: BGBIAS_PYTHON (default python3, with numpy and onnx) builds the stand-in, kept as
+ * <tmp>/bgbias-bench-u2net-standin.onnx for the next run.
  * Not part of npm test. Numbers: docs/benchmarks.md ("u2net masks").
  */
 import { spawnSync } from 'node:child_process';
@@ -29,8 +31,7 @@ import type { U2netProvider } from '../lib/data/masks/executionProvider';
 import { U2NET_SIZE, u2netInput } from '../lib/data/masks/u2netProcessing';
 import { U2netSession } from '../lib/data/masks/u2netSession';
 import { flag, positiveIntFlag } from './flags';
-
-const DATA = path.resolve(process.env.BGBIAS_PAPER_DATA_DIR || path.join(__dirname, '..', '..', 'shared', 'data'));
+import { publishedImageFiles } from './publishedImages';
 
 function standIn(): string {
   const out = path.join(os.tmpdir(), 'bgbias-bench-u2net-standin.onnx');
@@ -42,20 +43,10 @@ function standIn(): string {
   return out;
 }
 
-async function images(n: number): Promise<{ file: string; img: RgbImage }[]> {
-  const root = path.join(DATA, 'gt_masks');
-  if (!fs.existsSync(root)) throw new Error(`the paper's data not found at ${DATA} (set BGBIAS_PAPER_DATA_DIR)`);
-  const files = ['cub200', 'cars196', 'sop']
-    .flatMap((d) =>
-      fs
-        .readdirSync(path.join(root, d))
-        .filter((f) => /_image\.(jpe?g|png)$/.test(f))
-        .sort()
-        .map((f) => path.join(root, d, f)),
-    )
-    // Interleave the datasets so a small n mixes them.
-    .sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
-  return Promise.all(files.slice(0, n).map(async (file) => ({ file, img: await readRgb(file) })));
+async function images(n: number): Promise<RgbImage[]> {
+  // Interleave the datasets (sorted by id across them) so a small n mixes them.
+  const files = publishedImageFiles().sort((a, b) => path.basename(a).localeCompare(path.basename(b)));
+  return Promise.all(files.slice(0, n).map((file) => readRgb(file)));
 }
 
 async function measure(model: string, threads: number, imgs: RgbImage[], provider: U2netProvider) {
@@ -103,7 +94,7 @@ async function main(): Promise<void> {
   const rounds = positiveIntFlag('rounds', 1);
   const device = flag('device', 'cpu') as U2netProvider;
   const model = flag('model', '') || standIn();
-  const imgs = (await images(n)).map((x) => x.img);
+  const imgs = await images(n);
   const sizes = imgs.map((i) => `${i.width}x${i.height}`).join(', ');
   console.log(`model ${model} (${(fs.statSync(model).size / 1e6).toFixed(1)} MB); ${imgs.length} images: ${sizes}`);
   console.log(
