@@ -12,6 +12,8 @@ export interface ActivityDeps {
   inputWorkers?: number;
   /** Cores this worker process may use (a launcher's share; default: os.availableParallelism()). */
   cores?: number;
+  /** This process has a GPU of its own (pinned by the worker plan, or TensorFlow made a GPU device): u2net tries CUDA. */
+  gpu?: boolean;
   log?: (line: string) => void;
 }
 

@@ -14,7 +14,13 @@ import { DataCache } from './dataCache';
 import { classifyErrors } from './errorMapping';
 import { evaluateCell } from './evaluate';
 import { buildFolderDataset, importFolderDataset } from './folderDataset';
-import { buildPreparedDataset, downloadDatasetArchives, measureMaskQuality } from './realDataset';
+import {
+  buildPreparedDataset,
+  computeMaskPart,
+  downloadDatasetArchives,
+  measureMaskQuality,
+  planMaskParts,
+} from './realDataset';
 import { writeReport } from './report';
 import { generateSyntheticDataset_ } from './synthetic';
 import { trainCell } from './train';
@@ -29,7 +35,9 @@ export function createActivities(deps: ActivityDeps) {
     prepareBackgrounds: prepareBackgrounds(stores, deps.cacheDir),
     generateSyntheticDataset: generateSyntheticDataset_(stores),
     downloadDatasetArchives: downloadDatasetArchives(stores, deps.cacheDir),
-    buildPreparedDataset: buildPreparedDataset(stores, deps.cacheDir),
+    planMaskParts: planMaskParts(stores, deps.cacheDir),
+    computeMaskPart: computeMaskPart(stores, deps.cacheDir, { cores: deps.cores, gpu: deps.gpu }),
+    buildPreparedDataset: buildPreparedDataset(stores, deps.cacheDir, { cores: deps.cores }),
     measureMaskQuality: measureMaskQuality(stores, deps.cacheDir),
     importFolderDataset: importFolderDataset(stores),
     buildFolderDataset: buildFolderDataset(stores, deps.cacheDir),

@@ -1,7 +1,9 @@
 /**
  * The real-dataset activities (Cars196, CUB200, SOP), called in this order by workflows/prepareDataset:
- * downloadDatasetArchives -> buildPreparedDataset -> measureMaskQuality. Each lives in realDataset/.
+ * downloadDatasetArchives -> planMaskParts -> computeMaskPart per part (any gpu worker) ->
+ * buildPreparedDataset -> measureMaskQuality. Each lives in realDataset/.
  */
 export { downloadDatasetArchives } from './realDataset/downloadArchives';
+export { computeMaskPart, planMaskParts } from './realDataset/maskParts';
 export { buildPreparedDataset } from './realDataset/buildPrepared';
 export { measureMaskQuality } from './realDataset/maskQualityRows';

@@ -21,6 +21,22 @@ export interface PublishedImage {
   mask: GrayImage;
 }
 
+/** The published dataset images' files (originals, their real sizes), datasets and ids in order. */
+export function publishedImageFiles(): string[] {
+  if (!fs.existsSync(GT)) throw new Error(`${GT} is missing: the bench reads the 60 published dataset images there`);
+  return fs
+    .readdirSync(GT)
+    .sort()
+    .filter((ds) => fs.statSync(path.join(GT, ds)).isDirectory())
+    .flatMap((ds) =>
+      fs
+        .readdirSync(path.join(GT, ds))
+        .filter((f) => f.endsWith('_image.jpeg'))
+        .sort()
+        .map((f) => path.join(GT, ds, f)),
+    );
+}
+
 export async function publishedImages(short: number): Promise<PublishedImage[]> {
   if (!fs.existsSync(GT)) throw new Error(`${GT} is missing: the bench reads the 60 published dataset images there`);
   const out: PublishedImage[] = [];

@@ -92,6 +92,11 @@ export const DataSchema = z.strictObject({
   masks: z.strictObject({
     u2netUrl: z.url(),
     u2netMd5: z.string().regex(/^[0-9a-f]{32}$/),
+    /**
+     * Images per mask part: one activity any gpu-queue worker can take, stored as one part
+     * (results do not depend on it; the parts' store address does). SOP's 120,053 images are 241 parts.
+     */
+    chunkImages: positiveInt.default(500),
   }),
   synthetic: SyntheticSchema,
   /** Folders of the user's images registered as datasets by name: `datasets=myshop` with `data.folders.myshop=/path`. */

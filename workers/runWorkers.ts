@@ -70,17 +70,25 @@ export async function runWorkers(o: RunWorkersOptions, signal?: AbortSignal): Pr
   const log = o.log ?? ((l: string) => console.log(l));
   installRuntimeOnce();
   const connection = await connectWorkerConnection(o.endpoints.temporal);
-  // The launcher's --threads is this process's share of the cores (cli/workerPlan.ts).
-  const activities = withMemoryLog(
-    createActivities({ s3: o.endpoints.s3, cacheDir: o.cacheDir, inputWorkers: o.inputWorkers, cores: o.threads, log }),
-    log,
-  );
   const workers: Worker[] = [];
   try {
-    if (o.queues.includes('gpu')) {
-      const info = await initBackend(o.backend ?? 'auto', { threads: o.threads });
-      // BGBIAS_GPU is set by cli/workerPlan.ts when this process is pinned to one GPU.
-      const pinned = process.env.BGBIAS_GPU;
+    // BGBIAS_GPU is set by cli/workerPlan.ts when this process is pinned to one GPU.
+    const pinned = process.env.BGBIAS_GPU;
+    const info = o.queues.includes('gpu') ? await initBackend(o.backend ?? 'auto', { threads: o.threads }) : undefined;
+    // The launcher's --threads is this process's share of the cores (cli/workerPlan.ts). A GPU of its
+    // own (pinned, or one TensorFlow uses) is where u2net's mask parts try onnxruntime's CUDA provider.
+    const activities = withMemoryLog(
+      createActivities({
+        s3: o.endpoints.s3,
+        cacheDir: o.cacheDir,
+        inputWorkers: o.inputWorkers,
+        cores: o.threads,
+        gpu: pinned !== undefined || info?.device === 'gpu',
+        log,
+      }),
+      log,
+    );
+    if (info) {
       log(
         `gpu worker: tfjs backend ${info.name} (${info.package} ${info.version}, ${info.device}, ${info.threads} ` +
           `thread${info.threads === 1 ? '' : 's'})` +

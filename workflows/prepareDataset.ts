@@ -2,9 +2,11 @@ import type { ExperimentConfig } from '../configs/schema';
 import type { DatasetName } from '../contracts/grid';
 import type { DatasetRef } from '../activities/types';
 import { cpu } from './activityProxies';
+import { computeMaskParts } from './maskParts';
 
 /**
- * download (archives into the store, keyed by md5) -> extract + index + splits -> u2net masks ->
+ * download (archives into the store, keyed by md5) -> u2net masks in parts over the workers
+ * (workflows/maskParts.ts) -> extract + index + splits, masks restored from the parts ->
  * shards -> mask quality (published hand-labelled masks; CUB's official ones when present).
  * The synthetic smoke dataset is generated with exact masks, so it is one step; a folder dataset is
  * imported, then built (activities/folderDataset.ts).
@@ -19,7 +21,8 @@ export async function prepareDataset(config: ExperimentConfig, dataset: DatasetN
     return cpu.buildFolderDataset(config, dataset, imported);
   }
   const archives = await cpu.downloadDatasetArchives(config, dataset);
-  const prepared = await cpu.buildPreparedDataset(config, dataset, archives);
+  const maskWork = await computeMaskParts(config, dataset, archives);
+  const prepared = await cpu.buildPreparedDataset(config, dataset, archives, maskWork);
   const maskQuality = await cpu.measureMaskQuality(config, dataset, prepared);
   return { ...prepared, maskQuality };
 }

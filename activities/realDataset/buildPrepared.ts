@@ -8,126 +8,85 @@
 import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { ExperimentConfig } from '../../configs/schema';
 import type { DatasetName } from '../../contracts/grid';
-import { DATASET_SOURCES } from '../../configs/paper/datasets';
-import { isPaperDataset, type PaperDataset } from '../../contracts/grid';
-import { downloadUrlsFor, type DatasetSources } from '../../lib/data/datasets/sources';
-import { acquireDataset } from '../../lib/data/datasets/acquire';
+import { isPaperDataset } from '../../contracts/grid';
 import { SPLIT_NAMES, type DatasetIndex, type SplitName } from '../../lib/data/datasets/types';
 import { maskQualityAgainstOfficial } from '../../lib/data/maskQuality/officialMasks';
 import { U2netSession } from '../../lib/data/masks/u2netSession';
 import { prepareDataset } from '../../lib/data/prepareDataset';
-import { stageDigest } from '../../lib/store/digest';
 import { badInput, cachedStage, logInfo, type Stores } from '../context';
 import type { DatasetArchives, DatasetRef, SplitRef } from '../types';
 import { summaryRow } from './maskQualityRows';
-import { MASK_VERSION, preparedStageInputs, SHARD_SIZE } from './preparedInputs';
+import { localDataset, maskImageOrder, sortedArchives } from './localDataset';
+import { storedU2net } from './maskParts';
+import { maskPartsAddress, PREPARED_STAGE_VERSION, preparedStageInputs, SHARD_SIZE } from './preparedInputs';
 import { datasetSource } from './sources';
 import { computeStoredMasks } from './storedMasks';
-import { cutIndex, splitSizes } from './rehearsalCut';
-import { ensureLocalCopy, ensureStored } from './storedFiles';
+import { splitSizes } from './rehearsalCut';
+import { ensureLocalCopy } from './storedFiles';
 import { withTicker } from './ticker';
 
-const STAGE_VERSION = 1;
-const MASK_PART_SIZE = 500;
 const MASK_BATCH = 8;
-
-/** Hard link (no copy of a multi-GB archive) where possible, else copy. */
-async function linkOrCopy(from: string, to: string): Promise<void> {
-  await fsp.rm(to, { force: true });
-  await fsp.link(from, to).catch(() => fsp.copyFile(from, to));
-}
 
 /** The index restricted to its test split (the official-mask check runs on test images). */
 function testOnly(index: DatasetIndex): DatasetIndex {
   return { ...index, splits: { train: [], val: [], test: index.splits.test } };
 }
 
-export function buildPreparedDataset(stores: Stores, cacheDir: string) {
-  return async (config: ExperimentConfig, dataset: DatasetName, input: DatasetArchives): Promise<DatasetRef> => {
+/**
+ * `maskWork`: what the mask-part activities computed (workflows/maskParts.ts), for the stage's mask
+ * timing; the parts themselves are found in the store.
+ */
+export function buildPreparedDataset(stores: Stores, cacheDir: string, worker: { cores?: number } = {}) {
+  return async (
+    config: ExperimentConfig,
+    dataset: DatasetName,
+    input: DatasetArchives,
+    maskWork?: { images: number; seconds: number },
+  ): Promise<DatasetRef> => {
     if (!isPaperDataset(dataset)) throw badInput(`buildPreparedDataset: '${dataset}' is not a downloadable dataset`);
     if (input.dataset !== dataset)
       throw badInput(`buildPreparedDataset: archives of ${input.dataset} given for ${dataset}`);
     const source = datasetSource(dataset);
     const store = await stores.get(config.storage.bucket);
-    const archives = [...input.archives].sort((a, b) => (a.name < b.name ? -1 : 1));
+    const archives = sortedArchives(input.archives);
     const inputs = preparedStageInputs(config, dataset, archives, source.expected);
-    const masks = inputs.masks;
     const stage = await cachedStage(
       store,
       config.experiment,
       `dataset-${dataset}`,
-      STAGE_VERSION,
+      PREPARED_STAGE_VERSION,
       inputs,
       [],
       (writer) =>
         withTicker(async (ticker) => {
           const work = join(cacheDir, 'prepare', writer.ref.digest);
-          // 1. The archives, from the store into this worker's cache (reused when already there).
-          const files = [];
-          await fsp.mkdir(join(work, 'downloads'), { recursive: true });
-          for (const a of archives) {
-            ticker.update({ dataset, phase: 'fetch archive', file: a.name, bytes: a.bytes });
-            const local = await ensureLocalCopy(store, a, cacheDir, false); // acquire verifies the md5
-            await linkOrCopy(local, join(work, 'downloads', a.name));
-            const published = source.files.find((f) => f.name === a.name);
-            if (!published)
-              throw badInput(
-                `${dataset}: archive ${a.name} is not one of its files (${source.files.map((f) => f.name).join(', ')})`,
-              );
-            files.push({ ...published, md5: a.md5, urls: [pathToFileURL(local).href] });
-          }
-          // 2. Extract, index, split, check the counts.
-          ticker.update({ dataset, phase: 'extract + index' });
-          const sources: DatasetSources = { ...DATASET_SOURCES, [dataset]: { files, expected: source.expected } };
-          const acquired = await acquireDataset(dataset as PaperDataset, {
-            sources,
-            downloadDir: join(work, 'downloads'),
-            extractDir: join(work, 'extracted'),
-            env: {},
-          }).catch((e: Error) => {
-            // Wrong counts or a class in two splits: the archives are not the dataset; no retry helps.
-            throw /does not match the protocol|occurs in both/.test(e.message) ? badInput(e.message) : e;
-          });
-          // A rehearsal keeps a deterministic slice of each split (configs/rehearsal.ts); the counts
-          // above were checked on the whole dataset, whose sizes the cost estimate scales to.
-          const index = config.rehearsal ? cutIndex(acquired.index, config.rehearsal.cut) : acquired.index;
-          const items = SPLIT_NAMES.flatMap((s) => index.splits[s]);
-          // 3. u2net masks of every image, resumable (local cache + parts in the store).
-          const modelRef = await ensureStored(
-            store,
-            'models',
-            {
-              name: 'u2net.onnx',
-              md5: config.data.masks.u2netMd5,
-              urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [config.data.masks.u2netUrl] }, config.data.mirrors),
-            },
-            cacheDir,
-            (p) => ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
+          // 1-2. The archives from the store, extracted, indexed, split, counts checked (and cut).
+          const local = await localDataset(store, cacheDir, config, dataset, archives, ticker);
+          const { acquired, index } = local;
+          const items = maskImageOrder(index);
+          // 3. u2net masks of every image: restored from the parts the mask-part activities stored
+          //    (computed here only for a part that is missing, e.g. a stage started by older code).
+          const modelRef = await storedU2net(store, config, cacheDir, (p) =>
+            ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
           );
-          const maskDigest = stageDigest(
-            `masks-${dataset}`,
-            MASK_VERSION,
-            // The cut changes which images each part holds, so it is part of the parts' address.
-            { archives: inputs.archives, masks, partSize: MASK_PART_SIZE, ...(inputs.cut ? { cut: inputs.cut } : {}) },
-            [],
-          );
+          const { maskDigest, prefix, partSize } = maskPartsAddress(config, inputs);
           const maskDir = join(cacheDir, 'masks', maskDigest);
           let session: U2netSession | undefined;
           const maskStart = Date.now();
           const maskResult = await computeStoredMasks({
             store,
-            prefix: `masks/${dataset}/${maskDigest}`,
+            prefix,
             root: acquired.root,
-            images: items.map((i) => i.path),
+            images: items,
             maskDir,
             masker: async () =>
               (session = await U2netSession.load(await ensureLocalCopy(store, modelRef, cacheDir), {
-                intraOpThreads: Math.max(1, os.availableParallelism() - 1),
+                intraOpThreads: worker.cores ?? Math.max(1, os.availableParallelism() - 1),
+                log: logInfo,
               })),
-            partSize: MASK_PART_SIZE,
+            partSize,
             batchSize: MASK_BATCH,
             unreadable: config.data.unreadableImages,
             onProgress: (p) =>
@@ -145,6 +104,9 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
             `${dataset}: masks computed ${maskResult.computed}, restored from the store ${maskResult.restored}, ` +
               `already local ${maskResult.existing}`,
           );
+          // Where the masks were computed: by the parts (their own time), and here for any missing part.
+          const computedImages = (maskWork?.images ?? 0) + maskResult.computed;
+          const computedSeconds = (maskWork?.seconds ?? 0) + (maskResult.computed > 0 ? maskSeconds : 0);
           // 4. Resized images + masks -> shards.
           const outDir = join(work, 'shards');
           await fsp.rm(outDir, { recursive: true, force: true });
@@ -184,7 +146,9 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
             };
           }
           await writer.putFile('index.json', prepared.indexFile);
-          await fsp.rm(work, { recursive: true, force: true }); // extracted images: GBs, no longer needed
+          // Extracted images: GBs, no longer needed here (mask-part workers keep theirs: localDataset.ts).
+          await fsp.rm(work, { recursive: true, force: true });
+          await fsp.rm(local.dir, { recursive: true, force: true });
           return {
             metrics: {
               dataset,
@@ -192,7 +156,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string) {
               numTrainClasses: index.numTrainClasses,
               full: splitSizes(acquired.index),
               // Only a measurement when masks were computed here (restored ones cost nothing).
-              ...(maskResult.computed > 0 ? { maskTiming: { images: maskResult.computed, seconds: maskSeconds } } : {}),
+              ...(computedImages > 0 ? { maskTiming: { images: computedImages, seconds: computedSeconds } } : {}),
               maskSource: 'u2net',
               skipped: prepared.skipped,
               masks: {

@@ -56,52 +56,102 @@ async function writeAtomically(path: string, data: Buffer): Promise<void> {
   await fsp.rename(tmp, path);
 }
 
+/** One part's images: the contiguous slice `part` of the fixed image order. */
+export function partImages(images: readonly string[], partSize: number, part: number): readonly string[] {
+  return images.slice(part * partSize, (part + 1) * partSize);
+}
+
+/** Parts of `count` images at `partSize` per part. */
+export const partCount = (count: number, partSize: number) => Math.ceil(count / partSize);
+
+export type StoredPartOptions = Omit<StoredMasksOptions, 'onProgress'> & {
+  onProgress?: (p: { done: number; total: number; computed: number }) => void;
+};
+
+export interface StoredPartResult extends StoredMasksResult {
+  key: string;
+  /** Whether the part was already in the store (nothing computed, nothing uploaded). */
+  stored: boolean;
+}
+
+/**
+ * One part: restored into the cache folder when it is in the store (only the masks missing there),
+ * else computed (resuming from the masks the cache folder has), packed and uploaded. The part is
+ * written whole by one PUT, so a part that exists is complete; two workers computing the same part
+ * write the same masks.
+ */
+export async function ensureStoredPart(
+  o: StoredPartOptions,
+  part: number,
+  inStore: boolean,
+): Promise<StoredPartResult> {
+  const slice = partImages(o.images, o.partSize, part);
+  const key = maskPartKey(o.prefix, part);
+  const res: StoredPartResult = { key, stored: inStore, computed: 0, restored: 0, existing: 0, skipped: [] };
+  const missing = [];
+  for (const p of slice) if (!(await exists(maskPathFor(o.maskDir, p)))) missing.push(p);
+  if (inStore) {
+    if (missing.length > 0) {
+      const items = decodeShard(await o.store.getBuffer(key), key);
+      const want = new Set(missing);
+      for (const it of items) {
+        if (!want.has(it.id)) continue;
+        await writeAtomically(maskPathFor(o.maskDir, it.id), it.mask);
+        res.restored++;
+      }
+    }
+    res.existing = slice.length - missing.length;
+    return res;
+  }
+  const r = await computeMasks({
+    root: o.root,
+    images: slice,
+    maskDir: o.maskDir,
+    masker: await o.masker(),
+    batchSize: o.batchSize,
+    unreadable: o.unreadable,
+    onProgress: (p) => o.onProgress?.({ done: p.done, total: slice.length, computed: p.computed }),
+  });
+  res.computed = r.computed;
+  res.existing = r.existing;
+  res.skipped = r.skipped;
+  // Pack the slice's masks (an unreadable, skipped image has none) and store the part.
+  const items: ShardItem[] = [];
+  for (const p of slice) {
+    const file = maskPathFor(o.maskDir, p);
+    if (await exists(file)) items.push({ id: p, label: 0, image: Buffer.alloc(0), mask: await fsp.readFile(file) });
+  }
+  await o.store.putBuffer(key, encodeShard(items));
+  return res;
+}
+
+/**
+ * Every part in turn (the mask-part activities normally stored them all already, so this restores):
+ * the masks of all images in the cache folder.
+ */
 export async function computeStoredMasks(o: StoredMasksOptions): Promise<StoredMasksResult> {
   const res: StoredMasksResult = { computed: 0, restored: 0, existing: 0, skipped: [] };
   const inStore = new Set(await o.store.list(`${o.prefix}/`));
   let masker: Masker | undefined;
+  const loadMasker = async () => (masker ??= await o.masker());
   const total = o.images.length;
   let done = 0;
-  for (let part = 0, start = 0; start < total; part++, start += o.partSize) {
-    const slice = o.images.slice(start, start + o.partSize);
-    const key = maskPartKey(o.prefix, part);
-    const missing = [];
-    for (const p of slice) if (!(await exists(maskPathFor(o.maskDir, p)))) missing.push(p);
-    if (inStore.has(key)) {
-      if (missing.length > 0) {
-        const items = decodeShard(await o.store.getBuffer(key), key);
-        const want = new Set(missing);
-        for (const it of items) {
-          if (!want.has(it.id)) continue;
-          await writeAtomically(maskPathFor(o.maskDir, it.id), it.mask);
-          res.restored++;
-        }
-      }
-      res.existing += slice.length - missing.length;
-    } else {
-      masker ??= await o.masker();
-      const r = await computeMasks({
-        root: o.root,
-        images: slice,
-        maskDir: o.maskDir,
-        masker,
-        batchSize: o.batchSize,
-        unreadable: o.unreadable,
+  for (let part = 0; part < partCount(total, o.partSize); part++) {
+    const r = await ensureStoredPart(
+      {
+        ...o,
+        masker: loadMasker,
         onProgress: (p) =>
           o.onProgress?.({ done: done + p.done, total, computed: res.computed + p.computed, restored: res.restored }),
-      });
-      res.computed += r.computed;
-      res.existing += r.existing;
-      res.skipped.push(...r.skipped);
-      // Pack the slice's masks (an unreadable, skipped image has none) and store the part.
-      const items: ShardItem[] = [];
-      for (const p of slice) {
-        const file = maskPathFor(o.maskDir, p);
-        if (await exists(file)) items.push({ id: p, label: 0, image: Buffer.alloc(0), mask: await fsp.readFile(file) });
-      }
-      await o.store.putBuffer(key, encodeShard(items));
-    }
-    done += slice.length;
+      },
+      part,
+      inStore.has(maskPartKey(o.prefix, part)),
+    );
+    res.computed += r.computed;
+    res.restored += r.restored;
+    res.existing += r.existing;
+    res.skipped.push(...r.skipped);
+    done += partImages(o.images, o.partSize, part).length;
     o.onProgress?.({ done, total, computed: res.computed, restored: res.restored });
   }
   return res;

@@ -24,10 +24,16 @@ export function spawnWorkerProcess(opts: {
   log: string;
   paperDataDir: string;
   args?: readonly string[];
+  /** More environment, e.g. BGBIAS_DATASET_SOURCES for a miniature dataset. */
+  env?: Record<string, string>;
 }): WorkerProcess {
   const out = fs.openSync(opts.log, 'w');
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN, ...(opts.args ?? [])], {
-    env: servicesEnv(opts.endpoints, { BGBIAS_STATE_DIR: opts.stateDir, [PAPER_DATA_ENV]: opts.paperDataDir }),
+    env: servicesEnv(opts.endpoints, {
+      BGBIAS_STATE_DIR: opts.stateDir,
+      [PAPER_DATA_ENV]: opts.paperDataDir,
+      ...opts.env,
+    }),
     stdio: ['ignore', out, out],
   });
   fs.closeSync(out);

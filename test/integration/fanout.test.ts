@@ -4,8 +4,8 @@
  * attribution chunk; the chunk is redone by another worker, and the stored attention scores and
  * figure maps equal those of the same experiment run by one worker alone.
  *
- * (Masks: the synthetic dataset's masks are exact, so no u2net chunk runs here; the u2net mask step
- * is not fanned out yet.)
+ * (Masks: the synthetic dataset's masks are exact, so no u2net part runs here; the u2net mask parts
+ * have their own three-worker kill test, fanoutMasks.test.ts.)
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

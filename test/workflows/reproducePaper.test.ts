@@ -76,9 +76,14 @@ test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cell
   const mine = study.events.slice(study.events.indexOf('saveExperiment dag') - 1);
 
   assert.deepEqual(mine.slice(0, 2), ['resolveConfig', 'saveExperiment dag']);
-  // Data: each dataset download -> build -> mask quality, all of it before the first training.
+  // Data: each dataset download -> mask parts (planned, then each part) -> build -> mask quality,
+  // all of it before the first training.
   for (const d of ['cub200', 'sop']) {
-    before_(mine, `downloadDatasetArchives ${d}`, `buildPreparedDataset ${d}`);
+    before_(mine, `downloadDatasetArchives ${d}`, `planMaskParts ${d}`);
+    for (const part of [0, 1]) {
+      before_(mine, `planMaskParts ${d}`, `computeMaskPart ${d} ${part}`);
+      before_(mine, `computeMaskPart ${d} ${part}`, `buildPreparedDataset ${d}`);
+    }
     before_(mine, `buildPreparedDataset ${d}`, `measureMaskQuality ${d}`);
   }
   const firstTrain = mine.findIndex((e) => e.startsWith('trainCell'));
@@ -86,10 +91,16 @@ test('config -> prepare -> grid -> analyze -> report, in order, concurrency.cell
   assert.deepEqual(prepared, [
     'buildPreparedDataset cub200',
     'buildPreparedDataset sop',
+    'computeMaskPart cub200 0',
+    'computeMaskPart cub200 1',
+    'computeMaskPart sop 0',
+    'computeMaskPart sop 1',
     'downloadDatasetArchives cub200',
     'downloadDatasetArchives sop',
     'measureMaskQuality cub200',
     'measureMaskQuality sop',
+    'planMaskParts cub200',
+    'planMaskParts sop',
     'prepareBackgrounds',
   ]);
   // Grid: every cell trained once, then tested with its own training's output, then recorded.

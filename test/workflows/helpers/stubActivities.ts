@@ -104,6 +104,14 @@ export class StubStudy {
         log(`downloadDatasetArchives ${d}`);
         return { dataset: d, archives: [], skipped: [] };
       },
+      planMaskParts: async (config, d) => {
+        log(`planMaskParts ${d}`);
+        return { prefix: `masks/${d}/digest`, parts: 2, images: 3 };
+      },
+      computeMaskPart: async ({ dataset: d, part }) => {
+        log(`computeMaskPart ${d} ${part}`);
+        return { key: `masks/${d}/digest/part-${part}.bgsh`, computed: part === 0 ? 2 : 1, seconds: 1 };
+      },
       buildPreparedDataset: async (config, d, archives) => {
         log(`buildPreparedDataset ${archives.dataset}`);
         return dataset(config, d);
