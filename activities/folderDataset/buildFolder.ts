@@ -12,8 +12,7 @@ import { dirname, join } from 'node:path';
 import type { ExperimentConfig } from '../../configs/schema';
 import { folderDataset } from '../../configs/folderDatasets';
 import { FOLDER_SPLIT_VERSION, indexFolder, maskFileFor } from '../../lib/data/datasets/folderIndex';
-import { downloadUrlsFor } from '../../lib/data/datasets/sources';
-import { SPLIT_NAMES, type SplitName } from '../../lib/data/datasets/types';
+import { SPLIT_NAMES } from '../../lib/data/datasets/types';
 import { maskPathFor } from '../../lib/data/masks/computeMasks';
 import { U2netSession } from '../../lib/data/masks/u2netSession';
 import { prepareDataset } from '../../lib/data/prepareDataset';
@@ -25,9 +24,11 @@ import { badInput, cachedStage, logInfo, type Stores } from '../context';
 import { MASK_VERSION, SHARD_SIZE } from '../realDataset/preparedInputs';
 import { cutIndex, splitSizes } from '../realDataset/rehearsalCut';
 import { computeStoredMasks } from '../realDataset/storedMasks';
-import { ensureLocalCopy, ensureStored } from '../realDataset/storedFiles';
+import { ensureLocalCopy } from '../realDataset/storedFiles';
+import { storedU2net } from '../realDataset/maskParts';
 import { withTicker, type HeartbeatTicker } from '../realDataset/ticker';
-import type { DatasetRef, SplitRef } from '../types';
+import { uploadShards } from '../realDataset/uploadShards';
+import type { DatasetRef } from '../types';
 import type { FolderFiles, FolderImportRef } from './importFolder';
 
 const STAGE_VERSION = 1;
@@ -130,16 +131,8 @@ export function buildFolderDataset(stores: Stores, cacheDir: string) {
           let maskResult;
           let maskSeconds = 0;
           if (!imported.masks) {
-            const modelRef = await ensureStored(
-              store,
-              'models',
-              {
-                name: 'u2net.onnx',
-                md5: config.data.masks.u2netMd5,
-                urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [config.data.masks.u2netUrl] }, config.data.mirrors),
-              },
-              cacheDir,
-              (p) => ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
+            const modelRef = await storedU2net(store, config, cacheDir, (p) =>
+              ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
             );
             const maskDigest = stageDigest(
               `masks-${dataset}`,
@@ -187,23 +180,10 @@ export function buildFolderDataset(stores: Stores, cacheDir: string) {
             onProgress: (p) => ticker.update({ dataset, phase: `shards ${p.split}`, done: p.done, total: p.total }),
           });
           // 5. Upload shards, then the index; the manifest (written by cachedStage) comes last.
-          const skippedPaths = new Set(prepared.skipped.map((s) => s.path));
-          const splits = {} as Record<SplitName, SplitRef>;
-          for (const split of SPLIT_NAMES) {
-            const shardKeys = [];
-            for (const s of prepared.shards.filter((x) => x.split === split)) {
-              ticker.update({ dataset, phase: 'upload shards', file: s.file });
-              shardKeys.push((await writer.putFile(`shards/${s.file}`, join(outDir, s.file))).key);
-            }
-            const kept = index.splits[split].filter((i) => !skippedPaths.has(i.path));
-            if (kept.length === 0)
+          const splits = await uploadShards({ writer, prepared, index, outDir, dataset, ticker });
+          for (const split of SPLIT_NAMES)
+            if (splits[split].count === 0)
               throw badInput(`folder dataset ${dataset}: no readable image left in the ${split} split`);
-            splits[split] = {
-              shardKeys,
-              count: prepared.counts[split],
-              numClasses: new Set(kept.map((i) => i.label)).size,
-            };
-          }
           await writer.putFile('index.json', prepared.indexFile);
           await fsp.rm(work, { recursive: true, force: true });
           const skipped = [...folder.skipped, ...prepared.skipped];

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import type { ExperimentConfig } from '../../configs/schema';
 import type { DatasetName } from '../../contracts/grid';
 import { isPaperDataset } from '../../contracts/grid';
-import { SPLIT_NAMES, type DatasetIndex, type SplitName } from '../../lib/data/datasets/types';
+import type { DatasetIndex } from '../../lib/data/datasets/types';
 import { maskQualityAgainstOfficial } from '../../lib/data/maskQuality/officialMasks';
 import { U2netSession } from '../../lib/data/masks/u2netSession';
 import { prepareDataset } from '../../lib/data/prepareDataset';
 import { badInput, cachedStage, logInfo, type Stores } from '../context';
-import type { DatasetArchives, DatasetRef, SplitRef } from '../types';
+import type { DatasetArchives, DatasetRef } from '../types';
 import { summaryRow } from './maskQualityRows';
 import { localDataset, maskImageOrder, sortedArchives } from './localDataset';
 import { storedU2net } from './maskParts';
@@ -26,6 +26,7 @@ import { computeStoredMasks } from './storedMasks';
 import { splitSizes } from './rehearsalCut';
 import { ensureLocalCopy } from './storedFiles';
 import { withTicker } from './ticker';
+import { uploadShards } from './uploadShards';
 
 const MASK_BATCH = 8;
 
@@ -130,21 +131,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string, worker: {
             await writer.putJson('official_mask_quality.json', q.perImage);
           }
           // 6. Upload shards, then the index; the manifest (written by cachedStage) comes last.
-          const skippedPaths = new Set(prepared.skipped.map((s) => s.path));
-          const splits = {} as Record<SplitName, SplitRef>;
-          for (const split of SPLIT_NAMES) {
-            const shardKeys = [];
-            for (const s of prepared.shards.filter((x) => x.split === split)) {
-              ticker.update({ dataset, phase: 'upload shards', file: s.file });
-              shardKeys.push((await writer.putFile(`shards/${s.file}`, join(outDir, s.file))).key);
-            }
-            const kept = index.splits[split].filter((i) => !skippedPaths.has(i.path));
-            splits[split] = {
-              shardKeys,
-              count: prepared.counts[split],
-              numClasses: new Set(kept.map((i) => i.label)).size,
-            };
-          }
+          const splits = await uploadShards({ writer, prepared, index, outDir, dataset, ticker });
           await writer.putFile('index.json', prepared.indexFile);
           // Extracted images: GBs, no longer needed here (mask-part workers keep theirs: localDataset.ts).
           await fsp.rm(work, { recursive: true, force: true });

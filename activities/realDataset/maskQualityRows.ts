@@ -16,10 +16,10 @@ import { maskQualityOfFolder } from '../../lib/data/maskQuality/gtMaskFolder';
 import type { MaskQualityResult, Summary as LibSummary } from '../../lib/data/maskQuality/maskQuality';
 import { readManifest } from '../../lib/store/stageOutput';
 import type { ArtifactStore } from '../../lib/store/artifactStore';
-import { downloadUrlsFor } from '../../lib/data/datasets/sources';
 import { ownMaskQualityOfFolder } from '../../lib/data/maskQuality/ownMasks';
 import { U2netSession } from '../../lib/data/masks/u2netSession';
-import { ensureLocalCopy, ensureStored } from './storedFiles';
+import { ensureLocalCopy } from './storedFiles';
+import { storedU2net } from './maskParts';
 import { paperDataSource } from '../paperData';
 import { badInput, cachedStage, heartbeat, logInfo, type Stores } from '../context';
 import type { DatasetRef, MaskQualityRow, Summary } from '../types';
@@ -91,17 +91,7 @@ async function ownMaskRows(
   gtMasksDir: string,
   cacheDir: string,
 ) {
-  const { u2netMd5, u2netUrl } = config.data.masks;
-  const model = await ensureStored(
-    store,
-    'models',
-    {
-      name: 'u2net.onnx',
-      md5: u2netMd5,
-      urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [u2netUrl] }, config.data.mirrors),
-    },
-    cacheDir,
-  );
+  const model = await storedU2net(store, config, cacheDir, () => undefined);
   const session = await U2netSession.load(await ensureLocalCopy(store, model, cacheDir));
   try {
     heartbeat({ dataset, phase: 'our masks of the hand-labelled images' });

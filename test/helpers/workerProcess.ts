@@ -67,3 +67,38 @@ export function spawnCpuWorker(env: NodeJS.ProcessEnv): {
     },
   };
 }
+
+/**
+ * Worker processes standing for separate machines, for the kill and resume tests: each started by
+ * name with its own state (and cache) folder and log under `dir`; `killAll()` (in `after`) SIGKILLs
+ * any still running, so a failed test leaves none behind.
+ */
+export class WorkerFleet {
+  private readonly children: ChildProcess[] = [];
+  constructor(
+    private readonly o: {
+      endpoints: () => ServiceEndpoints;
+      dir: string;
+      paperDataDir: string;
+      args?: readonly string[];
+      env?: Record<string, string>;
+    },
+  ) {}
+
+  start(name: string): WorkerProcess {
+    const worker = spawnWorkerProcess({
+      endpoints: this.o.endpoints(),
+      stateDir: path.join(this.o.dir, name),
+      log: path.join(this.o.dir, `${name}.log`),
+      paperDataDir: this.o.paperDataDir,
+      args: this.o.args,
+      env: this.o.env,
+    });
+    this.children.push(worker.child);
+    return worker;
+  }
+
+  killAll(): void {
+    for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  }
+}

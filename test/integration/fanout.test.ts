@@ -9,7 +9,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,12 +20,11 @@ import type { CellRecord } from '../../activities/types';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
-import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
 let temporal: ConnectedClient;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-fanout-'));
-const children: ChildProcess[] = [];
 
 before(async () => {
   services = await startTestServices();
@@ -34,24 +32,19 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fleet.killAll();
   await temporal?.close();
   await services?.stop();
   fs.rmSync(logDir, { recursive: true, force: true });
 });
 
-/** A worker process with its own state (and so cache) folder, joined by environment as another machine would. */
-function startWorker(name: string): WorkerProcess {
-  const worker = spawnWorkerProcess({
-    endpoints: services.endpoints,
-    stateDir: path.join(logDir, name),
-    log: path.join(logDir, `${name}.log`),
-    paperDataDir: SHARED_DATA,
-    args: ['--threads', '1', '--input-workers', '1'],
-  });
-  children.push(worker.child);
-  return worker;
-}
+const fleet = new WorkerFleet({
+  endpoints: () => services.endpoints,
+  dir: logDir,
+  paperDataDir: SHARED_DATA,
+  args: ['--threads', '1', '--input-workers', '1'],
+});
+const startWorker = (name: string): WorkerProcess => fleet.start(name);
 
 const IMAGES = 8;
 const CHUNK = 2;

@@ -10,7 +10,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +27,7 @@ import { writeMiniCubArchive, type MiniCub } from '../helpers/miniCubArchive';
 import { startTestServices, type TestServices } from '../helpers/services';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { resultExplained } from '../helpers/tinyExperiment';
-import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
 
 const U2NET = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'data', 'u2net', 'tiny_u2net.onnx'));
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -39,7 +38,6 @@ let temporal: ConnectedClient;
 let files: HttpFileServer;
 let cub: MiniCub;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-fanout-masks-'));
-const children: ChildProcess[] = [];
 
 before(async () => {
   if (SHARED_DATA_MISSING) return;
@@ -57,25 +55,21 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fleet.killAll();
   await temporal?.close();
   await services?.stop();
   await files?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
-function startWorker(name: string): WorkerProcess {
-  const worker = spawnWorkerProcess({
-    endpoints: services.endpoints,
-    stateDir: path.join(tmp, name),
-    log: path.join(tmp, `${name}.log`),
-    paperDataDir: SHARED_DATA,
-    args: ['--threads', '1', '--input-workers', '1'],
-    env: { [SOURCES_ENV]: path.join(tmp, 'sources.json') },
-  });
-  children.push(worker.child);
-  return worker;
-}
+const fleet = new WorkerFleet({
+  endpoints: () => services.endpoints,
+  dir: tmp,
+  paperDataDir: SHARED_DATA,
+  args: ['--threads', '1', '--input-workers', '1'],
+  env: { [SOURCES_ENV]: path.join(tmp, 'sources.json') },
+});
+const startWorker = (name: string): WorkerProcess => fleet.start(name);
 
 /** The paper preset on the miniature, into its own bucket (the mask parts live outside any experiment). */
 function config(bucket: string): ExperimentConfig {

@@ -4,7 +4,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,12 +16,11 @@ import type { TestServices } from '../helpers/services';
 import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
-import { spawnWorkerProcess, type WorkerProcess } from '../helpers/workerProcess';
+import { WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
 let env: IntegrationEnvironment;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-resume-'));
-const children: ChildProcess[] = [];
 
 before(async () => {
   env = await startIntegrationEnvironment({ workers: false }); // workers are processes here, started by each test
@@ -30,22 +28,13 @@ before(async () => {
 });
 
 after(async () => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fleet.killAll();
   await env?.stop();
   fs.rmSync(logDir, { recursive: true, force: true });
 });
 
-/** A worker process joined to the test services as an external machine would be (env only). */
-function startWorker(name: string): WorkerProcess {
-  const worker = spawnWorkerProcess({
-    endpoints: services.endpoints,
-    stateDir: path.join(logDir, name),
-    log: path.join(logDir, `${name}.log`),
-    paperDataDir: SHARED_DATA,
-  });
-  children.push(worker.child);
-  return worker;
-}
+const fleet = new WorkerFleet({ endpoints: () => services.endpoints, dir: logDir, paperDataDir: SHARED_DATA });
+const startWorker = (name: string): WorkerProcess => fleet.start(name);
 
 // Enough epochs that the kill, sent once progress shows epoch 2, lands before the last one even when
 // the progress signal lags on a loaded machine (with 6 epochs a busy run once finished them all first).

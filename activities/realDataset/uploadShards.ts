@@ -1,0 +1,33 @@
+/**
+ * The last step of every prepared dataset (the paper's and folder datasets): the shard files of each
+ * split uploaded into the stage, and each split's reference (shard keys, image count, and the
+ * classes that still have an image after any skipped ones).
+ */
+import { join } from 'node:path';
+import { SPLIT_NAMES, type DatasetIndex, type SplitName } from '../../lib/data/datasets/types';
+import type { PreparedDataset } from '../../lib/data/prepareDataset';
+import type { StageWriter } from '../../lib/store/stageOutput';
+import type { SplitRef } from '../types';
+import type { HeartbeatTicker } from './ticker';
+
+export async function uploadShards(o: {
+  writer: StageWriter;
+  prepared: PreparedDataset;
+  index: DatasetIndex;
+  outDir: string;
+  dataset: string;
+  ticker: HeartbeatTicker;
+}): Promise<Record<SplitName, SplitRef>> {
+  const skippedPaths = new Set(o.prepared.skipped.map((s) => s.path));
+  const splits = {} as Record<SplitName, SplitRef>;
+  for (const split of SPLIT_NAMES) {
+    const shardKeys = [];
+    for (const s of o.prepared.shards.filter((x) => x.split === split)) {
+      o.ticker.update({ dataset: o.dataset, phase: 'upload shards', file: s.file });
+      shardKeys.push((await o.writer.putFile(`shards/${s.file}`, join(o.outDir, s.file))).key);
+    }
+    const kept = o.index.splits[split].filter((i) => !skippedPaths.has(i.path));
+    splits[split] = { shardKeys, count: o.prepared.counts[split], numClasses: new Set(kept.map((i) => i.label)).size };
+  }
+  return splits;
+}
