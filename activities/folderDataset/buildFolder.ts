@@ -27,7 +27,7 @@ import { computeStoredMasks } from '../realDataset/storedMasks';
 import { ensureLocalCopy } from '../realDataset/storedFiles';
 import { storedU2net } from '../realDataset/maskParts';
 import { withTicker, type HeartbeatTicker } from '../realDataset/ticker';
-import { uploadShards } from '../realDataset/uploadShards';
+import { preparedDatasetRef, uploadShards } from '../realDataset/uploadShards';
 import type { DatasetRef } from '../types';
 import type { FolderFiles, FolderImportRef } from './importFolder';
 
@@ -205,14 +205,6 @@ export function buildFolderDataset(stores: Stores, cacheDir: string) {
           };
         }),
     );
-    return {
-      prefix: stage.prefix,
-      digest: stage.digest,
-      cached: stage.cached,
-      dataset,
-      splits: stage.manifest.metrics.splits as DatasetRef['splits'],
-      full: stage.manifest.metrics.full as DatasetRef['full'],
-      maskTiming: stage.manifest.metrics.maskTiming as DatasetRef['maskTiming'],
-    };
+    return preparedDatasetRef(stage, dataset);
   };
 }

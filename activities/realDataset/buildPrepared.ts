@@ -26,7 +26,7 @@ import { computeStoredMasks } from './storedMasks';
 import { splitSizes } from './rehearsalCut';
 import { ensureLocalCopy } from './storedFiles';
 import { withTicker } from './ticker';
-import { uploadShards } from './uploadShards';
+import { preparedDatasetRef, uploadShards } from './uploadShards';
 
 const MASK_BATCH = 8;
 
@@ -157,14 +157,6 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string, worker: {
           };
         }),
     );
-    return {
-      prefix: stage.prefix,
-      digest: stage.digest,
-      cached: stage.cached,
-      dataset,
-      splits: stage.manifest.metrics.splits as DatasetRef['splits'],
-      full: stage.manifest.metrics.full as DatasetRef['full'],
-      maskTiming: stage.manifest.metrics.maskTiming as DatasetRef['maskTiming'],
-    };
+    return preparedDatasetRef(stage, dataset);
   };
 }

@@ -102,3 +102,41 @@ export class WorkerFleet {
     for (const c of this.children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
   }
 }
+
+/**
+ * SIGKILLs the worker process that is running an activity of type `activityType` in the workflow
+ * `describe` describes, as soon as one is seen started (polled every 50 ms until `timeoutMs`); the
+ * worker is found by the pid in the activity's last worker identity (`<pid>@<host>`). Returns that
+ * pid and the attempt it was killed in.
+ */
+export async function killWorkerRunning(
+  describe: () => Promise<{
+    raw: {
+      pendingActivities?: Array<{
+        activityType?: { name?: string | null } | null;
+        lastStartedTime?: unknown;
+        lastWorkerIdentity?: string | null;
+        attempt?: number | null;
+      }> | null;
+    };
+  }>,
+  activityType: string,
+  workers: readonly WorkerProcess[],
+  timeoutMs: number,
+): Promise<{ pid: number; attempt: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (Date.now() > deadline) throw new Error(`no ${activityType} was seen running within ${timeoutMs} ms`);
+    const d = await describe().catch(() => undefined);
+    for (const a of d?.raw.pendingActivities ?? []) {
+      if (a.activityType?.name !== activityType || !a.lastStartedTime || !a.lastWorkerIdentity) continue;
+      const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity)?.[1]);
+      const w = workers.find((x) => x.child.pid === pid);
+      if (!w) continue;
+      w.child.kill('SIGKILL');
+      await new Promise((r) => w.child.once('exit', r));
+      return { pid, attempt: a.attempt ?? 1 };
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -12,29 +12,30 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
+import type { ConnectedClient } from '../../cli/temporalClient';
 import { ArtifactStore } from '../../lib/store/artifactStore';
 import { analyzeId, reproduceId, TASK_QUEUES } from '../../contracts/ids';
 import type { ReproducePaperResult } from '../../workflows/reproducePaper';
 import type { CellRecord } from '../../activities/types';
-import { startTestServices, type TestServices } from '../helpers/services';
+import type { TestServices } from '../helpers/services';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { resultExplained, tinyOverrides } from '../helpers/tinyExperiment';
 import { SHARED_DATA } from '../helpers/sharedData';
-import { WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
+import { killWorkerRunning, WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
 
 let services: TestServices;
+let env: IntegrationEnvironment;
 let temporal: ConnectedClient;
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bgbias-fanout-'));
 
 before(async () => {
-  services = await startTestServices();
-  temporal = await connectClient(services.endpoints);
+  env = await startIntegrationEnvironment({ workers: false }); // the workers are processes, started by the tests
+  ({ services, temporal } = env);
 });
 
 after(async () => {
   fleet.killAll();
-  await temporal?.close();
-  await services?.stop();
+  await env?.stop();
   fs.rmSync(logDir, { recursive: true, force: true });
 });
 
@@ -99,27 +100,8 @@ test(
       args: [{ preset: 'smoke', overrides: overrides('fanout-three') }],
     });
     // Wait for a started attributeChunk, then kill the worker that holds it.
-    let killed: { pid: number; chunkAttempt: number } | undefined;
-    const deadline = Date.now() + 400_000;
-    while (!killed) {
-      assert.ok(Date.now() < deadline, 'no attribution chunk was seen running');
-      const d = await temporal.client.workflow
-        .getHandle(attributionWorkflow('fanout-three'))
-        .describe()
-        .catch(() => undefined);
-      for (const a of d?.raw.pendingActivities ?? []) {
-        const started = a.activityType?.name === 'attributeChunk' && a.lastStartedTime && a.lastWorkerIdentity;
-        if (!started) continue;
-        const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity!)?.[1]);
-        const w = workers.find((x) => x.child.pid === pid);
-        if (!w) continue;
-        w.child.kill('SIGKILL');
-        await new Promise((r) => w.child.once('exit', r));
-        killed = { pid, chunkAttempt: a.attempt ?? 1 };
-        break;
-      }
-      if (!killed) await new Promise((r) => setTimeout(r, 50));
-    }
+    const attribution = temporal.client.workflow.getHandle(attributionWorkflow('fanout-three'));
+    const killed = await killWorkerRunning(() => attribution.describe(), 'attributeChunk', workers, 400_000);
     const three = await resultExplained<ReproducePaperResult>(handle);
     assert.equal(three.cells.length, 1);
 
@@ -130,7 +112,7 @@ test(
       .filter((s): s is NonNullable<typeof s> => !!s)
       .map((s) => ({ identity: s.identity ?? '', attempt: s.attempt ?? 1 }));
     // Started events of retried activities are written when they complete: the retry is attempt > 1.
-    const retried = startedBy.filter((s) => s.attempt > killed!.chunkAttempt);
+    const retried = startedBy.filter((s) => s.attempt > killed.attempt);
     assert.ok(retried.length >= 1, `no chunk was retried: ${JSON.stringify(startedBy)}`);
     for (const r of retried) assert.ok(!r.identity.startsWith(`${killed.pid}@`), 'retried on the killed worker');
     const identities = new Set(startedBy.map((s) => s.identity));

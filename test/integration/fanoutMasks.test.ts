@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { connectClient, type ConnectedClient } from '../../cli/temporalClient';
+import type { ConnectedClient } from '../../cli/temporalClient';
 import { prepareId, TASK_QUEUES } from '../../contracts/ids';
 import { resolveExperiment } from '../../configs/resolve';
 import type { ExperimentConfig } from '../../configs/schema';
@@ -24,16 +24,18 @@ import { ArtifactStore } from '../../lib/store/artifactStore';
 import { readManifest } from '../../lib/store/stageOutput';
 import { startHttpFileServer, type HttpFileServer } from '../helpers/httpFileServer';
 import { writeMiniCubArchive, type MiniCub } from '../helpers/miniCubArchive';
-import { startTestServices, type TestServices } from '../helpers/services';
+import type { TestServices } from '../helpers/services';
+import { startIntegrationEnvironment, type IntegrationEnvironment } from '../helpers/integrationEnvironment';
 import { SHARED_DATA, SHARED_DATA_MISSING } from '../helpers/sharedData';
 import { resultExplained } from '../helpers/tinyExperiment';
-import { WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
+import { killWorkerRunning, WorkerFleet, type WorkerProcess } from '../helpers/workerProcess';
 
 const U2NET = fs.readFileSync(path.join(__dirname, '..', 'fixtures', 'data', 'u2net', 'tiny_u2net.onnx'));
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const CHUNK = 25;
 
 let services: TestServices;
+let env: IntegrationEnvironment;
 let temporal: ConnectedClient;
 let files: HttpFileServer;
 let cub: MiniCub;
@@ -50,14 +52,13 @@ before(async () => {
   );
   files = await startHttpFileServer({ '/data/': path.join(tmp, 'data') });
   files.put('/models/u2net.onnx', U2NET);
-  services = await startTestServices();
-  temporal = await connectClient(services.endpoints);
+  env = await startIntegrationEnvironment({ workers: false }); // the workers are processes, started by the tests
+  ({ services, temporal } = env);
 });
 
 after(async () => {
   fleet.killAll();
-  await temporal?.close();
-  await services?.stop();
+  await env?.stop();
   await files?.close();
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -139,24 +140,7 @@ test(
     // Three fresh workers (empty caches: nothing computed before is reused), into bucket "three".
     const workers = [startWorker('w1'), startWorker('w2'), startWorker('w3')];
     const handle = await startPrepare('three');
-    let killed: { pid: number; attempt: number } | undefined;
-    const deadline = Date.now() + 200_000;
-    while (!killed) {
-      assert.ok(Date.now() < deadline, 'no mask part was seen running');
-      const d = await handle.describe().catch(() => undefined);
-      for (const a of d?.raw.pendingActivities ?? []) {
-        const started = a.activityType?.name === 'computeMaskPart' && a.lastStartedTime && a.lastWorkerIdentity;
-        if (!started) continue;
-        const pid = Number(/^(\d+)@/.exec(a.lastWorkerIdentity!)?.[1]);
-        const w = workers.find((x) => x.child.pid === pid);
-        if (!w) continue;
-        w.child.kill('SIGKILL');
-        await new Promise((r) => w.child.once('exit', r));
-        killed = { pid, attempt: a.attempt ?? 1 };
-        break;
-      }
-      if (!killed) await new Promise((r) => setTimeout(r, 50));
-    }
+    const killed = await killWorkerRunning(() => handle.describe(), 'computeMaskPart', workers, 200_000);
     const three = await resultExplained<DatasetRef>(handle);
 
     // The killed worker's part ran again, on another worker; parts ran on several workers.
@@ -173,7 +157,7 @@ test(
       .map((s) => ({ identity: s.identity ?? '', attempt: s.attempt ?? 1 }));
     assert.equal(partStarts.length, parts, JSON.stringify(partStarts));
     // Started events of retried activities are written when they complete: the retry is attempt > 1.
-    const retried = partStarts.filter((s) => s.attempt > killed!.attempt);
+    const retried = partStarts.filter((s) => s.attempt > killed.attempt);
     assert.ok(retried.length >= 1, `no mask part was retried: ${JSON.stringify(partStarts)}`);
     for (const r of retried) assert.ok(!r.identity.startsWith(`${killed.pid}@`), 'retried on the killed worker');
     const identities = new Set(partStarts.map((s) => s.identity));
