@@ -8,6 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isPermanentError } from '../contracts/errors';
+import { wrapActivities, type AnyActivity } from './wrapActivities';
 
 /**
  * Error classes from before contracts/errors.ts that also mean "the same input fails the same way":
@@ -32,22 +33,13 @@ export function toActivityFailure(err: unknown): unknown {
   return err;
 }
 
-type AnyActivity = (...args: never[]) => Promise<unknown>;
-
 /** The same activities, each mapping its permanent errors to non-retryable failures. */
 export function classifyErrors<T extends Record<string, AnyActivity>>(activities: T): T {
-  const wrapped: Record<string, AnyActivity> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    const run = async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        throw toActivityFailure(err);
-      }
-    };
-    // Temporal registers activities by key; the function name only helps stack traces.
-    Object.defineProperty(run, 'name', { value: name });
-    wrapped[name] = run;
-  }
-  return wrapped as T;
+  return wrapActivities(activities, async (_name, run) => {
+    try {
+      return await run();
+    } catch (err) {
+      throw toActivityFailure(err);
+    }
+  });
 }

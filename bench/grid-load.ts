@@ -30,10 +30,9 @@ import { startTestServices } from '../test/helpers/services';
 import { tinyOverrides } from '../test/helpers/tinyExperiment';
 import { spawnWorkerProcess } from '../test/helpers/workerProcess';
 import { positiveIntFlag } from './flags';
+import { parseMemoryLines } from '../workers/memoryLog';
 
 const DATA = process.env.BGBIAS_PAPER_DATA_DIR ?? path.resolve(__dirname, '..', '..', 'shared', 'data');
-
-const MEMORY_LINE = /memory after \S+: rss (\d+) MiB, heap (\d+) MiB, external (\d+) MiB, tf tensors (\d+)/g;
 
 function rssKiB(pid: number): number | undefined {
   try {
@@ -133,7 +132,7 @@ async function main(): Promise<void> {
     const records = (await store.list('load/cells/')).filter((k) => k.endsWith('.json'));
     const afterActivities = Object.fromEntries(
       workers.map((w) => {
-        const rows = [...fs.readFileSync(w.log, 'utf8').matchAll(MEMORY_LINE)].map((m) => m.slice(1, 5).map(Number));
+        const rows = parseMemoryLines(fs.readFileSync(w.log, 'utf8'));
         const q = Math.max(1, Math.floor(rows.length / 4));
         const col = (i: number, part: number[][]) => median(part.map((r) => r[i]));
         const quarter = (part: number[][]) => ({

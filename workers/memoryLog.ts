@@ -6,8 +6,7 @@
  * worker log.
  */
 import * as tf from '@tensorflow/tfjs';
-
-type AnyActivity = (...args: never[]) => Promise<unknown>;
+import { wrapActivities, type AnyActivity } from '../activities/wrapActivities';
 
 const MIB = 2 ** 20;
 
@@ -20,18 +19,18 @@ export function memoryLine(activity: string): string {
   );
 }
 
+/** The memory lines in a worker's log, in order: [rss MiB, heap MiB, external MiB, tf tensors] each. */
+export function parseMemoryLines(log: string): number[][] {
+  const line = /memory after \S+: rss (\d+) MiB, heap (\d+) MiB, external (\d+) MiB, tf tensors (\d+)/g;
+  return [...log.matchAll(line)].map((m) => m.slice(1, 5).map(Number));
+}
+
 export function withMemoryLog<T extends Record<string, AnyActivity>>(activities: T, log: (line: string) => void): T {
-  const wrapped: Record<string, AnyActivity> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    const run = async (...args: never[]) => {
-      try {
-        return await fn(...args);
-      } finally {
-        log(memoryLine(name));
-      }
-    };
-    Object.defineProperty(run, 'name', { value: name });
-    wrapped[name] = run;
-  }
-  return wrapped as T;
+  return wrapActivities(activities, async (name, run) => {
+    try {
+      return await run();
+    } finally {
+      log(memoryLine(name));
+    }
+  });
 }
