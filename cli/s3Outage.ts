@@ -2,14 +2,15 @@
  * The CLI's side of an S3 outage: what it reads from the store (the report at the end of `run`,
  * `analyze` and `audit`) is read again once the server is back, instead of ending a finished
  * multi-day run with "connect ECONNREFUSED". It says once that the server is gone and once that it
- * is back, as the Temporal watcher does (watchWorkflow.ts). Workers need no such loop: their
- * activities fail with the same errors, which stay retryable (activities/errorMapping.ts), so
+ * is back, as the Temporal watcher does (both through outageNotice.ts). Workers need no such loop:
+ * their activities fail with the same errors, which stay retryable (activities/errorMapping.ts), so
  * Temporal retries them once the store answers.
  *
  * Only the server being away is waited out: a missing object, a refused signature or a checksum
  * mismatch are answers, and are thrown at once.
  */
 import { errorMessage, s3ErrorCode } from '../lib/store/s3Endpoint';
+import { OutageNotice } from './outageNotice';
 
 /** Node socket errors of a server that is down or restarting, and MinIO's answers while it starts. */
 const UNREACHABLE = new Set([
@@ -45,29 +46,29 @@ export async function readWaitingOutS3<T>(
   read: () => Promise<T>,
   o: S3OutageOptions = {},
 ): Promise<T> {
-  const print = o.print ?? ((l: string) => console.log(l));
   const pollMs = o.pollMs ?? 2000;
-  let since: number | undefined;
+  const outage = new OutageNotice(o.print ?? ((l: string) => console.log(l)), {
+    server: 'S3 server',
+    at: endpoint,
+    meanwhile: 'The results are stored there; nothing is lost.',
+    then: 'reading the results',
+  });
   for (;;) {
     try {
       const value = await read();
-      if (since !== undefined)
-        print(`S3 server reachable again after ${((Date.now() - since) / 1000).toFixed(0)} s; reading the results`);
+      outage.reached();
       return value;
     } catch (err) {
       if (!isS3Unreachable(err)) throw err;
-      if (since === undefined) {
-        since = Date.now();
-        print(
-          `S3 server unreachable at ${endpoint} (${errorMessage(err).split('\n')[0]}); waiting for it to come back. ` +
-            'The results are stored there; nothing is lost.',
-        );
-      } else if (o.maxWaitMs !== undefined && Date.now() - since > o.maxWaitMs) {
+      const away = outage.awayMs();
+      if (away !== undefined && o.maxWaitMs !== undefined && away > o.maxWaitMs)
         throw new Error(
-          `S3 server at ${endpoint} unreachable for ${((Date.now() - since) / 1000).toFixed(0)} s: ${errorMessage(err)}`,
-          { cause: err },
+          `S3 server at ${endpoint} unreachable for ${(away / 1000).toFixed(0)} s: ${errorMessage(err)}`,
+          {
+            cause: err,
+          },
         );
-      }
+      outage.unreachable(err);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }

@@ -4,6 +4,7 @@ import type { ReproducePaperResult } from '../workflows/reproducePaper';
 import type { Progress } from '../workflows/progress';
 import { RetryReporter, retryingActivities } from './activityRetries';
 import { explainFailure } from './failureMessage';
+import { OutageNotice } from './outageNotice';
 import { ProgressView } from './progressView';
 import { exitDescription, type WorkerProcess } from './workerProcess';
 
@@ -32,7 +33,11 @@ export async function watchWorkflow<R = ReproducePaperResult>(
   const view = new ProgressView();
   const print = options.print ?? ((line: string) => view.note(line));
   const retries = new RetryReporter(print);
-  const outage = new OutageNotice(print);
+  const outage = new OutageNotice(print, {
+    server: 'Temporal server',
+    meanwhile: 'The workflow keeps its state in the server; workers reconnect on their own.',
+    then: 'watching',
+  });
   let lastProgress: Progress | undefined;
   try {
     for (;;) {
@@ -85,28 +90,6 @@ export async function watchWorkflow<R = ReproducePaperResult>(
 function isServiceTrouble(err: unknown): boolean {
   const name = (err as { name?: string })?.name;
   return name === 'ServiceError' || name === 'GrpcError' || typeof (err as { code?: unknown })?.code === 'number';
-}
-
-/** Says once that the server is gone and once that it is back, with how long it was away. */
-class OutageNotice {
-  private since?: number;
-  constructor(private readonly print: (line: string) => void) {}
-
-  unreachable(err: unknown): void {
-    if (this.since !== undefined) return;
-    this.since = Date.now();
-    const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    this.print(
-      `Temporal server unreachable (${why}); waiting for it to come back. ` +
-        'The workflow keeps its state in the server; workers reconnect on their own.',
-    );
-  }
-
-  reached(): void {
-    if (this.since === undefined) return;
-    this.print(`Temporal server reachable again after ${((Date.now() - this.since) / 1000).toFixed(0)} s; watching`);
-    this.since = undefined;
-  }
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
