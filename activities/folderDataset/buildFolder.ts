@@ -131,9 +131,7 @@ export function buildFolderDataset(stores: Stores, cacheDir: string) {
           let maskResult;
           let maskSeconds = 0;
           if (!imported.masks) {
-            const modelRef = await storedU2net(store, config, cacheDir, (p) =>
-              ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
-            );
+            const modelRef = await storedU2net(store, config, cacheDir, { ticker, dataset });
             const maskDigest = stageDigest(
               `masks-${dataset}`,
               MASK_VERSION,

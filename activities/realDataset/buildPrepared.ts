@@ -69,9 +69,7 @@ export function buildPreparedDataset(stores: Stores, cacheDir: string, worker: {
           const items = maskImageOrder(index);
           // 3. u2net masks of every image: restored from the parts the mask-part activities stored
           //    (computed here only for a part that is missing, e.g. a stage started by older code).
-          const modelRef = await storedU2net(store, config, cacheDir, (p) =>
-            ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
-          );
+          const modelRef = await storedU2net(store, config, cacheDir, { ticker, dataset });
           const { maskDigest, prefix, partSize } = maskPartsAddress(config, inputs);
           const maskDir = join(cacheDir, 'masks', maskDigest);
           let session: U2netSession | undefined;

@@ -70,12 +70,15 @@ function address(config: ExperimentConfig, dataset: PaperDataset, input: Dataset
   return { inputs, ...maskPartsAddress(config, inputs) };
 }
 
-/** The u2net model in the store (downloaded once, by the first activity that needs it). */
+/**
+ * The u2net model in the store (downloaded once, by the first activity that needs it); with
+ * `progress`, the download and upload show in that activity's heartbeats.
+ */
 export function storedU2net(
   store: ArtifactStore,
   config: ExperimentConfig,
   cacheDir: string,
-  onProgress: (p: { phase: string; bytes: number; total?: number }) => void,
+  progress?: { ticker: HeartbeatTicker; dataset: string },
 ): Promise<StoredFileRef> {
   return ensureStored(
     store,
@@ -86,7 +89,8 @@ export function storedU2net(
       urls: downloadUrlsFor({ name: 'u2net.onnx', urls: [config.data.masks.u2netUrl] }, config.data.mirrors),
     },
     cacheDir,
-    onProgress,
+    (p) =>
+      progress?.ticker.update({ dataset: progress.dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
   );
 }
 
@@ -98,9 +102,7 @@ export function planMaskParts(stores: Stores, cacheDir: string) {
     if (await readManifest(store, preparedStagePrefix(config, inputs)).catch(() => undefined))
       return { prefix, parts: 0, images: 0 };
     return withTicker(async (ticker) => {
-      await storedU2net(store, config, cacheDir, (p) =>
-        ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
-      );
+      await storedU2net(store, config, cacheDir, { ticker, dataset });
       const orderKey = maskOrderKey(prefix);
       let images: string[];
       if (await store.stat(orderKey)) images = await storedOrder(store, orderKey);
@@ -130,9 +132,7 @@ async function loadU2net(
   ticker: HeartbeatTicker,
   dataset: string,
 ): Promise<U2netSession> {
-  const ref = await storedU2net(store, config, cacheDir, (p) =>
-    ticker.update({ dataset, phase: `model ${p.phase}`, bytes: p.bytes, total: p.total }),
-  );
+  const ref = await storedU2net(store, config, cacheDir, { ticker, dataset });
   const choice = chooseU2netProviders({
     gpu: worker.gpu ?? false,
     cudaVisibleDevices: process.env.CUDA_VISIBLE_DEVICES,

@@ -91,7 +91,7 @@ async function ownMaskRows(
   gtMasksDir: string,
   cacheDir: string,
 ) {
-  const model = await storedU2net(store, config, cacheDir, () => undefined);
+  const model = await storedU2net(store, config, cacheDir);
   const session = await U2netSession.load(await ensureLocalCopy(store, model, cacheDir));
   try {
     heartbeat({ dataset, phase: 'our masks of the hand-labelled images' });
